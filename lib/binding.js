@@ -1,0 +1,92 @@
+'use strict';
+// The native addon, and the router that hands each event batch to its handles.
+//
+// Native code calls JS through one function per environment (`dispatch`), with a whole
+// batch at a time: an ArrayBuffer of int32 records `[kind, id, a, b]` followed by the
+// bytes of every DATA record, back to back (see src/batch.rs). Each handle registers
+// under its id while open; events for handles closed meanwhile are dropped here.
+
+const path = require('node:path');
+
+const native = require(path.join(__dirname, '..', 'rsnet.node'));
+
+// Must match `kind` in src/batch.rs.
+const DATA = 1;
+const EOF = 2;
+const READ_ERROR = 3;
+const WRITTEN = 4;
+const WRITE_ERROR = 5;
+const SHUTDOWN = 6;
+const CONNECTED = 7;
+const ACCEPTED = 8;
+const ACCEPT_ERROR = 9;
+
+// libuv's end-of-file status, as Node's stream handles report it to `onread`.
+const UV_EOF = -4095;
+const RECORD_INTS = 4;
+
+const live = new Map();
+
+function track(handle) {
+  live.set(handle.id, handle);
+}
+
+function untrack(handle) {
+  live.delete(handle.id);
+}
+
+function dispatch(buffer, count, handles) {
+  const records = new Int32Array(buffer, 0, count * RECORD_INTS);
+  let offset = count * RECORD_INTS * 4;
+  for (let i = 0; i < records.length; i += RECORD_INTS) {
+    const kind = records[i];
+    const a = records[i + 2];
+    let chunk;
+    if (kind === DATA) {
+      // A view into the batch's buffer: no copy beyond the one native code made.
+      chunk = Buffer.from(buffer, offset, a);
+      offset += a;
+    }
+    const handle = live.get(records[i + 1]);
+    if (handle === undefined) continue;
+    // Each event is its own callback in Node: one throwing handler must not swallow
+    // the rest of the batch. The error still becomes an uncaught exception.
+    try {
+      deliver(handle, kind, a, chunk, handles);
+    } catch (err) {
+      process.nextTick(rethrow, err);
+    }
+  }
+}
+
+function deliver(handle, kind, a, chunk, handles) {
+  switch (kind) {
+    case DATA: return handle.onread(a, chunk);
+    case EOF: return handle.onread(UV_EOF);
+    case READ_ERROR: return handle.onread(a);
+    case WRITTEN: return handle.onwritten(a);
+    case WRITE_ERROR: return handle.onwriteerror(a);
+    case SHUTDOWN: return handle.onshutdown(a);
+    case CONNECTED: return handle.onconnect(a);
+    case ACCEPTED: {
+      const client = handles[a];
+      track(client);
+      return handle.onconnection(0, client);
+    }
+    case ACCEPT_ERROR: return handle.onconnection(a);
+  }
+}
+
+function rethrow(err) {
+  throw err;
+}
+
+native.init(dispatch);
+
+module.exports = {
+  SocketHandle: native.SocketHandle,
+  ServerHandle: native.ServerHandle,
+  track,
+  untrack,
+  UV_EOF,
+};

@@ -1,0 +1,343 @@
+'use strict';
+// Socket#connect: argument handling, DNS lookup, Happy Eyeballs (autoSelectFamily) and
+// the native connect, with Node 20's events (`lookup`, `connectionAttempt*`, `connect`,
+// `ready`) and errors, each emitted on the same tick as Node emits it.
+
+const dns = require('node:dns');
+const { isIP } = require('node:net');
+const { clearTimeout, setTimeout } = require('node:timers');
+
+const {
+  codes: { ERR_INVALID_ADDRESS_FAMILY, ERR_INVALID_ARG_TYPE, ERR_INVALID_IP_ADDRESS,
+    ERR_MISSING_ARGS, ERR_SOCKET_CONNECTION_TIMEOUT },
+  ExceptionWithHostPort,
+  NodeAggregateError,
+} = require('./errors');
+const { validateBoolean, validateFunction, validateInt32, validateNumber, validatePort,
+  validateString } = require('./validators');
+const { normalizeArgs, normalizedArgsSymbol } = require('./args');
+const { kOwner, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay,
+  kReinitializeHandle } = require('./symbols');
+const defaults = require('./defaults');
+
+const UV_ECANCELED = -125;
+const UV_ETIMEDOUT = -110;
+
+function install(Socket) {
+  const { initSocketHandle, newHandle, closeHandle } = require('./socket');
+
+  Socket.prototype.connect = function(...args) {
+    // An array already normalized (net.connect passes one) is taken as is.
+    const normalized = Array.isArray(args[0]) && args[0][normalizedArgsSymbol] ?
+      args[0] : normalizeArgs(args);
+    const options = normalized[0];
+    const cb = normalized[1];
+
+    if (cb !== null) this.once('connect', cb);
+    if (this._parent && this._parent.connecting) return this;
+    if (options.port === undefined && options.path == null) {
+      throw new ERR_MISSING_ARGS(['options', 'port', 'path']);
+    }
+    if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write;
+    // A destroyed socket may connect again (database clients reuse their sockets).
+    if (this.destroyed) {
+      this._handle = null;
+      this._peername = null;
+      this._sockname = null;
+    }
+    const { path } = options;
+    const pipe = Boolean(path);
+    if (!this._handle) {
+      this._handle = newHandle(pipe);
+      initSocketHandle(this);
+    }
+    this._unrefTimer();
+    this.connecting = true;
+    if (pipe) {
+      validateString(path, 'options.path');
+      internalConnect(this, path);
+    } else {
+      lookupAndConnect(this, options);
+    }
+    return this;
+  };
+
+  function lookupAndConnect(self, options) {
+    const { localAddress, localPort } = options;
+    const host = options.host || 'localhost';
+    let { port, autoSelectFamilyAttemptTimeout, autoSelectFamily } = options;
+
+    if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
+    if (localPort) validateNumber(localPort, 'options.localPort');
+    if (typeof port !== 'undefined') {
+      if (typeof port !== 'number' && typeof port !== 'string') {
+        throw new ERR_INVALID_ARG_TYPE('options.port', ['number', 'string'], port);
+      }
+      validatePort(port);
+    }
+    port |= 0;
+
+    if (autoSelectFamily != null) {
+      validateBoolean(autoSelectFamily, 'options.autoSelectFamily');
+    } else {
+      autoSelectFamily = defaults.autoSelectFamily;
+    }
+    if (autoSelectFamilyAttemptTimeout != null) {
+      validateInt32(autoSelectFamilyAttemptTimeout, 'options.autoSelectFamilyAttemptTimeout', 1);
+      if (autoSelectFamilyAttemptTimeout < 10) autoSelectFamilyAttemptTimeout = 10;
+    } else {
+      autoSelectFamilyAttemptTimeout = defaults.autoSelectFamilyAttemptTimeout;
+    }
+
+    // An IP literal needs no lookup; connect on the next tick, as Node does.
+    const addressType = isIP(host);
+    if (addressType) {
+      process.nextTick(() => {
+        if (self.connecting) internalConnect(self, host, port, addressType, localAddress, localPort);
+      });
+      return;
+    }
+
+    if (options.lookup != null) validateFunction(options.lookup, 'options.lookup');
+    const dnsopts = { family: socketToDnsFamily(options.family), hints: options.hints || 0 };
+    if (dnsopts.family !== 4 && dnsopts.family !== 6 && dnsopts.hints === 0) {
+      dnsopts.hints = dns.ADDRCONFIG;
+    }
+    self._host = host;
+    const lookup = options.lookup || dns.lookup;
+
+    if (dnsopts.family !== 4 && dnsopts.family !== 6 && !localAddress && autoSelectFamily) {
+      dnsopts.all = true;
+      lookupAndConnectMultiple(self, lookup, host, options, dnsopts, port, localAddress,
+        localPort, autoSelectFamilyAttemptTimeout);
+      return;
+    }
+
+    lookup(host, dnsopts, function emitLookup(err, ip, family) {
+      self.emit('lookup', err, ip, family, host);
+      // Destroyed while looking up.
+      if (!self.connecting) return;
+      if (err) {
+        process.nextTick(connectErrorNT, self, err);
+      } else if (!isIP(ip)) {
+        process.nextTick(connectErrorNT, self, new ERR_INVALID_IP_ADDRESS(ip));
+      } else if (family !== 4 && family !== 6) {
+        process.nextTick(connectErrorNT, self,
+          new ERR_INVALID_ADDRESS_FAMILY(family, options.host, options.port));
+      } else {
+        self._unrefTimer();
+        internalConnect(self, ip, port, family, localAddress, localPort);
+      }
+    });
+  }
+
+  function lookupAndConnectMultiple(self, lookup, host, options, dnsopts, port, localAddress,
+    localPort, timeout) {
+    lookup(host, dnsopts, function emitLookup(err, addresses) {
+      if (!self.connecting) return;
+      if (err) {
+        self.emit('lookup', err, undefined, undefined, host);
+        process.nextTick(connectErrorNT, self, err);
+        return;
+      }
+      // Keep IPv4/IPv6 addresses; the first one's family goes first when alternating.
+      const valid = [[], []];
+      const seen = [new Set(), new Set()];
+      let order;
+      for (const { address: ip, family } of addresses) {
+        self.emit('lookup', err, ip, family, host);
+        if (!self.connecting) return;
+        if (isIP(ip) && (family === 4 || family === 6)) {
+          order ??= family === 6 ? { 6: 0, 4: 1 } : { 4: 0, 6: 1 };
+          const slot = order[family];
+          if (!seen[slot].has(ip)) {
+            seen[slot].add(ip);
+            valid[slot].push({ address: ip, family });
+          }
+        }
+      }
+      if (valid[0].length === 0 && valid[1].length === 0) {
+        const { address: firstIp, family: firstFamily } = addresses[0];
+        if (!isIP(firstIp)) {
+          process.nextTick(connectErrorNT, self, new ERR_INVALID_IP_ADDRESS(firstIp));
+        } else if (firstFamily !== 4 && firstFamily !== 6) {
+          process.nextTick(connectErrorNT, self,
+            new ERR_INVALID_ADDRESS_FAMILY(firstFamily, options.host, options.port));
+        }
+        return;
+      }
+      const toAttempt = [];
+      for (let i = 0; i < Math.max(valid[0].length, valid[1].length); i++) {
+        if (i in valid[0]) toAttempt.push(valid[0][i]);
+        if (i in valid[1]) toAttempt.push(valid[1][i]);
+      }
+      self._unrefTimer();
+      if (toAttempt.length === 1) {
+        const { address, family } = toAttempt[0];
+        internalConnect(self, address, port, family, localAddress, localPort);
+        return;
+      }
+      self.autoSelectFamilyAttemptedAddresses = [];
+      internalConnectMultiple({
+        socket: self, addresses: toAttempt, current: 0, port, localPort, timeout,
+        timer: null, errors: [],
+      });
+    });
+  }
+
+  function internalConnect(self, address, port, addressType, localAddress, localPort) {
+    const handle = self._handle;
+    if (localAddress || localPort) {
+      localAddress = localAddress || (addressType === 4 ? '0.0.0.0' : '::');
+      const err = bindChecked(handle, localAddress, localPort);
+      if (err) {
+        self.destroy(new ExceptionWithHostPort(err, 'bind', localAddress, localPort));
+        return;
+      }
+    }
+    self.emit('connectionAttempt', address, port, addressType);
+    const req = { address, port, localAddress, localPort, addressType, oncomplete: afterConnect };
+    const err = addressType === 4 || addressType === 6 ?
+      handle.connect(address, port) : handle.connectPipe(address);
+    if (err) {
+      self.destroy(new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self)));
+      return;
+    }
+    handle.onconnect = function(status) {
+      req.oncomplete(status, this, req);
+    };
+  }
+
+  function internalConnectMultiple(context, canceled) {
+    clearTimeout(context.timer);
+    const self = context.socket;
+    if (self._aborted) return;
+    if (canceled || context.current === context.addresses.length) {
+      self.destroy(context.errors.length === 0 ?
+        new ERR_SOCKET_CONNECTION_TIMEOUT() : new NodeAggregateError(context.errors));
+      return;
+    }
+    const current = context.current++;
+    if (current > 0) self[kReinitializeHandle](newHandle(false));
+
+    const { localPort, port } = context;
+    const { address, family: addressType } = context.addresses[current];
+    let localAddress;
+    if (localPort) {
+      localAddress = addressType === 4 ? '0.0.0.0' : '::';
+      const err = bindChecked(self._handle, localAddress, localPort);
+      if (err) {
+        context.errors.push(new ExceptionWithHostPort(err, 'bind', localAddress, localPort));
+        internalConnectMultiple(context);
+        return;
+      }
+    }
+    self.emit('connectionAttempt', address, port, addressType);
+    const req = { address, port, localAddress, localPort, addressType };
+    req.oncomplete = (status, handle) => afterConnectMultiple(context, current, status, handle, req);
+    self.autoSelectFamilyAttemptedAddresses.push(`${address}:${port}`);
+
+    const handle = self._handle;
+    const err = handle.connect(address, port);
+    if (err) {
+      const ex = new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self));
+      context.errors.push(ex);
+      self.emit('connectionAttemptFailed', address, port, addressType, ex);
+      internalConnectMultiple(context);
+      return;
+    }
+    handle.onconnect = function(status) {
+      req.oncomplete(status, this);
+    };
+    if (current < context.addresses.length - 1) {
+      context.timer = setTimeout(internalConnectMultipleTimeout, context.timeout, context, req, handle);
+    }
+  }
+
+  function afterConnectMultiple(context, current, status, handle, req) {
+    clearTimeout(context.timer);
+    // A success that arrives after its attempt timed out is closed and ignored.
+    if (status === 0 && current !== context.current - 1) {
+      closeHandle(handle);
+      return;
+    }
+    const self = context.socket;
+    if (status !== 0) {
+      const ex = createConnectionError(req, status);
+      context.errors.push(ex);
+      self.emit('connectionAttemptFailed', req.address, req.port, req.addressType, ex);
+      if (self.connecting) internalConnectMultiple(context, status === UV_ECANCELED);
+      return;
+    }
+    afterConnect(status, self._handle, req);
+  }
+
+  function internalConnectMultipleTimeout(context, req, handle) {
+    context.socket.emit('connectionAttemptTimeout', req.address, req.port, req.addressType);
+    req.oncomplete = () => {};
+    context.errors.push(createConnectionError(req, UV_ETIMEDOUT));
+    closeHandle(handle);
+    if (context.socket.connecting) internalConnectMultiple(context);
+  }
+}
+
+// Binds, then confirms the port: a failed bind would let connect pick a random one.
+function bindChecked(handle, address, port) {
+  let err = handle.bind(address, port | 0);
+  if (err === 0 && port > 0) {
+    const out = handle.getsockname();
+    if (out && out.port !== port) err = -98; // EADDRINUSE
+  }
+  return err;
+}
+
+function sockDetails(self) {
+  const sockname = self._getsockname();
+  return sockname && sockname.address ? `${sockname.address}:${sockname.port}` : undefined;
+}
+
+function createConnectionError(req, status) {
+  let details;
+  if (req.localAddress && req.localPort) details = `${req.localAddress}:${req.localPort}`;
+  const ex = new ExceptionWithHostPort(status, 'connect', req.address, req.port, details);
+  if (details) {
+    ex.localAddress = req.localAddress;
+    ex.localPort = req.localPort;
+  }
+  return ex;
+}
+
+function afterConnect(status, handle, req) {
+  const self = handle[kOwner];
+  // The socket may have been destroyed while connecting.
+  if (!self || self.destroyed) return;
+  self.connecting = false;
+  self._sockname = null;
+  if (status === 0) {
+    self._unrefTimer();
+    if (self[kSetNoDelay]) handle.setNoDelay(true);
+    if (self[kSetKeepAlive]) handle.setKeepAlive(true, self[kSetKeepAliveInitialDelay]);
+    self.emit('connect');
+    self.emit('ready');
+    // Start reading (or get an immediate EOF) unless the user paused.
+    if (!self.isPaused()) self.read(0);
+  } else {
+    const ex = createConnectionError(req, status);
+    self.emit('connectionAttemptFailed', req.address, req.port, req.addressType, ex);
+    self.destroy(ex);
+  }
+}
+
+function connectErrorNT(self, err) {
+  self.destroy(err);
+}
+
+function socketToDnsFamily(family) {
+  switch (family) {
+    case 'IPv4': return 4;
+    case 'IPv6': return 6;
+  }
+  return family;
+}
+
+module.exports = { install };

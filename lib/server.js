@@ -1,0 +1,387 @@
+'use strict';
+// net.Server: listens through a native ServerHandle and wraps each accepted handle in a
+// Socket, with Node 20's options, events and errors.
+
+const EventEmitter = require('node:events');
+const dc = require('node:diagnostics_channel');
+const dns = require('node:dns');
+const { isIPv6 } = require('node:net');
+const { promisify } = require('node:util');
+const { getDefaultHighWaterMark } = require('node:stream');
+
+const { ServerHandle } = require('./binding');
+const { Socket, closeHandle } = require('./socket');
+const {
+  codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN,
+    ERR_SERVER_NOT_RUNNING },
+  ErrnoException,
+  ExceptionWithHostPort,
+  UVExceptionWithHostPort,
+} = require('./errors');
+const { validateNumber, validatePort, validateAbortSignal } = require('./validators');
+const { normalizeArgs, isPipeName, toNumber } = require('./args');
+const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay } = require('./symbols');
+
+const netServerSocketChannel = dc.channel('net.server.socket');
+
+const DEFAULT_IPV4_ADDR = '0.0.0.0';
+const DEFAULT_IPV6_ADDR = '::';
+// 511: the kernel rounds backlog+1 up to a power of two, giving 512 slots.
+const DEFAULT_BACKLOG = 511;
+// chmod bits for readableAll / writableAll on a Unix socket file.
+const UV_READABLE = 0o444;
+const UV_WRITABLE = 0o222;
+
+function Server(options, connectionListener) {
+  if (!(this instanceof Server)) return new Server(options, connectionListener);
+  EventEmitter.call(this);
+
+  if (typeof options === 'function') {
+    connectionListener = options;
+    options = {};
+    this.on('connection', connectionListener);
+  } else if (options == null || typeof options === 'object') {
+    options = { ...options };
+    if (typeof connectionListener === 'function') this.on('connection', connectionListener);
+  } else {
+    throw new ERR_INVALID_ARG_TYPE('options', 'Object', options);
+  }
+  if (typeof options.keepAliveInitialDelay !== 'undefined') {
+    validateNumber(options.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
+    if (options.keepAliveInitialDelay < 0) options.keepAliveInitialDelay = 0;
+  }
+  if (typeof options.highWaterMark !== 'undefined') {
+    validateNumber(options.highWaterMark, 'options.highWaterMark');
+    if (options.highWaterMark < 0) options.highWaterMark = getDefaultHighWaterMark();
+  }
+
+  this._connections = 0;
+  this._handle = null;
+  this._usingWorkers = false;
+  this._workers = [];
+  this._unref = false;
+  this._listeningId = 1;
+
+  this.allowHalfOpen = options.allowHalfOpen || false;
+  this.pauseOnConnect = Boolean(options.pauseOnConnect);
+  this.noDelay = Boolean(options.noDelay);
+  this.keepAlive = Boolean(options.keepAlive);
+  this.keepAliveInitialDelay = ~~(options.keepAliveInitialDelay / 1000);
+  this.highWaterMark = options.highWaterMark ?? getDefaultHighWaterMark();
+}
+Object.setPrototypeOf(Server.prototype, EventEmitter.prototype);
+Object.setPrototypeOf(Server, EventEmitter);
+
+// Returns a bound handle, or a negative status. No address: IPv6 any, else IPv4 any.
+function createServerHandle(address, port, addressType, fd, flags) {
+  if (typeof fd === 'number' && fd >= 0) {
+    return require('./fd').serverHandleFromFd(fd);
+  }
+  const handle = new ServerHandle();
+  const ipv6Only = Boolean(flags);
+  let err;
+  if (port === -1 && addressType === -1) {
+    handle[kIsPipe] = true;
+    err = handle.bindPipe(address);
+  } else if (!address) {
+    err = handle.bind(DEFAULT_IPV6_ADDR, port, ipv6Only);
+    if (err) {
+      handle.close();
+      return createServerHandle(DEFAULT_IPV4_ADDR, port);
+    }
+  } else {
+    err = handle.bind(address, port, addressType === 6 && ipv6Only);
+  }
+  if (err) {
+    handle.close();
+    return err;
+  }
+  return handle;
+}
+
+function setupListenHandle(address, port, addressType, backlog, fd, flags) {
+  if (!this._handle) {
+    let rval = null;
+    // No address: try IPv6 any (dual-stack) first, see whether IPv6 is available.
+    if (!address && typeof fd !== 'number') {
+      rval = createServerHandle(DEFAULT_IPV6_ADDR, port, 6, fd, flags);
+      if (typeof rval === 'number') {
+        rval = null;
+        address = DEFAULT_IPV4_ADDR;
+        addressType = 4;
+      } else {
+        address = DEFAULT_IPV6_ADDR;
+        addressType = 6;
+      }
+    }
+    if (rval === null) rval = createServerHandle(address, port, addressType, fd, flags);
+    if (typeof rval === 'number') {
+      process.nextTick(emitErrorNT, this, new UVExceptionWithHostPort(rval, 'listen', address, port));
+      return;
+    }
+    this._handle = rval;
+  }
+  this._handle.onconnection = onconnection;
+  this._handle[kOwner] = this;
+
+  const err = this._handle.listen(backlog || DEFAULT_BACKLOG);
+  if (err) {
+    const ex = new UVExceptionWithHostPort(err, 'listen', address, port);
+    closeHandle(this._handle);
+    this._handle = null;
+    process.nextTick(emitErrorNT, this, ex);
+    return;
+  }
+  require('./binding').track(this._handle);
+  this._connectionKey = `${addressType}:${address}:${port}`;
+  if (this._unref) this.unref();
+  process.nextTick(emitListeningNT, this);
+}
+
+Server.prototype._listen2 = setupListenHandle;
+
+function emitErrorNT(self, err) {
+  self.emit('error', err);
+}
+
+function emitListeningNT(self) {
+  // The server may have been closed meanwhile.
+  if (self._handle) self.emit('listening');
+}
+
+function addServerAbortSignalOption(self, options) {
+  if (options?.signal === undefined) return;
+  validateAbortSignal(options.signal, 'options.signal');
+  const { signal } = options;
+  const onAborted = () => self.close();
+  if (signal.aborted) {
+    process.nextTick(onAborted);
+  } else {
+    signal.addEventListener('abort', onAborted, { once: true });
+    self.once('close', () => signal.removeEventListener('abort', onAborted));
+  }
+}
+
+Server.prototype.listen = function(...args) {
+  const normalized = normalizeArgs(args);
+  let options = normalized[0];
+  const cb = normalized[1];
+
+  if (this._handle) throw new ERR_SERVER_ALREADY_LISTEN();
+  if (cb !== null) this.once('listening', cb);
+  // (handle, backlog), (path, backlog), (port, backlog) or (port, host, backlog)
+  const backlogFromArgs = toNumber(args.length > 1 && args[1]) ||
+    toNumber(args.length > 2 && args[2]);
+
+  options = options._handle || options.handle || options;
+  const flags = options.ipv6Only === true ? 1 : 0;
+  this._listeningId++;
+
+  // (handle[, backlog][, cb]): an rsnet server handle (another server's _handle).
+  if (options instanceof ServerHandle) {
+    this._handle = options;
+    this._listen2(null, -1, -1, backlogFromArgs);
+    return this;
+  }
+  addServerAbortSignalOption(this, options);
+  // ({fd}[, backlog][, cb])
+  if (typeof options.fd === 'number' && options.fd >= 0) {
+    this._listen2(null, null, null, backlogFromArgs, options.fd);
+    return this;
+  }
+  // listen(), listen(null), listen(cb), or a port explicitly undefined/null: any port.
+  if (args.length === 0 || typeof args[0] === 'function' ||
+      (typeof options.port === 'undefined' && 'port' in options) || options.port === null) {
+    options.port = 0;
+  }
+  if (typeof options.port === 'number' || typeof options.port === 'string') {
+    validatePort(options.port, 'options.port');
+    const backlog = options.backlog || backlogFromArgs;
+    if (options.host) {
+      lookupAndListen(this, options.port | 0, options.host, backlog, options.exclusive, flags);
+    } else {
+      this._listen2(null, options.port | 0, 4, backlog, undefined, flags);
+    }
+    return this;
+  }
+  if (options.path && isPipeName(options.path)) {
+    // fchmod cannot apply to an abstract socket, which has no file.
+    if (options.path[0] === '\0' && (options.readableAll || options.writableAll)) {
+      throw new ERR_INVALID_ARG_VALUE('options', options,
+        'can not set readableAll or writableAllt to true when path is abstract unix socket');
+    }
+    const pipeName = this._pipeName = options.path;
+    const backlog = options.backlog || backlogFromArgs;
+    this._listen2(pipeName, -1, -1, backlog);
+    if (!this._handle) return this;
+    let mode = 0;
+    if (options.readableAll === true) mode |= UV_READABLE;
+    if (options.writableAll === true) mode |= UV_WRITABLE;
+    if (mode !== 0) {
+      const err = this._handle.fchmod(mode);
+      if (err) {
+        closeHandle(this._handle);
+        this._handle = null;
+        throw new ErrnoException(err, 'uv_pipe_chmod');
+      }
+    }
+    return this;
+  }
+  if (!('port' in options || 'path' in options)) {
+    throw new ERR_INVALID_ARG_VALUE('options', options, 'must have the property "port" or "path"');
+  }
+  throw new ERR_INVALID_ARG_VALUE('options', options);
+};
+
+function isIpv6LinkLocal(ip) {
+  return isIPv6(ip) && /^fe[89ab]/i.test(ip);
+}
+
+function lookupAndListen(self, port, address, backlog, exclusive, flags) {
+  const listeningId = self._listeningId;
+  dns.lookup(address, { all: true }, (err, addresses) => {
+    if (listeningId !== self._listeningId) return;
+    if (err) {
+      self.emit('error', err);
+      return;
+    }
+    // Prefer an address that is not IPv6 link-local.
+    const valid = addresses.find((a) => !isIpv6LinkLocal(a.address)) || addresses[0];
+    self._listen2(valid.address, port, valid.family || 4, backlog, undefined, flags);
+  });
+}
+
+Object.defineProperty(Server.prototype, 'listening', {
+  __proto__: null,
+  get() { return Boolean(this._handle); },
+  configurable: true,
+  enumerable: true,
+});
+
+Server.prototype.address = function() {
+  if (this._handle && !this._handle[kIsPipe]) {
+    const out = this._handle.getsockname();
+    if (!out) throw new ErrnoException(-22, 'address');
+    return out;
+  } else if (this._pipeName) {
+    return this._pipeName;
+  }
+  return null;
+};
+
+// A listener accepted `clientHandle` (or failed with `err`).
+function onconnection(err, clientHandle) {
+  const self = this[kOwner];
+  if (err) {
+    self.emit('error', new ErrnoException(err, 'accept'));
+    return;
+  }
+  const isPipe = Boolean(this[kIsPipe]);
+  clientHandle[kIsPipe] = isPipe;
+  if (self.maxConnections != null && self._connections >= self.maxConnections) {
+    emitDrop(self, clientHandle, isPipe);
+    closeHandle(clientHandle);
+    return;
+  }
+  const socket = new Socket({
+    handle: clientHandle,
+    allowHalfOpen: self.allowHalfOpen,
+    pauseOnCreate: self.pauseOnConnect,
+    readable: true,
+    writable: true,
+    readableHighWaterMark: self.highWaterMark,
+    writableHighWaterMark: self.highWaterMark,
+  });
+  if (self.noDelay) {
+    socket[kSetNoDelay] = true;
+    clientHandle.setNoDelay(true);
+  }
+  if (self.keepAlive) {
+    socket[kSetKeepAlive] = true;
+    socket[kSetKeepAliveInitialDelay] = self.keepAliveInitialDelay;
+    clientHandle.setKeepAlive(true, self.keepAliveInitialDelay);
+  }
+  self._connections++;
+  socket.server = self;
+  socket._server = self;
+  self.emit('connection', socket);
+  if (netServerSocketChannel.hasSubscribers) netServerSocketChannel.publish({ socket });
+}
+
+function emitDrop(server, clientHandle, isPipe) {
+  if (isPipe) {
+    server.emit('drop');
+    return;
+  }
+  const data = { __proto__: null };
+  const local = clientHandle.getsockname();
+  if (local) {
+    data.localAddress = local.address;
+    data.localPort = local.port;
+    data.localFamily = local.family;
+  }
+  const remote = clientHandle.getpeername();
+  if (remote) {
+    data.remoteAddress = remote.address;
+    data.remotePort = remote.port;
+    data.remoteFamily = remote.family;
+  }
+  server.emit('drop', data);
+}
+
+Server.prototype.getConnections = function(cb) {
+  process.nextTick(cb, null, this._connections);
+  return this;
+};
+
+Server.prototype.close = function(cb) {
+  this._listeningId++;
+  if (typeof cb === 'function') {
+    if (!this._handle) {
+      this.once('close', function close() {
+        cb(new ERR_SERVER_NOT_RUNNING());
+      });
+    } else {
+      this.once('close', cb);
+    }
+  }
+  if (this._handle) {
+    closeHandle(this._handle);
+    this._handle = null;
+  }
+  this._emitCloseIfDrained();
+  return this;
+};
+
+Server.prototype[Symbol.asyncDispose] = async function() {
+  if (!this._handle) return;
+  return promisify(this.close).call(this);
+};
+
+Server.prototype._emitCloseIfDrained = function() {
+  if (this._handle || this._connections) return;
+  process.nextTick(emitCloseNT, this);
+};
+
+function emitCloseNT(self) {
+  self.emit('close');
+}
+
+Server.prototype[EventEmitter.captureRejectionSymbol] = function(err, event, sock) {
+  if (event === 'connection') sock.destroy(err);
+  else this.emit('error', err);
+};
+
+Server.prototype.ref = function() {
+  this._unref = false;
+  if (this._handle) this._handle.ref();
+  return this;
+};
+
+Server.prototype.unref = function() {
+  this._unref = true;
+  if (this._handle) this._handle.unref();
+  return this;
+};
+
+module.exports = { Server, createServerHandle, ExceptionWithHostPort };

@@ -1,0 +1,711 @@
+'use strict';
+// net.Socket: a stream.Duplex over a native SocketHandle, with Node 20's semantics.
+//
+// The shape follows Node's lib/net.js on purpose (names, fields, event order), because
+// libraries reach into it. Everything native goes through `socket._handle`; the handle
+// answers through `onread`, `onwritten`, `onshutdown` and `onconnect`.
+
+const stream = require('node:stream');
+const { clearTimeout, setTimeout } = require('node:timers');
+
+const { SocketHandle, track, untrack, UV_EOF } = require('./binding');
+const {
+  codes: { ERR_INVALID_ARG_VALUE, ERR_INVALID_HANDLE_TYPE, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
+    ERR_SOCKET_CLOSED_BEFORE_CONNECTION },
+  ErrnoException,
+  genericNodeError,
+} = require('./errors');
+const { validateFunction, validateNumber, validateAbortSignal } = require('./validators');
+const {
+  kOwner, kHandle, kTimeout, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
+  kSetKeepAliveInitialDelay, kBuffer, kBufferCb, kBufferGen, kIsPipe, kLastWriteQueueSize,
+  kReinitializeHandle,
+} = require('./symbols');
+
+const noop = () => {};
+// Node caps timers at 2^31-1 ms.
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+function Socket(options) {
+  if (!(this instanceof Socket)) return new Socket(options);
+  if (options?.objectMode) {
+    throw new ERR_INVALID_ARG_VALUE('options.objectMode', options.objectMode, 'is not supported');
+  } else if (options?.readableObjectMode || options?.writableObjectMode) {
+    const name = options.readableObjectMode ? 'readableObjectMode' : 'writableObjectMode';
+    throw new ERR_INVALID_ARG_VALUE(`options.${name}`,
+      options.readableObjectMode || options.writableObjectMode, 'is not supported');
+  }
+  if (typeof options?.keepAliveInitialDelay !== 'undefined') {
+    validateNumber(options.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
+    if (options.keepAliveInitialDelay < 0) options.keepAliveInitialDelay = 0;
+  }
+
+  this.connecting = false;
+  this._hadError = false;
+  this[kHandle] = null;
+  this._parent = null;
+  this._host = null;
+  this[kLastWriteQueueSize] = 0;
+  this[kTimeout] = null;
+  this[kBuffer] = null;
+  this[kBufferCb] = null;
+  this[kBufferGen] = null;
+  this._closeAfterHandlingError = false;
+
+  if (typeof options === 'number') options = { fd: options };
+  else options = { ...options };
+  options.allowHalfOpen = Boolean(options.allowHalfOpen);
+  // Node's sockets emit 'close' themselves, after the handle closed.
+  options.emitClose = false;
+  options.autoDestroy = true;
+  options.decodeStrings = false;
+  stream.Duplex.call(this, options);
+
+  if (options.handle) {
+    this._handle = options.handle;
+  } else if (options.fd !== undefined) {
+    require('./fd').adoptFd(this, options);
+  }
+
+  const onread = options.onread;
+  if (onread !== null && typeof onread === 'object' &&
+      (isUint8Array(onread.buffer) || typeof onread.buffer === 'function') &&
+      typeof onread.callback === 'function') {
+    if (typeof onread.buffer === 'function') {
+      this[kBuffer] = true;
+      this[kBufferGen] = onread.buffer;
+    } else {
+      this[kBuffer] = onread.buffer;
+    }
+    this[kBufferCb] = onread.callback;
+  }
+
+  this[kSetNoDelay] = Boolean(options.noDelay);
+  this[kSetKeepAlive] = Boolean(options.keepAlive);
+  this[kSetKeepAliveInitialDelay] = ~~(options.keepAliveInitialDelay / 1000);
+
+  this.on('end', onReadableStreamEnd);
+  initSocketHandle(this);
+
+  this._pendingData = null;
+  this._pendingEncoding = '';
+
+  // A socket made from an existing handle starts reading at once, unless told not to.
+  if (this._handle && options.readable !== false) {
+    if (options.pauseOnCreate) {
+      this._handle.reading = false;
+      this._handle.readStop();
+      this.readableFlowing = false;
+    } else if (!options.manualStart) {
+      this.read(0);
+    }
+  }
+
+  if (options.signal) addClientAbortSignalOption(this, options);
+
+  this.server = null;
+  this._server = null;
+  this[kBytesRead] = 0;
+  this[kBytesWritten] = 0;
+}
+Object.setPrototypeOf(Socket.prototype, stream.Duplex.prototype);
+Object.setPrototypeOf(Socket, stream.Duplex);
+
+function isUint8Array(value) {
+  return value instanceof Uint8Array;
+}
+
+// Wires a (new or reused) handle to this socket. Called on creation and on reconnect.
+function initSocketHandle(self) {
+  self._undestroy();
+  self._sockname = null;
+  const handle = self._handle;
+  if (!handle) return;
+  handle[kOwner] = self;
+  handle.onread = onStreamRead;
+  handle.onwritten = onWritten;
+  handle.onwriteerror = onWriteError;
+  handle.onshutdown = onShutdown;
+  handle.bytesRead ??= 0;
+  handle.bytesWritten ??= 0;
+  handle.reading ??= false;
+  handle[kPendingWrites] ??= [];
+  track(handle);
+}
+
+const kPendingWrites = Symbol('pendingWrites');
+const kShutdownCallback = Symbol('shutdownCallback');
+
+function newHandle(isPipe) {
+  const handle = new SocketHandle();
+  handle[kIsPipe] = isPipe;
+  return handle;
+}
+
+// Closes a handle; the callback runs on a later turn, as libuv's close callbacks do.
+function closeHandle(handle, callback) {
+  untrack(handle);
+  handle.close();
+  failPendingWrites(handle);
+  if (callback) setImmediate(callback);
+}
+
+function failPendingWrites(handle) {
+  // Write callbacks of a closed handle complete (with no error), as libuv cancels them.
+  const pending = handle[kPendingWrites];
+  if (!pending || pending.length === 0) return;
+  handle[kPendingWrites] = [];
+  for (const cb of pending) process.nextTick(cb, null);
+}
+
+function closeSocketHandle(self, isException, isCleanupPending = false) {
+  if (!self._handle) return;
+  const handle = self._handle;
+  closeHandle(handle, () => {
+    self.emit('close', isException);
+    if (isCleanupPending) {
+      handle.onread = noop;
+      self._handle = null;
+      self._sockname = null;
+    }
+  });
+}
+
+Object.defineProperty(Socket.prototype, '_handle', {
+  __proto__: null,
+  get() { return this[kHandle]; },
+  set(v) { this[kHandle] = v; },
+});
+
+// Restarts the idle timer of this socket and its parents (reads and writes call it).
+Socket.prototype._unrefTimer = function _unrefTimer() {
+  for (let s = this; s !== null; s = s._parent) {
+    if (s[kTimeout]) s[kTimeout].refresh();
+  }
+};
+
+// The writable side ended: send FIN once queued writes are out.
+Socket.prototype._final = function(cb) {
+  if (this.connecting) {
+    return this.once('connect', () => this._final(cb));
+  }
+  if (!this._handle) return cb();
+  const status = this._handle.shutdown();
+  if (status === 1) {
+    this._handle[kShutdownCallback] = cb;
+  } else if (status === 0 || status === -107 /* ENOTCONN: peer gone, nothing to flush */) {
+    // Sent now; complete on a later turn, as libuv's shutdown request does.
+    setImmediate(cb);
+  } else {
+    cb(new ErrnoException(status, 'shutdown'));
+  }
+};
+
+function onShutdown(status) {
+  const cb = this[kShutdownCallback];
+  this[kShutdownCallback] = undefined;
+  if (!cb) return;
+  if (status < 0 && status !== -107) cb(new ErrnoException(status, 'shutdown'));
+  else cb();
+}
+
+// Node's friendlier error for writing after the peer's FIN on a non-half-open socket.
+function writeAfterFIN(chunk, encoding, cb) {
+  if (!this.writableEnded) {
+    return stream.Duplex.prototype.write.call(this, chunk, encoding, cb);
+  }
+  if (typeof encoding === 'function') {
+    cb = encoding;
+    encoding = null;
+  }
+  const er = genericNodeError('This socket has been ended by the other party', { code: 'EPIPE' });
+  if (typeof cb === 'function') process.nextTick(cb, er);
+  this.destroy(er);
+  return false;
+}
+
+function onReadableStreamEnd() {
+  if (!this.allowHalfOpen) this.write = writeAfterFIN;
+}
+
+Socket.prototype.setTimeout = function setTimeout_(msecs, callback) {
+  if (this.destroyed) return this;
+  this.timeout = msecs;
+  msecs = getTimerDuration(msecs, 'msecs');
+  clearTimeout(this[kTimeout]);
+  if (msecs === 0) {
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
+      this.removeListener('timeout', callback);
+    }
+  } else {
+    // Unref'd: an idle timer never keeps the process alive.
+    this[kTimeout] = setTimeout(() => this._onTimeout(), msecs).unref();
+    if (callback !== undefined) {
+      validateFunction(callback, 'callback');
+      this.once('timeout', callback);
+    }
+  }
+  return this;
+};
+
+function getTimerDuration(msecs, name) {
+  validateNumber(msecs, name);
+  if (msecs < 0 || !Number.isFinite(msecs)) {
+    throw new ERR_OUT_OF_RANGE(name, 'a non-negative finite number', msecs);
+  }
+  if (msecs > TIMEOUT_MAX) {
+    process.emitWarning(`${msecs} does not fit into a 32-bit signed integer.` +
+      `\nTimer duration was truncated to ${TIMEOUT_MAX}.`, 'TimeoutOverflowWarning');
+    return TIMEOUT_MAX;
+  }
+  return msecs;
+}
+
+Socket.prototype._onTimeout = function() {
+  const handle = this._handle;
+  const last = this[kLastWriteQueueSize];
+  if (last > 0 && handle) {
+    // A write still making progress is not idleness.
+    const { writeQueueSize } = handle;
+    if (last !== writeQueueSize) {
+      this[kLastWriteQueueSize] = writeQueueSize;
+      this._unrefTimer();
+      return;
+    }
+  }
+  this.emit('timeout');
+};
+
+Socket.prototype.setNoDelay = function(enable) {
+  enable = Boolean(enable === undefined ? true : enable);
+  if (!this._handle) {
+    this[kSetNoDelay] = enable;
+    return this;
+  }
+  if (enable !== this[kSetNoDelay]) {
+    this[kSetNoDelay] = enable;
+    this._handle.setNoDelay(enable);
+  }
+  return this;
+};
+
+Socket.prototype.setKeepAlive = function(enable, initialDelayMsecs) {
+  enable = Boolean(enable);
+  const initialDelay = ~~(initialDelayMsecs / 1000);
+  if (!this._handle) {
+    this[kSetKeepAlive] = enable;
+    this[kSetKeepAliveInitialDelay] = initialDelay;
+    return this;
+  }
+  if (enable !== this[kSetKeepAlive] ||
+      (enable && this[kSetKeepAliveInitialDelay] !== initialDelay)) {
+    this[kSetKeepAlive] = enable;
+    this[kSetKeepAliveInitialDelay] = initialDelay;
+    this._handle.setKeepAlive(enable, initialDelay);
+  }
+  return this;
+};
+
+Socket.prototype.address = function() {
+  return this._getsockname();
+};
+
+Object.defineProperty(Socket.prototype, '_connecting', {
+  __proto__: null,
+  get() { return this.connecting; },
+});
+
+Object.defineProperty(Socket.prototype, 'pending', {
+  __proto__: null,
+  get() { return !this._handle || this.connecting; },
+  configurable: true,
+});
+
+Object.defineProperty(Socket.prototype, 'readyState', {
+  __proto__: null,
+  get() {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  },
+});
+
+Object.defineProperty(Socket.prototype, 'bufferSize', {
+  __proto__: null,
+  get() {
+    if (this._handle) return this.writableLength;
+  },
+});
+
+function tryReadStart(socket) {
+  socket._handle.reading = true;
+  const err = socket._handle.readStart();
+  if (err) socket.destroy(new ErrnoException(err, 'read'));
+}
+
+// Readable asks for data: start native reads (they stop when push() says "full").
+Socket.prototype._read = function(n) {
+  if (this.connecting || !this._handle) {
+    this.once('connect', () => this._read(n));
+  } else if (!this._handle.reading) {
+    tryReadStart(this);
+  }
+};
+
+Socket.prototype.end = function(data, encoding, callback) {
+  stream.Duplex.prototype.end.call(this, data, encoding, callback);
+  return this;
+};
+
+Socket.prototype.resetAndDestroy = function() {
+  if (this._handle) {
+    if (this._handle[kIsPipe]) throw new ERR_INVALID_HANDLE_TYPE();
+    if (this.connecting) {
+      this.once('connect', () => this._reset());
+    } else {
+      this._reset();
+    }
+  } else {
+    this.destroy(new ERR_SOCKET_CLOSED());
+  }
+  return this;
+};
+
+// With a caller-supplied read buffer (`onread`), pause/resume drive native reads directly.
+Socket.prototype.pause = function() {
+  if (this[kBuffer] && !this.connecting && this._handle && this._handle.reading) {
+    this._handle.reading = false;
+    if (!this.destroyed) {
+      const err = this._handle.readStop();
+      if (err) this.destroy(new ErrnoException(err, 'read'));
+    }
+  }
+  return stream.Duplex.prototype.pause.call(this);
+};
+
+Socket.prototype.resume = function() {
+  if (this[kBuffer] && !this.connecting && this._handle && !this._handle.reading) {
+    tryReadStart(this);
+  }
+  return stream.Duplex.prototype.resume.call(this);
+};
+
+Socket.prototype.read = function(n) {
+  if (this[kBuffer] && !this.connecting && this._handle && !this._handle.reading) {
+    tryReadStart(this);
+  }
+  return stream.Duplex.prototype.read.call(this, n);
+};
+
+Socket.prototype.destroySoon = function() {
+  if (this.writable) this.end();
+  if (this.writableFinished) this.destroy();
+  else this.once('finish', this.destroy);
+};
+
+Socket.prototype._destroy = function(exception, cb) {
+  this.connecting = false;
+  for (let s = this; s !== null; s = s._parent) clearTimeout(s[kTimeout]);
+
+  if (this._handle) {
+    const isException = Boolean(exception);
+    // bytesRead/bytesWritten stay readable after destroy().
+    this[kBytesRead] = this._handle.bytesRead;
+    this[kBytesWritten] = this._handle.bytesWritten;
+    if (this.resetAndClosing) {
+      this.resetAndClosing = false;
+      const handle = this._handle;
+      untrack(handle);
+      const err = handle.reset();
+      failPendingWrites(handle);
+      setImmediate(() => this.emit('close', isException));
+      if (err) this.emit('error', new ErrnoException(err, 'reset'));
+    } else if (this._closeAfterHandlingError) {
+      // Keep the handle usable while 'error' handlers (next tick) run.
+      queueMicrotask(() => closeSocketHandle(this, isException, true));
+    } else {
+      closeSocketHandle(this, isException);
+    }
+    if (!this._closeAfterHandlingError) {
+      this._handle.onread = noop;
+      this._handle = null;
+      this._sockname = null;
+    }
+    cb(exception);
+  } else {
+    cb(exception);
+    process.nextTick(emitCloseNT, this);
+  }
+
+  if (this._server) {
+    this._server._connections--;
+    if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();
+  }
+};
+
+function emitCloseNT(self) {
+  self.emit('close', false);
+}
+
+Socket.prototype._reset = function() {
+  this.resetAndClosing = true;
+  return this.destroy();
+};
+
+Socket.prototype._getpeername = function() {
+  if (!this._handle || !this._handle.getpeername || this.connecting) {
+    return this._peername || {};
+  } else if (!this._peername) {
+    const out = this._handle.getpeername();
+    if (!out) return {};
+    this._peername = out;
+  }
+  return this._peername;
+};
+
+Socket.prototype._getsockname = function() {
+  if (!this._handle || !this._handle.getsockname) return {};
+  if (!this._sockname) {
+    this._sockname = this._handle[kIsPipe] ? {} : (this._handle.getsockname() || {});
+  }
+  return this._sockname;
+};
+
+function protoGetter(name, get) {
+  Object.defineProperty(Socket.prototype, name, {
+    __proto__: null, configurable: false, enumerable: true, get,
+  });
+}
+
+protoGetter('bytesRead', function() {
+  return this._handle ? this._handle.bytesRead : this[kBytesRead];
+});
+protoGetter('remoteAddress', function() { return this._getpeername().address; });
+protoGetter('remoteFamily', function() { return this._getpeername().family; });
+protoGetter('remotePort', function() { return this._getpeername().port; });
+protoGetter('localAddress', function() { return this._getsockname().address; });
+protoGetter('localPort', function() { return this._getsockname().port; });
+protoGetter('localFamily', function() { return this._getsockname().family; });
+protoGetter('_bytesDispatched', function() {
+  return this._handle ? this._handle.bytesWritten : this[kBytesWritten];
+});
+
+// Bytes handed to write(), including what is still buffered in the Writable.
+protoGetter('bytesWritten', function() {
+  let bytes = this._bytesDispatched;
+  const data = this._pendingData;
+  const encoding = this._pendingEncoding;
+  const writableBuffer = this.writableBuffer;
+  if (!writableBuffer) return undefined;
+  for (const el of writableBuffer) {
+    bytes += el.chunk instanceof Buffer ? el.chunk.length : Buffer.byteLength(el.chunk, el.encoding);
+  }
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      const chunk = data[i];
+      if (data.allBuffers || chunk instanceof Buffer) bytes += chunk.length;
+      else bytes += Buffer.byteLength(chunk.chunk, chunk.encoding);
+    }
+  } else if (data) {
+    bytes += typeof data !== 'string' ? data.length : Buffer.byteLength(data, encoding);
+  }
+  return bytes;
+});
+
+Socket.prototype._writeGeneric = function(writev, data, encoding, cb) {
+  // Still connecting: hold this write (the Writable holds later ones) until 'connect'.
+  if (this.connecting) {
+    this._pendingData = data;
+    this._pendingEncoding = encoding;
+    function onClose() {
+      cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION());
+    }
+    this.once('connect', function connect() {
+      this.off('close', onClose);
+      this._writeGeneric(writev, data, encoding, cb);
+    });
+    this.once('close', onClose);
+    return;
+  }
+  this._pendingData = null;
+  this._pendingEncoding = '';
+
+  if (!this._handle) {
+    cb(new ERR_SOCKET_CLOSED());
+    return false;
+  }
+  this._unrefTimer();
+
+  const handle = this._handle;
+  let status;
+  let bytes = 0;
+  if (writev) {
+    const buffers = new Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const chunk = data.allBuffers ? data[i] : data[i].chunk;
+      buffers[i] = typeof chunk === 'string' ? Buffer.from(chunk, data[i].encoding) : chunk;
+      bytes += buffers[i].length;
+    }
+    status = handle.writev(buffers);
+  } else {
+    const buffer = typeof data === 'string' ? Buffer.from(data, encoding) : data;
+    bytes = buffer.length;
+    status = handle.writeBuffer(buffer);
+  }
+  handle.bytesWritten += bytes;
+  if (status === 0) {
+    cb();
+  } else if (status === 1) {
+    // Completes when native code reports it flushed (onwritten).
+    this[kLastWriteQueueSize] = bytes;
+    handle[kPendingWrites].push(cb);
+  } else {
+    cb(new ErrnoException(status, 'write'));
+  }
+};
+
+function onWritten(count) {
+  const self = this[kOwner];
+  const pending = this[kPendingWrites];
+  for (let i = 0; i < count && pending.length > 0; i++) {
+    const cb = pending.shift();
+    if (self.destroyed) {
+      cb(null);
+      continue;
+    }
+    self._unrefTimer();
+    self[kLastWriteQueueSize] = 0;
+    cb(null);
+  }
+}
+
+function onWriteError(status) {
+  const self = this[kOwner];
+  const pending = this[kPendingWrites];
+  this[kPendingWrites] = [];
+  const err = new ErrnoException(status, 'write');
+  if (pending.length === 0) {
+    self.destroy(err);
+    return;
+  }
+  for (const cb of pending) cb(self.destroyed ? null : err);
+}
+
+Socket.prototype._writev = function(chunks, cb) {
+  this._writeGeneric(true, chunks, '', cb);
+};
+
+Socket.prototype._write = function(data, encoding, cb) {
+  this._writeGeneric(false, data, encoding, cb);
+};
+
+// A read from the handle: data (nread > 0), EOF (UV_EOF) or an error (< 0).
+function onStreamRead(nread, buf) {
+  const handle = this;
+  const stream_ = handle[kOwner];
+  stream_._unrefTimer();
+  if (nread > 0 && !stream_.destroyed) {
+    handle.bytesRead += nread;
+    let result;
+    const userBuf = stream_[kBuffer];
+    if (userBuf) {
+      result = deliverToUserBuffer(stream_, nread, buf);
+    } else {
+      result = stream_.push(buf);
+    }
+    if (!result) {
+      handle.reading = false;
+      if (!stream_.destroyed) {
+        const err = handle.readStop();
+        if (err) stream_.destroy(new ErrnoException(err, 'read'));
+      }
+    }
+    return;
+  }
+  if (nread > 0) return;
+  if (nread !== UV_EOF) {
+    stream_.destroy(new ErrnoException(nread, 'read'));
+    return;
+  }
+  // Push null before anything else, so that 'end' precedes 'close'.
+  if (!stream_._readableState.endEmitted) {
+    stream_.push(null);
+    stream_.read(0);
+  }
+}
+
+// `onread: {buffer, callback}`: copy into the caller's buffer, possibly over several
+// callbacks when a chunk is larger than it. Returns false if the callback asked to pause.
+function deliverToUserBuffer(socket, nread, buf) {
+  let offset = 0;
+  let keepReading = true;
+  while (offset < nread) {
+    const target = socket[kBuffer];
+    const n = Math.min(target.length, nread - offset);
+    if (n === 0) break;
+    buf.copy(target, 0, offset, offset + n);
+    offset += n;
+    if (socket[kBufferCb](n, target) === false) keepReading = false;
+    const gen = socket[kBufferGen];
+    if (gen !== null) {
+      const next = gen();
+      if (isUint8Array(next)) socket[kBuffer] = next;
+    }
+  }
+  return keepReading;
+}
+
+Socket.prototype.ref = function() {
+  if (!this._handle) {
+    this.once('connect', this.ref);
+    return this;
+  }
+  if (typeof this._handle.ref === 'function') this._handle.ref();
+  return this;
+};
+
+Socket.prototype.unref = function() {
+  if (!this._handle) {
+    this.once('connect', this.unref);
+    return this;
+  }
+  if (typeof this._handle.unref === 'function') this._handle.unref();
+  return this;
+};
+
+Socket.prototype[kReinitializeHandle] = function(handle) {
+  if (this._handle) closeHandle(this._handle);
+  this._handle = handle;
+  initSocketHandle(this);
+};
+
+function addClientAbortSignalOption(self, options) {
+  validateAbortSignal(options.signal, 'options.signal');
+  const { signal } = options;
+  let onAbortListener;
+  function onAbort() {
+    if (onAbortListener) signal.removeEventListener('abort', onAbortListener);
+    self._aborted = true;
+  }
+  if (signal.aborted) {
+    process.nextTick(onAbort);
+  } else {
+    process.nextTick(() => {
+      onAbortListener = onAbort;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+module.exports = {
+  Socket,
+  initSocketHandle,
+  newHandle,
+  closeHandle,
+  kPendingWrites,
+};
+
+require('./connect').install(Socket);

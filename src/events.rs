@@ -1,0 +1,252 @@
+//! The one channel from Tokio to JavaScript, per Node environment.
+//!
+//! Native tasks `send` events into a queue. The threadsafe function (TSFN) is signalled
+//! only when the queue goes from empty to non-empty; its callback then drains everything
+//! queued, for every socket of the environment, into a single JS call (see [`batch`]).
+//! A busy server thus pays one thread wake-up per batch, not one per event.
+//!
+//! The TSFN is created unref'd (weak): it keeps the process alive only while JS holds at
+//! least one ref'd, active handle, counted in [`LoopRefs`]. napi's ref/unref are flags,
+//! not counters, so they are called only on 0 <-> 1 transitions of our own count.
+//!
+//! Teardown: the environment's cleanup hook (registered after the TSFN, so it runs
+//! before Node's own TSFN cleanup) nulls the TSFN under the queue lock, releases it and
+//! closes every native handle of the environment. After that no thread can call or
+//! release the TSFN again, which is what crashes worker threads on Node 20 otherwise.
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use napi::{sys, Env, JsFunction, NapiRaw};
+use napi_derive::napi;
+
+use crate::batch;
+use crate::registry::Registry;
+use crate::stream::StreamCore;
+
+/// Something that happened on the native side, for JS to act on.
+pub enum Event {
+    /// Bytes read from a stream. Holds the stream so delivery can release its read budget.
+    Data(Arc<StreamCore>, Bytes),
+    /// The peer sent FIN.
+    Eof(u32),
+    ReadError(u32, i32),
+    /// `n` write requests of a stream completed, in order.
+    Written(u32, u32),
+    WriteError(u32, i32),
+    /// A deferred shutdown (FIN after queued writes) finished with a status.
+    Shutdown(u32, i32),
+    /// A connect attempt finished with a status (0 on success).
+    Connected(u32, i32),
+    /// A listener accepted a stream.
+    Accepted(u32, Arc<StreamCore>),
+    AcceptError(u32, i32),
+}
+
+/// A TSFN pointer that may cross threads: napi documents these calls as thread-safe.
+#[derive(Clone, Copy)]
+struct Tsfn(sys::napi_threadsafe_function);
+unsafe impl Send for Tsfn {}
+
+struct Queue {
+    events: Vec<Event>,
+    /// True while a TSFN call is pending: further events just join the queue.
+    scheduled: bool,
+    /// None once the environment is being torn down.
+    tsfn: Option<Tsfn>,
+}
+
+/// The event channel of one Node environment, shared by all its native handles.
+pub struct Channel {
+    queue: Mutex<Queue>,
+    /// Native handles of this environment, closed when it is torn down.
+    pub registry: Registry,
+}
+
+impl Channel {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues an event; wakes the JS thread if nothing was pending.
+    pub fn send(&self, event: Event) {
+        let mut queue = self.lock();
+        let Some(tsfn) = queue.tsfn else { return };
+        // Consecutive completions of one stream merge into one event.
+        if let (Event::Written(id, n), Some(Event::Written(last_id, last_n))) =
+            (&event, queue.events.last_mut())
+        {
+            if id == last_id {
+                *last_n += n;
+                return;
+            }
+        }
+        queue.events.push(event);
+        if !queue.scheduled {
+            queue.scheduled = true;
+            // Nonblocking with an unbounded TSFN queue: at most one call is ever pending.
+            unsafe {
+                sys::napi_call_threadsafe_function(
+                    tsfn.0,
+                    ptr::null_mut(),
+                    sys::ThreadsafeFunctionCallMode::nonblocking,
+                );
+            }
+        }
+    }
+
+    /// Takes everything queued; the next `send` schedules a new call.
+    fn take(&self, spare: Vec<Event>) -> Vec<Event> {
+        let mut queue = self.lock();
+        queue.scheduled = false;
+        std::mem::replace(&mut queue.events, spare)
+    }
+
+    fn tsfn(&self) -> Option<Tsfn> {
+        self.lock().tsfn
+    }
+
+    /// Stops all delivery and returns the TSFN for release: no thread may use it after.
+    fn shut(&self) -> Option<Tsfn> {
+        let mut queue = self.lock();
+        queue.events.clear();
+        queue.tsfn.take()
+    }
+}
+
+/// JS-thread state of one environment: its channel and the count of ref'd active handles.
+struct LoopRefs {
+    channel: Arc<Channel>,
+    refs: u32,
+}
+
+thread_local! {
+    // One Node environment per JS thread (main thread or worker), so a thread-local is
+    // exactly per-environment state.
+    static LOCAL: RefCell<Option<LoopRefs>> = const { RefCell::new(None) };
+}
+
+/// The channel of the calling JS thread's environment.
+pub fn channel() -> napi::Result<Arc<Channel>> {
+    LOCAL.with(|local| {
+        local.borrow().as_ref().map(|l| l.channel.clone()).ok_or_else(|| {
+            napi::Error::from_reason("rsnet: binding used before init() in this environment")
+        })
+    })
+}
+
+/// Counts one more ref'd active handle; refs the TSFN on 0 -> 1.
+pub fn retain(env: &Env) {
+    adjust(env, 1);
+}
+
+/// Counts one fewer ref'd active handle; unrefs the TSFN on 1 -> 0.
+pub fn release(env: &Env) {
+    adjust(env, -1);
+}
+
+fn adjust(env: &Env, delta: i32) {
+    LOCAL.with(|local| {
+        let mut local = local.borrow_mut();
+        let Some(state) = local.as_mut() else { return };
+        let before = state.refs;
+        state.refs = before.saturating_add_signed(delta);
+        let Some(tsfn) = state.channel.tsfn() else { return };
+        unsafe {
+            if before == 0 && state.refs == 1 {
+                sys::napi_ref_threadsafe_function(env.raw(), tsfn.0);
+            } else if before == 1 && state.refs == 0 {
+                sys::napi_unref_threadsafe_function(env.raw(), tsfn.0);
+            }
+        }
+    });
+}
+
+/// Connects this environment to rsnet: `dispatch(arrayBuffer, count, handles)` receives
+/// every batch of events (layout in lib/binding.js). Called once per environment.
+#[napi]
+pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
+    if LOCAL.with(|local| local.borrow().is_some()) {
+        return Err(napi::Error::from_reason("rsnet: init() called twice"));
+    }
+    let channel = Arc::new(Channel {
+        queue: Mutex::new(Queue { events: Vec::new(), scheduled: false, tsfn: None }),
+        registry: Registry::default(),
+    });
+    let raw_env = env.raw();
+    let mut tsfn = ptr::null_mut();
+    let mut name = ptr::null_mut();
+    unsafe {
+        let label = "rsnet";
+        check(sys::napi_create_string_utf8(raw_env, label.as_ptr().cast(), label.len(), &mut name))?;
+        // The TSFN owns one strong count of the channel; its finalizer drops it.
+        let context = Arc::into_raw(channel.clone()) as *mut c_void;
+        check(sys::napi_create_threadsafe_function(
+            raw_env,
+            dispatch.raw(),
+            ptr::null_mut(),
+            name,
+            0,
+            1,
+            context,
+            Some(finalize_channel),
+            context,
+            Some(deliver),
+            &mut tsfn,
+        ))?;
+        check(sys::napi_unref_threadsafe_function(raw_env, tsfn))?;
+    }
+    channel.lock().tsfn = Some(Tsfn(tsfn));
+    // Registered after the TSFN exists, so it runs before Node's own TSFN cleanup.
+    let hook_arg = Arc::into_raw(channel.clone()) as *mut c_void;
+    unsafe { check(sys::napi_add_env_cleanup_hook(raw_env, Some(cleanup), hook_arg))? };
+    LOCAL.with(|local| *local.borrow_mut() = Some(LoopRefs { channel, refs: 0 }));
+    Ok(())
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+    if status == sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::from_status(napi::Status::from(status)))
+    }
+}
+
+/// TSFN callback on the JS thread: drains the queue into one JS call.
+unsafe extern "C" fn deliver(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, _: *mut c_void) {
+    // env is null while Node tears the TSFN down: nothing may run then.
+    if env.is_null() || js_cb.is_null() {
+        return;
+    }
+    let channel = unsafe { &*(context as *const Channel) };
+    let events = channel.take(Vec::new());
+    if events.is_empty() {
+        return;
+    }
+    // A panic must never unwind into Node: report it as an uncaught JS error instead.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        batch::dispatch(env, js_cb, events)
+    }));
+    let message = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => format!("rsnet: event dispatch failed: {err}"),
+        Err(_) => "rsnet: internal panic while dispatching events".to_owned(),
+    };
+    unsafe { batch::raise(env, &message) };
+}
+
+unsafe extern "C" fn finalize_channel(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    drop(unsafe { Arc::from_raw(data as *const Channel) });
+}
+
+unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    let channel = unsafe { Arc::from_raw(arg as *const Channel) };
+    if let Some(tsfn) = channel.shut() {
+        unsafe { sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort) };
+    }
+    channel.registry.close_all();
+    LOCAL.with(|local| local.borrow_mut().take());
+}

@@ -1,0 +1,27 @@
+//! rsnet: Node's `net` module on a Tokio runtime.
+//!
+//! Map of the crate:
+//! - [`runtime`]: the one Tokio runtime, built lazily and shared by every Node environment.
+//! - [`events`]: the one channel from Tokio to JavaScript per environment: an event queue,
+//!   drained in batches by a single threadsafe function, and the loop-liveness ref count.
+//! - [`stream`]: the native side of a connected socket (TCP or Unix): read loop, write
+//!   queue, shutdown. Shared by both kinds.
+//! - [`socket`]: `SocketHandle`, the JS-visible handle of one stream (connect, read, write).
+//! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
+//! - [`addr`], [`errors`]: address parsing/formatting and io::Error -> negative errno.
+//!
+//! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
+//! handle, and native code answers only through events. Native code never touches the
+//! JS stream objects.
+
+#![deny(clippy::all)]
+
+mod addr;
+mod batch;
+mod errors;
+mod events;
+mod registry;
+mod runtime;
+mod server;
+mod socket;
+mod stream;

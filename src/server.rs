@@ -1,0 +1,276 @@
+//! `ServerHandle`: the JS-visible handle of one listener, TCP or Unix, shaped like
+//! Node's server-side `TCP`/`Pipe` wraps (`bind`, `listen`, `getsockname`, `close`).
+//!
+//! Binding and listening happen synchronously on the JS thread, so `server.address()`
+//! works on the line after `listen()`, as in Node. A Tokio task accepts; every accepted
+//! stream reaches JS as an `Accepted` event carrying its new `SocketHandle`.
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
+use std::time::Duration;
+
+use napi::Env;
+use napi_derive::napi;
+use socket2::{Domain, Socket, Type};
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::Notify;
+
+use crate::addr::{self, SockAddr};
+use crate::errors::status_of;
+use crate::events::{self, Channel, Event};
+use crate::registry::{next_id, Closable};
+use crate::runtime;
+use crate::stream::{Io, StreamCore};
+
+/// UV_EINVAL: listen without bind, or bind twice.
+const EINVAL: i32 = -22;
+/// How long accepting pauses after an error such as EMFILE, instead of spinning.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener),
+}
+
+/// Shared between the JS handle and the accept task.
+struct ServerCore {
+    id: u32,
+    channel: Arc<Channel>,
+    listener: Mutex<Option<Listener>>,
+    /// Wakes the accept task when the listener is closed from JS.
+    wake: Notify,
+    /// A Unix socket file to unlink on close (Node/libuv do).
+    unlink: Mutex<Option<String>>,
+}
+
+impl ServerCore {
+    fn listener(&self) -> MutexGuard<'_, Option<Listener>> {
+        self.listener.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Closable for ServerCore {
+    fn close(&self) {
+        // Dropping the listener closes its fd now, so the port is free on return.
+        drop(self.listener().take());
+        if let Some(path) = self.unlink.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = std::fs::remove_file(path);
+        }
+        self.channel.registry.remove(self.id);
+        self.wake.notify_one();
+    }
+}
+
+/// The native half of a `net.Server`.
+#[napi]
+pub struct ServerHandle {
+    core: Arc<ServerCore>,
+    bound: Option<(Socket, bool)>,
+    refed: bool,
+    active: bool,
+}
+
+#[napi]
+impl ServerHandle {
+    #[napi(constructor, catch_unwind)]
+    pub fn new() -> napi::Result<Self> {
+        let channel = events::channel()?;
+        let core = Arc::new(ServerCore {
+            id: next_id(),
+            channel,
+            listener: Mutex::new(None),
+            wake: Notify::new(),
+            unlink: Mutex::new(None),
+        });
+        let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
+        core.channel.registry.insert(core.id, weak);
+        Ok(ServerHandle { core, bound: None, refed: true, active: false })
+    }
+
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.core.id
+    }
+
+    /// Binds a TCP address (SO_REUSEADDR, as libuv). `ipv6_only` applies to IPv6 only.
+    #[napi(catch_unwind)]
+    pub fn bind(&mut self, ip: String, port: u32, ipv6_only: bool) -> i32 {
+        if self.bound.is_some() {
+            return EINVAL;
+        }
+        let local = match addr::parse(&ip, port) {
+            Ok(local) => local,
+            Err(status) => return status,
+        };
+        let result = (|| -> io::Result<Socket> {
+            let socket = Socket::new(Domain::for_address(local), Type::STREAM, None)?;
+            socket.set_nonblocking(true)?;
+            socket.set_reuse_address(true)?;
+            if local.is_ipv6() {
+                socket.set_only_v6(ipv6_only)?;
+            }
+            socket.bind(&local.into())?;
+            Ok(socket)
+        })();
+        match result {
+            Ok(socket) => {
+                self.bound = Some((socket, false));
+                0
+            }
+            Err(err) => status_of(&err),
+        }
+    }
+
+    /// Binds a Unix socket path; a leading NUL names a Linux abstract socket.
+    #[napi(catch_unwind)]
+    pub fn bind_pipe(&mut self, path: String) -> i32 {
+        if self.bound.is_some() {
+            return EINVAL;
+        }
+        let result = (|| -> io::Result<Socket> {
+            let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+            socket.set_nonblocking(true)?;
+            socket.bind(&socket2::SockAddr::unix(&path)?)?;
+            Ok(socket)
+        })();
+        match result {
+            Ok(socket) => {
+                if !path.starts_with('\0') {
+                    *self.core.unlink.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+                }
+                self.bound = Some((socket, true));
+                0
+            }
+            Err(err) => status_of(&err),
+        }
+    }
+
+    /// Starts listening and accepting; connections arrive as `Accepted` events.
+    #[napi(catch_unwind)]
+    pub fn listen(&mut self, env: Env, backlog: i32) -> i32 {
+        let Some((socket, is_unix)) = self.bound.take() else { return EINVAL };
+        if let Err(err) = socket.listen(backlog) {
+            return status_of(&err);
+        }
+        // Registering with the reactor needs the runtime's context on this thread.
+        let _context = runtime::get().enter();
+        let listener = if is_unix {
+            UnixListener::from_std(socket.into()).map(Listener::Unix)
+        } else {
+            TcpListener::from_std(socket.into()).map(Listener::Tcp)
+        };
+        match listener {
+            Ok(listener) => *self.core.listener() = Some(listener),
+            Err(err) => return status_of(&err),
+        }
+        self.set_active(&env, true);
+        runtime::get().spawn(accept_loop(self.core.clone()));
+        0
+    }
+
+    /// The bound TCP address; undefined for Unix sockets (JS reports the path).
+    #[napi(catch_unwind)]
+    pub fn getsockname(&self) -> Option<SockAddr> {
+        if let Some((socket, _)) = &self.bound {
+            return socket.local_addr().ok()?.as_socket().map(SockAddr::from);
+        }
+        match self.core.listener().as_ref()? {
+            Listener::Tcp(listener) => listener.local_addr().ok().map(SockAddr::from),
+            Listener::Unix(_) => None,
+        }
+    }
+
+    /// chmod of the socket file (`readableAll`/`writableAll`).
+    #[napi(catch_unwind)]
+    pub fn fchmod(&self, mode: u32) -> i32 {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.core.unlink.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(path) = path else { return EINVAL };
+        let result = std::fs::metadata(&path).and_then(|meta| {
+            let mut permissions = meta.permissions();
+            permissions.set_mode(permissions.mode() | mode);
+            std::fs::set_permissions(&path, permissions)
+        });
+        crate::errors::status(result)
+    }
+
+    /// Stops listening now: the port (or socket file) is released on return.
+    #[napi(catch_unwind)]
+    pub fn close(&mut self, env: Env) {
+        self.bound = None;
+        Closable::close(&*self.core);
+        self.set_active(&env, false);
+    }
+
+    #[napi(js_name = "ref", catch_unwind)]
+    pub fn ref_(&mut self, env: Env) {
+        if !self.refed {
+            self.refed = true;
+            if self.active {
+                events::retain(&env);
+            }
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn unref(&mut self, env: Env) {
+        if self.refed {
+            self.refed = false;
+            if self.active {
+                events::release(&env);
+            }
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn has_ref(&self) -> bool {
+        self.refed
+    }
+}
+
+impl ServerHandle {
+    fn set_active(&mut self, env: &Env, active: bool) {
+        if self.active == active {
+            return;
+        }
+        self.active = active;
+        if self.refed {
+            if active {
+                events::retain(env);
+            } else {
+                events::release(env);
+            }
+        }
+    }
+}
+
+/// Accepts until the listener is closed. An accept error is reported and followed by a
+/// short pause (EMFILE would otherwise spin); it never stops the listener.
+async fn accept_loop(core: Arc<ServerCore>) {
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = core.wake.notified() => continue,
+            accepted = std::future::poll_fn(|cx| match core.listener().as_ref() {
+                None => Poll::Ready(None),
+                Some(Listener::Tcp(l)) => l.poll_accept(cx).map(|r| Some(r.map(|(s, _)| Io::Tcp(s)))),
+                Some(Listener::Unix(l)) => l.poll_accept(cx).map(|r| Some(r.map(|(s, _)| Io::Unix(s)))),
+            }) => accepted,
+        };
+        match accepted {
+            None => return,
+            Some(Ok(io)) => {
+                let stream = StreamCore::new(core.channel.clone());
+                stream.attach(io);
+                core.channel.send(Event::Accepted(core.id, stream.clone()));
+                tokio::spawn(stream.drive());
+            }
+            Some(Err(err)) if err.kind() == io::ErrorKind::ConnectionAborted => {}
+            Some(Err(err)) => {
+                core.channel.send(Event::AcceptError(core.id, status_of(&err)));
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! `SocketHandle`: the JS-visible handle of one stream, shaped like Node's `TCP`/`Pipe`
+//! wraps (`bind`, `connect`, `readStart`, `writeBuffer`, `shutdown`, `close`, ...).
+//!
+//! Methods return 0 or a negative errno, as Node's handles do; JS turns statuses into
+//! Node-shaped errors. Asynchronous outcomes (connect, data, write completion, FIN)
+//! arrive as events on the environment's channel, tagged with `id`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::{Env, JsBuffer};
+use napi_derive::napi;
+use socket2::{Domain, Protocol, Socket, TcpKeepalive, Type};
+use tokio::net::{TcpSocket, UnixStream};
+
+use crate::addr::{self, SockAddr};
+use crate::errors::{status, status_of};
+use crate::events::{self, Event};
+use crate::runtime;
+use crate::stream::{Io, StreamCore};
+
+/// What a handle reports when asked to connect twice (UV_EINVAL).
+const EINVAL: i32 = -22;
+
+/// The native half of a `net.Socket`.
+#[napi]
+pub struct SocketHandle {
+    core: Arc<StreamCore>,
+    /// A bound but not yet connected TCP socket (`bind` before `connect`).
+    unconnected: Option<Socket>,
+    /// Counts toward keeping the event loop alive (libuv: ref'd and active).
+    refed: bool,
+    active: bool,
+}
+
+#[napi]
+impl SocketHandle {
+    /// A fresh handle for an outgoing connection.
+    #[napi(constructor, catch_unwind)]
+    pub fn new() -> napi::Result<Self> {
+        Ok(Self::wrap(StreamCore::new(events::channel()?)))
+    }
+
+    fn wrap(core: Arc<StreamCore>) -> Self {
+        SocketHandle { core, unconnected: None, refed: true, active: false }
+    }
+
+    /// The handle of a stream a listener accepted: connected, so live at once.
+    /// Runs on the JS thread (inside a batch), where the loop count lives.
+    pub fn accepted(env: &Env, core: Arc<StreamCore>) -> Self {
+        let mut handle = Self::wrap(core);
+        handle.set_active(env, true);
+        handle
+    }
+
+    /// Id that tags this stream's events.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.core.id
+    }
+
+    /// Binds the local end before `connect` (`localAddress`/`localPort`).
+    #[napi(catch_unwind)]
+    pub fn bind(&mut self, ip: String, port: u32) -> i32 {
+        let local = match addr::parse(&ip, port) {
+            Ok(local) => local,
+            Err(status) => return status,
+        };
+        let result = new_tcp_socket(&local).and_then(|socket| {
+            socket.bind(&local.into())?;
+            Ok(socket)
+        });
+        match result {
+            Ok(socket) => {
+                self.unconnected = Some(socket);
+                0
+            }
+            Err(err) => status_of(&err),
+        }
+    }
+
+    /// Starts a TCP connect to an IP literal; a `Connected` event reports the outcome.
+    #[napi(catch_unwind)]
+    pub fn connect(&mut self, env: Env, ip: String, port: u32) -> i32 {
+        if self.active || self.core.is_closed() {
+            return EINVAL;
+        }
+        let remote = match addr::parse(&ip, port) {
+            Ok(remote) => remote,
+            Err(status) => return status,
+        };
+        let socket = match self.unconnected.take() {
+            Some(socket) => Ok(socket),
+            None => new_tcp_socket(&remote),
+        };
+        let socket = match socket {
+            Ok(socket) => TcpSocket::from_std_stream(socket.into()),
+            Err(err) => return status_of(&err),
+        };
+        self.set_active(&env, true);
+        let core = self.core.clone();
+        runtime::get().spawn(async move {
+            let outcome = tokio::select! {
+                outcome = socket.connect(remote) => outcome,
+                _ = core.closed() => return,
+            };
+            connected(core, outcome.map(Io::Tcp)).await;
+        });
+        0
+    }
+
+    /// Starts a Unix-socket connect; a `Connected` event reports the outcome.
+    #[napi(catch_unwind)]
+    pub fn connect_pipe(&mut self, env: Env, path: String) -> i32 {
+        if self.active || self.core.is_closed() {
+            return EINVAL;
+        }
+        self.set_active(&env, true);
+        let core = self.core.clone();
+        runtime::get().spawn(async move {
+            let outcome = tokio::select! {
+                outcome = UnixStream::connect(&path) => outcome,
+                _ = core.closed() => return,
+            };
+            connected(core, outcome.map(Io::Unix)).await;
+        });
+        0
+    }
+
+    #[napi(catch_unwind)]
+    pub fn read_start(&self) -> i32 {
+        self.core.read_start();
+        0
+    }
+
+    #[napi(catch_unwind)]
+    pub fn read_stop(&self) -> i32 {
+        self.core.read_stop();
+        0
+    }
+
+    /// Writes one Buffer: 0 = written now, 1 = queued (a `Written` event follows), < 0 error.
+    #[napi(catch_unwind)]
+    pub fn write_buffer(&self, data: JsBuffer) -> napi::Result<i32> {
+        let data = data.into_value()?;
+        Ok(self.core.write(&[&data]))
+    }
+
+    /// Writes several Buffers as one request (`cork`/`_writev`), in one syscall if possible.
+    #[napi(catch_unwind)]
+    pub fn writev(&self, chunks: Vec<JsBuffer>) -> napi::Result<i32> {
+        let values = chunks.into_iter().map(JsBuffer::into_value).collect::<napi::Result<Vec<_>>>()?;
+        let slices: Vec<&[u8]> = values.iter().map(|value| &value[..]).collect();
+        if slices.is_empty() {
+            return Ok(0);
+        }
+        Ok(self.core.write(&slices))
+    }
+
+    /// Sends FIN after queued writes: 0 = sent now, 1 = a `Shutdown` event follows.
+    #[napi(catch_unwind)]
+    pub fn shutdown(&self) -> i32 {
+        self.core.shutdown()
+    }
+
+    /// Closes the socket now. Pending events of this handle are dropped by JS.
+    #[napi(catch_unwind)]
+    pub fn close(&mut self, env: Env) {
+        self.unconnected = None;
+        self.core.close();
+        self.set_active(&env, false);
+    }
+
+    /// Closes with an RST instead of a FIN (SO_LINGER 0), as `resetAndDestroy()`.
+    #[napi(catch_unwind)]
+    pub fn reset(&mut self, env: Env) -> i32 {
+        let result = match self.core.io().as_ref() {
+            Some(io) => status(io.sock().set_linger(Some(Duration::ZERO))),
+            None => 0,
+        };
+        self.close(env);
+        result
+    }
+
+    #[napi(js_name = "ref", catch_unwind)]
+    pub fn ref_(&mut self, env: Env) {
+        if !self.refed {
+            self.refed = true;
+            if self.active {
+                events::retain(&env);
+            }
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn unref(&mut self, env: Env) {
+        if self.refed {
+            self.refed = false;
+            if self.active {
+                events::release(&env);
+            }
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn has_ref(&self) -> bool {
+        self.refed
+    }
+
+    #[napi(catch_unwind)]
+    pub fn getsockname(&self) -> Option<SockAddr> {
+        let io = self.core.io();
+        match io.as_ref() {
+            Some(io) => io.tcp()?.local_addr().ok().map(SockAddr::from),
+            None => local_of(self.unconnected.as_ref()?),
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn getpeername(&self) -> Option<SockAddr> {
+        let io = self.core.io();
+        io.as_ref()?.tcp()?.peer_addr().ok().map(SockAddr::from)
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_no_delay(&self, enable: bool) -> i32 {
+        match self.core.io().as_ref().and_then(Io::tcp) {
+            Some(tcp) => status(tcp.set_nodelay(enable)),
+            None => 0,
+        }
+    }
+
+    /// SO_KEEPALIVE with the first probe after `delay_secs` (0: the system default).
+    #[napi(catch_unwind)]
+    pub fn set_keep_alive(&self, enable: bool, delay_secs: u32) -> i32 {
+        let io = self.core.io();
+        let Some(io) = io.as_ref() else { return 0 };
+        if io.tcp().is_none() {
+            return 0;
+        }
+        let sock = io.sock();
+        if !enable || delay_secs == 0 {
+            return status(sock.set_keepalive(enable));
+        }
+        // libuv's settings: first probe after the delay, then every second, 10 probes.
+        let keepalive = TcpKeepalive::new()
+            .with_time(Duration::from_secs(u64::from(delay_secs)))
+            .with_interval(Duration::from_secs(1))
+            .with_retries(10);
+        status(sock.set_tcp_keepalive(&keepalive))
+    }
+
+    /// Bytes queued in native code, not yet accepted by the kernel.
+    #[napi(getter, catch_unwind)]
+    pub fn write_queue_size(&self) -> u32 {
+        u32::try_from(self.core.queued_bytes()).unwrap_or(u32::MAX)
+    }
+
+    /// True for TCP streams (Node's `handle instanceof TCP`), false for Unix sockets.
+    #[napi(catch_unwind)]
+    pub fn is_tcp(&self) -> bool {
+        self.unconnected.is_some() || self.core.io().as_ref().is_some_and(|io| io.tcp().is_some())
+    }
+}
+
+impl SocketHandle {
+    fn set_active(&mut self, env: &Env, active: bool) {
+        if self.active == active {
+            return;
+        }
+        self.active = active;
+        if self.refed {
+            if active {
+                events::retain(env);
+            } else {
+                events::release(env);
+            }
+        }
+    }
+}
+
+/// Finishes a connect attempt on the runtime: report it, then serve the stream.
+async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<Io>) {
+    match outcome {
+        Ok(io) => {
+            if !core.attach(io) {
+                return;
+            }
+            core.channel().send(Event::Connected(core.id, 0));
+            core.drive().await;
+        }
+        Err(err) => core.channel().send(Event::Connected(core.id, status_of(&err))),
+    }
+}
+
+fn new_tcp_socket(addr: &SocketAddr) -> std::io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(*addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
+fn local_of(socket: &Socket) -> Option<SockAddr> {
+    socket.local_addr().ok()?.as_socket().map(SockAddr::from)
+}

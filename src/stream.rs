@@ -1,0 +1,404 @@
+//! The native side of one connected stream, TCP or Unix: read loop, write queue, FIN.
+//!
+//! One Tokio task per stream ([`StreamCore::drive`]) reads while JS wants data and flushes
+//! what the JS thread could not write directly. Writes first try the kernel straight from
+//! the JS thread (`try_write`): when the socket has room, which is nearly always, a write
+//! costs one syscall, no copy and no thread hop, and completes synchronously as in libuv.
+//! Only the unwritten rest is copied into the queue.
+//!
+//! Backpressure reaches the kernel: the task reads only while JS has called `readStart`
+//! and fewer than [`MAX_UNDELIVERED`] bytes are on their way to JS, so a paused or slow
+//! reader makes the peer's sends block instead of growing memory.
+//!
+//! The stream never closes itself on EOF or error: closing is JS policy (`allowHalfOpen`),
+//! done by `close`, which drops the socket on the calling thread so its fd is released
+//! at once.
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::task::{Context, Poll};
+
+use bytes::{Buf, Bytes, BytesMut};
+use socket2::SockRef;
+use tokio::net::{TcpStream, UnixStream};
+use tokio::sync::Notify;
+
+use crate::errors::{status, status_of};
+use crate::events::{Channel, Event};
+use crate::registry::{next_id, Closable};
+
+/// Room reserved for each read: large enough for bulk transfers in few syscalls.
+const READ_SIZE: usize = 64 * 1024;
+/// Bytes read but not yet handed to JS, per stream, before reading pauses.
+const MAX_UNDELIVERED: usize = 1024 * 1024;
+/// Chunks handed to one `writev`.
+const MAX_IOV: usize = 64;
+/// What a handle reports for I/O on a closed socket (UV_EBADF).
+const EBADF: i32 = -9;
+/// `write`/`shutdown` completed synchronously (0) or will complete with an event (1).
+pub const DONE: i32 = 0;
+pub const QUEUED: i32 = 1;
+
+/// The socket under a stream.
+pub enum Io {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Io {
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Io::Tcp(s) => s.poll_read_ready(cx),
+            Io::Unix(s) => s.poll_read_ready(cx),
+        }
+    }
+
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Io::Tcp(s) => s.poll_write_ready(cx),
+            Io::Unix(s) => s.poll_write_ready(cx),
+        }
+    }
+
+    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        match self {
+            Io::Tcp(s) => s.try_read_buf(buf),
+            Io::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Io::Tcp(s) => s.try_write(buf),
+            Io::Unix(s) => s.try_write(buf),
+        }
+    }
+
+    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Io::Tcp(s) => s.try_write_vectored(bufs),
+            Io::Unix(s) => s.try_write_vectored(bufs),
+        }
+    }
+
+    /// Socket options tokio does not expose, through a borrowed fd.
+    pub fn sock(&self) -> SockRef<'_> {
+        match self {
+            Io::Tcp(s) => SockRef::from(s),
+            Io::Unix(s) => SockRef::from(s),
+        }
+    }
+
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Io::Tcp(s) => Some(s),
+            Io::Unix(_) => None,
+        }
+    }
+}
+
+/// A slice of a write request still to be written; `last` marks a request's final part.
+struct Pending {
+    data: Bytes,
+    last: bool,
+}
+
+#[derive(Default)]
+struct WriteQueue {
+    pending: VecDeque<Pending>,
+    queued_bytes: usize,
+    /// A FIN to send once `pending` is empty.
+    shutdown: bool,
+    /// The status of the first failed write; later writes fail with it.
+    failed: i32,
+}
+
+/// Shared between the JS handle (`SocketHandle`) and the stream's task.
+pub struct StreamCore {
+    pub id: u32,
+    channel: Arc<Channel>,
+    io: RwLock<Option<Io>>,
+    writes: Mutex<WriteQueue>,
+    reading: AtomicBool,
+    closed: AtomicBool,
+    undelivered: AtomicUsize,
+    /// Wakes the task after any change made from JS (read start, queued write, close).
+    wake: Notify,
+}
+
+impl StreamCore {
+    pub fn new(channel: Arc<Channel>) -> Arc<Self> {
+        let core = Arc::new(StreamCore {
+            id: next_id(),
+            channel,
+            io: RwLock::new(None),
+            writes: Mutex::new(WriteQueue::default()),
+            reading: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            undelivered: AtomicUsize::new(0),
+            wake: Notify::new(),
+        });
+        let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
+        core.channel.registry.insert(core.id, weak);
+        core
+    }
+
+    pub fn channel(&self) -> &Arc<Channel> {
+        &self.channel
+    }
+
+    /// Installs the connected socket. Returns false (dropping it) if JS closed meanwhile.
+    pub fn attach(&self, io: Io) -> bool {
+        let mut slot = self.io.write().unwrap_or_else(|p| p.into_inner());
+        if self.closed.load(Ordering::Acquire) {
+            return false;
+        }
+        *slot = Some(io);
+        true
+    }
+
+    pub fn io(&self) -> RwLockReadGuard<'_, Option<Io>> {
+        self.io.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn queue(&self) -> MutexGuard<'_, WriteQueue> {
+        self.writes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    pub fn read_start(&self) {
+        self.reading.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    pub fn read_stop(&self) {
+        // The task sees it before its next read; data already in flight still arrives.
+        self.reading.store(false, Ordering::Release);
+    }
+
+    /// Called on the JS thread once a batch handed `len` bytes of this stream to JS.
+    pub fn delivered(&self, len: usize) {
+        let before = self.undelivered.fetch_sub(len, Ordering::AcqRel);
+        if before >= MAX_UNDELIVERED && before - len < MAX_UNDELIVERED {
+            self.wake.notify_one();
+        }
+    }
+
+    pub fn queued_bytes(&self) -> usize {
+        self.queue().queued_bytes
+    }
+
+    /// Writes one request made of `chunks`. Tries the kernel first from this thread;
+    /// queues (copies) only what it did not take. Returns DONE, QUEUED or a status < 0.
+    pub fn write(&self, chunks: &[&[u8]]) -> i32 {
+        let mut queue = self.queue();
+        if queue.failed != 0 {
+            return queue.failed;
+        }
+        let io = self.io();
+        let Some(io) = io.as_ref() else { return EBADF };
+        let total: usize = chunks.iter().map(|c| c.len()).sum();
+        let mut written = 0;
+        if queue.pending.is_empty() && !queue.shutdown {
+            written = match write_some(io, chunks) {
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => 0,
+                Err(err) => return status_of(&err),
+            };
+            if written == total {
+                return DONE;
+            }
+        }
+        // Queue the unwritten rest of each chunk, in order.
+        let mut skip = written;
+        let last_index = chunks.len() - 1;
+        for (index, chunk) in chunks.iter().enumerate() {
+            if skip >= chunk.len() {
+                skip -= chunk.len();
+                if index == last_index {
+                    // Only reachable for empty trailing chunks: mark completion anyway.
+                    queue.pending.push_back(Pending { data: Bytes::new(), last: true });
+                }
+                continue;
+            }
+            let rest = &chunk[skip..];
+            skip = 0;
+            queue.queued_bytes += rest.len();
+            queue.pending.push_back(Pending { data: Bytes::copy_from_slice(rest), last: index == last_index });
+        }
+        drop(queue);
+        self.wake.notify_one();
+        QUEUED
+    }
+
+    /// Half-closes the write side once queued writes are out. DONE (sent now), QUEUED
+    /// (a Shutdown event follows) or a status < 0.
+    pub fn shutdown(&self) -> i32 {
+        let mut queue = self.queue();
+        if !queue.pending.is_empty() {
+            queue.shutdown = true;
+            drop(queue);
+            self.wake.notify_one();
+            return QUEUED;
+        }
+        let io = self.io();
+        match io.as_ref() {
+            Some(io) => status(io.sock().shutdown(Shutdown::Write)),
+            None => EBADF,
+        }
+    }
+
+    /// Closes the socket now, on the calling thread. Idempotent.
+    pub fn close(&self) {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let io = self.io.write().unwrap_or_else(|p| p.into_inner()).take();
+        drop(io);
+        *self.queue() = WriteQueue::default();
+        self.channel.registry.remove(self.id);
+        self.wake.notify_one();
+    }
+
+    /// Resolves once `close` has been called.
+    pub async fn closed(&self) {
+        while !self.is_closed() {
+            self.wake.notified().await;
+        }
+    }
+
+    /// The stream's task: reads and flushes until closed.
+    pub async fn drive(self: Arc<Self>) {
+        let mut buf = BytesMut::new();
+        let mut read_done = false;
+        while !self.is_closed() {
+            let want_read = !read_done
+                && self.reading.load(Ordering::Acquire)
+                && self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED;
+            let want_write = !self.queue().pending.is_empty();
+            tokio::select! {
+                biased;
+                _ = self.wake.notified() => {}
+                ready = self.ready(Io::poll_write_ready), if want_write => {
+                    if ready.is_ok() { self.flush(); }
+                }
+                ready = self.ready(Io::poll_read_ready), if want_read => {
+                    read_done = ready.is_err() || self.read_once(&mut buf);
+                }
+            }
+        }
+    }
+
+    fn ready(
+        &self,
+        poll: fn(&Io, &mut Context<'_>) -> Poll<io::Result<()>>,
+    ) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+        poll_fn(move |cx| match self.io().as_ref() {
+            Some(io) => poll(io, cx),
+            None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
+        })
+    }
+
+    /// One read into `buf`. Returns true when reading is over (EOF or error).
+    fn read_once(self: &Arc<Self>, buf: &mut BytesMut) -> bool {
+        if buf.capacity() - buf.len() < READ_SIZE / 4 {
+            buf.reserve(READ_SIZE);
+        }
+        let io = self.io();
+        let Some(io) = io.as_ref() else { return true };
+        match io.try_read_buf(buf) {
+            Ok(0) => {
+                self.channel.send(Event::Eof(self.id));
+                true
+            }
+            Ok(n) => {
+                self.undelivered.fetch_add(n, Ordering::AcqRel);
+                self.channel.send(Event::Data(self.clone(), buf.split().freeze()));
+                false
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => false,
+            Err(err) => {
+                self.channel.send(Event::ReadError(self.id, status_of(&err)));
+                true
+            }
+        }
+    }
+
+    /// Writes queued data until the kernel is full; reports completed requests, then a
+    /// pending FIN once everything is out.
+    fn flush(&self) {
+        let mut queue = self.queue();
+        let io = self.io();
+        let Some(io) = io.as_ref() else { return };
+        let mut completed = 0u32;
+        while !queue.pending.is_empty() {
+            let slices: Vec<IoSlice<'_>> =
+                queue.pending.iter().take(MAX_IOV).map(|p| IoSlice::new(&p.data)).collect();
+            let result = io.try_write_vectored(&slices);
+            drop(slices);
+            match result {
+                Ok(written) => completed += queue.advance(written),
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) => {
+                    let failed = status_of(&err);
+                    *queue = WriteQueue { failed, ..WriteQueue::default() };
+                    self.channel.send(Event::WriteError(self.id, failed));
+                    return;
+                }
+            }
+        }
+        if completed > 0 {
+            self.channel.send(Event::Written(self.id, completed));
+        }
+        if queue.pending.is_empty() && queue.shutdown {
+            queue.shutdown = false;
+            let result = status(io.sock().shutdown(Shutdown::Write));
+            self.channel.send(Event::Shutdown(self.id, result));
+        }
+    }
+}
+
+impl WriteQueue {
+    /// Drops `written` bytes from the front; returns how many requests completed.
+    fn advance(&mut self, mut written: usize) -> u32 {
+        let mut completed = 0;
+        self.queued_bytes -= written;
+        while let Some(front) = self.pending.front_mut() {
+            if written < front.data.len() {
+                front.data.advance(written);
+                break;
+            }
+            written -= front.data.len();
+            if front.last {
+                completed += 1;
+            }
+            self.pending.pop_front();
+        }
+        completed
+    }
+}
+
+fn write_some(io: &Io, chunks: &[&[u8]]) -> io::Result<usize> {
+    if let [chunk] = chunks {
+        return io.try_write(chunk);
+    }
+    if chunks.len() > MAX_IOV {
+        // Rare (a huge cork); write the first batch now, queue the rest.
+        return write_some(io, &chunks[..MAX_IOV]);
+    }
+    let slices: Vec<IoSlice<'_>> = chunks.iter().map(|c| IoSlice::new(c)).collect();
+    io.try_write_vectored(&slices)
+}
+
+impl Closable for StreamCore {
+    fn close(&self) {
+        StreamCore::close(self);
+    }
+}
