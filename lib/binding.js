@@ -36,26 +36,35 @@ function untrack(handle) {
 }
 
 function dispatch(buffer, count, handles) {
-  const records = new Int32Array(buffer, 0, count * RECORD_INTS);
-  let offset = count * RECORD_INTS * 4;
-  for (let i = 0; i < records.length; i += RECORD_INTS) {
-    const kind = records[i];
-    const a = records[i + 2];
-    let chunk;
-    if (kind === DATA) {
-      // A view into the batch's buffer: no copy beyond the one native code made.
-      chunk = Buffer.from(buffer, offset, a);
-      offset += a;
+  run({ buffer, records: new Int32Array(buffer, 0, count * RECORD_INTS), handles,
+    next: 0, offset: count * RECORD_INTS * 4 });
+}
+
+// Delivers a batch's events in order. Each event is a callback of its own, as in Node:
+// the nextTick and microtask queues are drained between two events (Node's timers do
+// the same between timers), and a throwing handler becomes an uncaught exception while
+// the rest of the batch resumes on the next tick.
+function run(batch) {
+  const { buffer, records, handles } = batch;
+  try {
+    while (batch.next < records.length) {
+      const i = batch.next;
+      batch.next += RECORD_INTS;
+      if (i > 0) process._tickCallback();
+      const kind = records[i];
+      const a = records[i + 2];
+      let chunk;
+      if (kind === DATA) {
+        // A view into the batch's buffer: no copy beyond the one native code made.
+        chunk = Buffer.from(buffer, batch.offset, a);
+        batch.offset += a;
+      }
+      const handle = live.get(records[i + 1]);
+      if (handle !== undefined) deliver(handle, kind, a, chunk, handles);
     }
-    const handle = live.get(records[i + 1]);
-    if (handle === undefined) continue;
-    // Each event is its own callback in Node: one throwing handler must not swallow
-    // the rest of the batch. The error still becomes an uncaught exception.
-    try {
-      deliver(handle, kind, a, chunk, handles);
-    } catch (err) {
-      process.nextTick(rethrow, err);
-    }
+  } catch (err) {
+    if (batch.next < records.length) process.nextTick(run, batch);
+    throw err;
   }
 }
 
@@ -75,10 +84,6 @@ function deliver(handle, kind, a, chunk, handles) {
     }
     case ACCEPT_ERROR: return handle.onconnection(a);
   }
-}
-
-function rethrow(err) {
-  throw err;
 }
 
 native.init(dispatch);

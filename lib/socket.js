@@ -142,12 +142,11 @@ function newHandle(isPipe) {
   return handle;
 }
 
-// Closes a handle; the callback runs on a later turn, as libuv's close callbacks do.
-function closeHandle(handle, callback) {
+// Closes a handle now: its fd is released on return.
+function closeHandle(handle) {
   untrack(handle);
   handle.close();
   failPendingWrites(handle);
-  if (callback) setImmediate(callback);
 }
 
 function failPendingWrites(handle) {
@@ -158,10 +157,13 @@ function failPendingWrites(handle) {
   for (const cb of pending) process.nextTick(cb, null);
 }
 
+// Closes the socket's handle. 'close' is emitted on a later tick, queued after the
+// ticks destroy() already queued (its 'error'), as libuv calls close callbacks later.
 function closeSocketHandle(self, isException, isCleanupPending = false) {
   if (!self._handle) return;
   const handle = self._handle;
-  closeHandle(handle, () => {
+  closeHandle(handle);
+  process.nextTick(() => {
     self.emit('close', isException);
     if (isCleanupPending) {
       handle.onread = noop;
@@ -193,9 +195,8 @@ Socket.prototype._final = function(cb) {
   const status = this._handle.shutdown();
   if (status === 1) {
     this._handle[kShutdownCallback] = cb;
-  } else if (status === 0 || status === -107 /* ENOTCONN: peer gone, nothing to flush */) {
-    // Sent now; complete on a later turn, as libuv's shutdown request does.
-    setImmediate(cb);
+  } else if (status === -107 /* ENOTCONN: the peer is gone, nothing to send */) {
+    cb();
   } else {
     cb(new ErrnoException(status, 'shutdown'));
   }
@@ -415,26 +416,36 @@ Socket.prototype._destroy = function(exception, cb) {
     // bytesRead/bytesWritten stay readable after destroy().
     this[kBytesRead] = this._handle.bytesRead;
     this[kBytesWritten] = this._handle.bytesWritten;
+    let closeNow;
     if (this.resetAndClosing) {
       this.resetAndClosing = false;
       const handle = this._handle;
-      untrack(handle);
-      const err = handle.reset();
-      failPendingWrites(handle);
-      setImmediate(() => this.emit('close', isException));
-      if (err) this.emit('error', new ErrnoException(err, 'reset'));
+      closeNow = () => {
+        untrack(handle);
+        const err = handle.reset();
+        failPendingWrites(handle);
+        process.nextTick(() => this.emit('close', isException));
+        if (err) this.emit('error', new ErrnoException(err, 'reset'));
+      };
     } else if (this._closeAfterHandlingError) {
       // Keep the handle usable while 'error' handlers (next tick) run.
       queueMicrotask(() => closeSocketHandle(this, isException, true));
     } else {
-      closeSocketHandle(this, isException);
+      const handle = this._handle;
+      closeNow = () => {
+        this._handle = handle;
+        closeSocketHandle(this, isException);
+        this._handle = null;
+      };
     }
     if (!this._closeAfterHandlingError) {
       this._handle.onread = noop;
       this._handle = null;
       this._sockname = null;
     }
+    // The stream queues its 'error' tick inside cb; closing after it keeps 'close' last.
     cb(exception);
+    if (closeNow) closeNow();
   } else {
     cb(exception);
     process.nextTick(emitCloseNT, this);
@@ -447,7 +458,7 @@ Socket.prototype._destroy = function(exception, cb) {
 };
 
 function emitCloseNT(self) {
-  self.emit('close', false);
+  self.emit('close');
 }
 
 Socket.prototype._reset = function() {

@@ -74,7 +74,9 @@ impl Channel {
     /// Queues an event; wakes the JS thread if nothing was pending.
     pub fn send(&self, event: Event) {
         let mut queue = self.lock();
-        let Some(tsfn) = queue.tsfn else { return };
+        if queue.tsfn.is_none() {
+            return;
+        }
         // Consecutive completions of one stream merge into one event.
         if let (Event::Written(id, n), Some(Event::Written(last_id, last_n))) =
             (&event, queue.events.last_mut())
@@ -85,6 +87,23 @@ impl Channel {
             }
         }
         queue.events.push(event);
+        self.schedule(&mut queue);
+    }
+
+    /// Runs `act` and queues the event it returns under the queue lock, so no event of
+    /// another thread caused by the act (a peer's EOF after our FIN) can come first.
+    pub fn send_after(&self, act: impl FnOnce() -> Event) {
+        let mut queue = self.lock();
+        let event = act();
+        if queue.tsfn.is_none() {
+            return;
+        }
+        queue.events.push(event);
+        self.schedule(&mut queue);
+    }
+
+    fn schedule(&self, queue: &mut Queue) {
+        let Some(tsfn) = queue.tsfn else { return };
         if !queue.scheduled {
             queue.scheduled = true;
             // Nonblocking with an unbounded TSFN queue: at most one call is ever pending.

@@ -39,7 +39,7 @@ const MAX_UNDELIVERED: usize = 1024 * 1024;
 const MAX_IOV: usize = 64;
 /// What a handle reports for I/O on a closed socket (UV_EBADF).
 const EBADF: i32 = -9;
-/// `write`/`shutdown` completed synchronously (0) or will complete with an event (1).
+/// `write` completed synchronously (0); `write`/`shutdown` will complete with an event (1).
 pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
 
@@ -238,8 +238,9 @@ impl StreamCore {
         QUEUED
     }
 
-    /// Half-closes the write side once queued writes are out. DONE (sent now), QUEUED
-    /// (a Shutdown event follows) or a status < 0.
+    /// Half-closes the write side once queued writes are out. Completion always comes
+    /// as a Shutdown event, as libuv's shutdown request completes on a later turn.
+    /// Returns QUEUED, or a status < 0.
     pub fn shutdown(&self) -> i32 {
         let mut queue = self.queue();
         if !queue.pending.is_empty() {
@@ -249,10 +250,9 @@ impl StreamCore {
             return QUEUED;
         }
         let io = self.io();
-        match io.as_ref() {
-            Some(io) => status(io.sock().shutdown(Shutdown::Write)),
-            None => EBADF,
-        }
+        let Some(io) = io.as_ref() else { return EBADF };
+        self.channel.send_after(|| Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write))));
+        QUEUED
     }
 
     /// Closes the socket now, on the calling thread. Idempotent.
@@ -359,8 +359,7 @@ impl StreamCore {
         }
         if queue.pending.is_empty() && queue.shutdown {
             queue.shutdown = false;
-            let result = status(io.sock().shutdown(Shutdown::Write));
-            self.channel.send(Event::Shutdown(self.id, result));
+            self.channel.send_after(|| Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write))));
         }
     }
 }
