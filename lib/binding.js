@@ -26,6 +26,8 @@ const UV_EOF = -4095;
 const RECORD_INTS = 4;
 
 const live = new Map();
+// Set when a socket's 'close' was scheduled (lib/socket.js) while a batch is running.
+let closeScheduled = false;
 
 function track(handle) {
   live.set(handle.id, handle);
@@ -35,37 +37,69 @@ function untrack(handle) {
   live.delete(handle.id);
 }
 
-function dispatch(buffer, count, handles) {
-  run({ buffer, records: new Int32Array(buffer, 0, count * RECORD_INTS), handles,
-    next: 0, offset: count * RECORD_INTS * 4 });
+// 'close' callbacks run in libuv's close phase, before any later I/O is seen. When one
+// is scheduled mid-batch, the rest of the batch waits behind it (see `run`).
+function scheduleClose(callback) {
+  closeScheduled = true;
+  setImmediate(callback);
 }
 
-// Delivers a batch's events in order. Each event is a callback of its own, as in Node:
-// the nextTick and microtask queues are drained between two events (Node's timers do
-// the same between timers), and a throwing handler becomes an uncaught exception while
-// the rest of the batch resumes on the next tick.
-function run(batch) {
-  const { buffer, records, handles } = batch;
+// Batches not yet fully delivered, oldest first. A batch can pause (see `runBatch`);
+// later batches wait behind it so that events are never reordered.
+const backlog = [];
+
+function dispatch(buffer, count, handles) {
+  backlog.push({ buffer, records: new Int32Array(buffer, 0, count * RECORD_INTS), handles,
+    next: 0, offset: count * RECORD_INTS * 4 });
+  if (backlog.length === 1) drain();
+}
+
+// A throwing handler becomes an uncaught exception, as in Node; the remaining events
+// are delivered on the next tick.
+function drain() {
   try {
-    while (batch.next < records.length) {
-      const i = batch.next;
-      batch.next += RECORD_INTS;
-      if (i > 0) process._tickCallback();
-      const kind = records[i];
-      const a = records[i + 2];
-      let chunk;
-      if (kind === DATA) {
-        // A view into the batch's buffer: no copy beyond the one native code made.
-        chunk = Buffer.from(buffer, batch.offset, a);
-        batch.offset += a;
+    while (backlog.length > 0) {
+      if (!runBatch(backlog[0])) {
+        setImmediate(drain);
+        return;
       }
-      const handle = live.get(records[i + 1]);
-      if (handle !== undefined) deliver(handle, kind, a, chunk, handles);
+      backlog.shift();
     }
   } catch (err) {
-    if (batch.next < records.length) process.nextTick(run, batch);
+    const batch = backlog[0];
+    if (batch.next >= batch.records.length) backlog.shift();
+    if (backlog.length > 0) process.nextTick(drain);
     throw err;
   }
+}
+
+// Delivers a batch's events in order; returns false if it paused. Each event is a
+// callback of its own, as in Node: the nextTick and microtask queues are drained
+// between two events (Node's timers do the same between timers). When an event led to
+// a 'close' being scheduled, the rest waits until after it, as libuv's close phase
+// comes before any further I/O callback.
+function runBatch(batch) {
+  const { buffer, records, handles } = batch;
+  closeScheduled = false;
+  while (batch.next < records.length) {
+    const i = batch.next;
+    if (i > 0) {
+      process._tickCallback();
+      if (closeScheduled) return false;
+    }
+    batch.next += RECORD_INTS;
+    const kind = records[i];
+    const a = records[i + 2];
+    let chunk;
+    if (kind === DATA) {
+      // A view into the batch's buffer: no copy beyond the one native code made.
+      chunk = Buffer.from(buffer, batch.offset, a);
+      batch.offset += a;
+    }
+    const handle = live.get(records[i + 1]);
+    if (handle !== undefined) deliver(handle, kind, a, chunk, handles);
+  }
+  return true;
 }
 
 function deliver(handle, kind, a, chunk, handles) {
@@ -93,5 +127,6 @@ module.exports = {
   ServerHandle: native.ServerHandle,
   track,
   untrack,
+  scheduleClose,
   UV_EOF,
 };

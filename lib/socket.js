@@ -8,7 +8,7 @@
 const stream = require('node:stream');
 const { clearTimeout, setTimeout } = require('node:timers');
 
-const { SocketHandle, track, untrack, UV_EOF } = require('./binding');
+const { SocketHandle, track, untrack, scheduleClose, UV_EOF } = require('./binding');
 const {
   codes: { ERR_INVALID_ARG_VALUE, ERR_INVALID_HANDLE_TYPE, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
     ERR_SOCKET_CLOSED_BEFORE_CONNECTION },
@@ -157,13 +157,13 @@ function failPendingWrites(handle) {
   for (const cb of pending) process.nextTick(cb, null);
 }
 
-// Closes the socket's handle. 'close' is emitted on a later tick, queued after the
-// ticks destroy() already queued (its 'error'), as libuv calls close callbacks later.
+// Closes the socket's handle now; 'close' follows after this turn's ticks and
+// microtasks (so after destroy()'s 'error'), where libuv runs close callbacks.
 function closeSocketHandle(self, isException, isCleanupPending = false) {
   if (!self._handle) return;
   const handle = self._handle;
   closeHandle(handle);
-  process.nextTick(() => {
+  scheduleClose(() => {
     self.emit('close', isException);
     if (isCleanupPending) {
       handle.onread = noop;
@@ -424,7 +424,7 @@ Socket.prototype._destroy = function(exception, cb) {
         untrack(handle);
         const err = handle.reset();
         failPendingWrites(handle);
-        process.nextTick(() => this.emit('close', isException));
+        scheduleClose(() => this.emit('close', isException));
         if (err) this.emit('error', new ErrnoException(err, 'reset'));
       };
     } else if (this._closeAfterHandlingError) {
@@ -556,8 +556,8 @@ Socket.prototype._writeGeneric = function(writev, data, encoding, cb) {
   if (writev) {
     const buffers = new Array(data.length);
     for (let i = 0; i < data.length; i++) {
-      const chunk = data.allBuffers ? data[i] : data[i].chunk;
-      buffers[i] = typeof chunk === 'string' ? Buffer.from(chunk, data[i].encoding) : chunk;
+      const { chunk, encoding: chunkEncoding } = data[i];
+      buffers[i] = typeof chunk === 'string' ? Buffer.from(chunk, chunkEncoding) : chunk;
       bytes += buffers[i].length;
     }
     status = handle.writev(buffers);

@@ -67,6 +67,9 @@ impl Closable for ServerCore {
 pub struct ServerHandle {
     core: Arc<ServerCore>,
     bound: Option<(Socket, bool)>,
+    /// An EADDRINUSE from bind, reported by `listen` as libuv does: Node only falls
+    /// back from `::` to `0.0.0.0` when bind itself fails.
+    delayed_error: i32,
     refed: bool,
     active: bool,
 }
@@ -85,7 +88,7 @@ impl ServerHandle {
         });
         let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
         core.channel.registry.insert(core.id, weak);
-        Ok(ServerHandle { core, bound: None, refed: true, active: false })
+        Ok(ServerHandle { core, bound: None, delayed_error: 0, refed: true, active: false })
     }
 
     #[napi(getter)]
@@ -110,7 +113,12 @@ impl ServerHandle {
             if local.is_ipv6() {
                 socket.set_only_v6(ipv6_only)?;
             }
-            socket.bind(&local.into())?;
+            if let Err(err) = socket.bind(&local.into()) {
+                if err.kind() != io::ErrorKind::AddrInUse {
+                    return Err(err);
+                }
+                self.delayed_error = status_of(&err);
+            }
             Ok(socket)
         })();
         match result {
@@ -150,6 +158,9 @@ impl ServerHandle {
     #[napi(catch_unwind)]
     pub fn listen(&mut self, env: Env, backlog: i32) -> i32 {
         let Some((socket, is_unix)) = self.bound.take() else { return EINVAL };
+        if self.delayed_error != 0 {
+            return self.delayed_error;
+        }
         if let Err(err) = socket.listen(backlog) {
             return status_of(&err);
         }
