@@ -124,7 +124,8 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
   this._handle.onconnection = onconnection;
   this._handle[kOwner] = this;
 
-  const err = this._handle.listen(backlog || DEFAULT_BACKLOG);
+  // ToInt32, as Node's native listen() coerces whatever it is given ('x' -> 0).
+  const err = this._handle.listen((backlog || DEFAULT_BACKLOG) | 0);
   if (err) {
     const ex = new UVExceptionWithHostPort(err, 'listen', address, port);
     closeHandle(this._handle);
