@@ -1,0 +1,104 @@
+'use strict';
+// Facts about the machine and the tools, gathered once by the runner: building
+// the loadgen, whether rsnet loads, taskset, the open-files limit, CLK_TCK, and
+// the header data for RESULTS.md.
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const BENCH = path.join(__dirname, '..');
+const ROOT = path.join(BENCH, '..');
+const LOADGEN_DIR = path.join(BENCH, 'loadgen');
+const LOADGEN = path.join(LOADGEN_DIR, 'target', 'release', 'loadgen');
+
+function sh(cmd, args, timeoutS = 20) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutS * 1000 });
+  return { ok: !r.error && r.status === 0, out: (r.stdout || '').trim(), err: (r.stderr || '').trim() || (r.error && r.error.message) || '' };
+}
+
+function buildLoadgen() {
+  const manifest = path.join(LOADGEN_DIR, 'Cargo.toml');
+  const r = spawnSync('cargo', ['build', '--release', '--quiet', '--locked', '--manifest-path', manifest], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 600 * 1000,
+  });
+  if (r.error || r.status !== 0) throw new Error(`building the loadgen failed (${r.error ? r.error.message : `exit ${r.status}`})`);
+  return LOADGEN;
+}
+
+// Loads rsnet in a separate process (a broken addon may crash its loader) and
+// checks that it looks like `net`. Returns null if fine, else the reason.
+function rsnetProblem() {
+  const probe = `const m = require(${JSON.stringify(ROOT)});
+    for (const f of ['createServer', 'connect', 'Socket', 'Server'])
+      if (typeof m[f] !== 'function') throw new Error('rsnet does not export ' + f);`;
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 30000 });
+  if (!r.error && r.status === 0) return null;
+  const msg = (r.stderr || '').split('\n').find((l) => /Error|error:/.test(l)) || (r.error && r.error.message) || `exit ${r.status}`;
+  return msg.trim();
+}
+
+function hasTaskset() {
+  return sh('taskset', ['-c', '0', 'true']).ok;
+}
+
+// Soft open-files limit of this process (children inherit it; Node already raises
+// its soft limit to the hard one at startup). Tries to lift the hard limit too.
+function raiseFdLimit(want) {
+  sh('prlimit', ['--pid', String(process.pid), `--nofile=${want}:${want}`]);
+  try {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    return Number(line.trim().split(/\s+/)[3]);
+  } catch {
+    return NaN;
+  }
+}
+
+function clkTck() {
+  const r = sh('getconf', ['CLK_TCK']);
+  return r.ok && Number(r.out) > 0 ? Number(r.out) : 100;
+}
+
+// Fraction of all CPU time spent busy over `ms` milliseconds (from /proc/stat).
+// Sampled before measuring: other work on the machine skews every number.
+function busyFraction(ms) {
+  const sample = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] || 0); // idle + iowait
+    return { idle, total: f.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = sample();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    const b = sample();
+    return b.total > a.total ? 1 - (b.idle - a.idle) / (b.total - a.total) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function machineInfo() {
+  let cpuModel = 'unknown';
+  try {
+    const m = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m);
+    if (m) cpuModel = m[1].trim();
+  } catch {}
+  const rustc = sh('rustc', ['--version']);
+  let rsnetBuild = 'not built';
+  try {
+    const st = fs.statSync(path.join(ROOT, 'rsnet.node'));
+    rsnetBuild = `rsnet.node of ${st.mtime.toISOString()}, ${st.size} bytes`;
+  } catch {}
+  return {
+    date: new Date().toISOString(),
+    cpuModel,
+    cores: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
+    node: process.version,
+    rustc: rustc.ok ? rustc.out : 'unknown',
+    rsnetBuild,
+    kernel: `${os.type()} ${os.release()}`,
+  };
+}
+
+module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
