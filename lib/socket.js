@@ -195,7 +195,7 @@ Socket.prototype._final = function(cb) {
   const status = this._handle.shutdown();
   if (status === 1) {
     this._handle[kShutdownCallback] = cb;
-  } else if (status === -107 /* ENOTCONN: the peer is gone, nothing to send */) {
+  } else if (status === 0 || status === -107 /* ENOTCONN: the peer is gone */) {
     cb();
   } else {
     cb(new ErrnoException(status, 'shutdown'));

@@ -31,8 +31,10 @@ use crate::errors::{status, status_of};
 use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
-/// Room reserved for each read: large enough for bulk transfers in few syscalls.
-const READ_SIZE: usize = 64 * 1024;
+/// Bounds of the room reserved for one read. It starts small (an idle connection holds
+/// little memory) and doubles while reads fill it, so bulk transfers use few syscalls.
+const MIN_READ: usize = 4 * 1024;
+const MAX_READ: usize = 256 * 1024;
 /// Bytes read but not yet handed to JS, per stream, before reading pauses.
 const MAX_UNDELIVERED: usize = 1024 * 1024;
 /// Chunks handed to one `writev`.
@@ -277,6 +279,7 @@ impl StreamCore {
     /// The stream's task: reads and flushes until closed.
     pub async fn drive(self: Arc<Self>) {
         let mut buf = BytesMut::new();
+        let mut read_size = MIN_READ;
         let mut read_done = false;
         while !self.is_closed() {
             let want_read = !read_done
@@ -290,7 +293,7 @@ impl StreamCore {
                     if ready.is_ok() { self.flush(); }
                 }
                 ready = self.ready(Io::poll_read_ready), if want_read => {
-                    read_done = ready.is_err() || self.read_once(&mut buf);
+                    read_done = ready.is_err() || self.read_once(&mut buf, &mut read_size);
                 }
             }
         }
@@ -307,10 +310,12 @@ impl StreamCore {
     }
 
     /// One read into `buf`. Returns true when reading is over (EOF or error).
-    fn read_once(self: &Arc<Self>, buf: &mut BytesMut) -> bool {
-        if buf.capacity() - buf.len() < READ_SIZE / 4 {
-            buf.reserve(READ_SIZE);
+    fn read_once(self: &Arc<Self>, buf: &mut BytesMut, read_size: &mut usize) -> bool {
+        if buf.capacity() < *read_size {
+            // The previous read's block stays with the Bytes handed to JS; start a new one.
+            *buf = BytesMut::with_capacity(*read_size);
         }
+        let room = buf.capacity();
         let io = self.io();
         let Some(io) = io.as_ref() else { return true };
         match io.try_read_buf(buf) {
@@ -319,6 +324,7 @@ impl StreamCore {
                 true
             }
             Ok(n) => {
+                *read_size = next_read_size(*read_size, n, room);
                 self.undelivered.fetch_add(n, Ordering::AcqRel);
                 self.channel.send(Event::Data(self.clone(), buf.split().freeze()));
                 false
@@ -381,6 +387,18 @@ impl WriteQueue {
             self.pending.pop_front();
         }
         completed
+    }
+}
+
+/// Grows the read size while reads fill the room they had, shrinks it when they use
+/// a small part of it.
+fn next_read_size(current: usize, read: usize, room: usize) -> usize {
+    if read == room {
+        (current * 2).min(MAX_READ)
+    } else if read < current / 4 {
+        (current / 2).max(MIN_READ)
+    } else {
+        current
     }
 }
 
