@@ -158,11 +158,13 @@ function drainedWithin(sender, ms) {
 
 /**
  * receiverSide 'server': the accepted socket is paused and the client sends;
- * receiverSide 'client': the client socket is paused and the server sends.
+ * receiverSide 'client': the client socket is paused and the server sends;
+ * receiverSide 'pauseOnConnect': like 'server', but paused by the server option.
  */
 async function pausedReceiver({ server, client }, scope, receiverSide) {
   const accepted = P.deferred(10_000, 'connection');
   const srv = await scope.server(server, {
+    options: receiverSide === 'pauseOnConnect' ? { pauseOnConnect: true } : undefined,
     onConnection: (s) => {
       if (receiverSide === 'server') s.pause();
       accepted.resolve(s);
@@ -172,7 +174,7 @@ async function pausedReceiver({ server, client }, scope, receiverSide) {
   if (receiverSide === 'client') c.pause();
   await P.once(c, 'connect');
   const s = await accepted.promise;
-  const [receiver, sender] = receiverSide === 'server' ? [s, c] : [c, s];
+  const [receiver, sender] = receiverSide === 'client' ? [c, s] : [s, c];
 
   let dataWhilePaused = 0;
   const got = new P.Digest();
@@ -242,6 +244,12 @@ test('a paused accepted socket stops reading: the sending client stalls, then al
 
 test('a paused client socket stops reading: the sending server stalls, then all data arrives', { timeout: 180_000 }, async () => {
   const results = await P.runPairs((mods, scope) => pausedReceiver(mods, scope, 'client'));
+  for (const [label, r] of Object.entries(results)) expectedStall(r, label);
+  P.assertParity(withoutDetail(results));
+});
+
+test('createServer({ pauseOnConnect: true }): the accepted socket does not read until resume()', { timeout: 180_000 }, async () => {
+  const results = await P.runPairs((mods, scope) => pausedReceiver(mods, scope, 'pauseOnConnect'));
   for (const [label, r] of Object.entries(results)) expectedStall(r, label);
   P.assertParity(withoutDetail(results));
 });

@@ -402,12 +402,63 @@ test('worker.terminate() of 9 pumping workers (far more than cores): no crash, m
   assert.deepStrictEqual(got.rsnet, got.net, 'rsnet differs from built-in net');
 });
 
+test('workers terminated right at \'online\' (mid-load), then fresh workers and the main thread still work; exits by itself', { timeout: 90000 }, async () => {
+  const got = {};
+  for (const impl of IMPL_NAMES) {
+    const r = await runChild('lc-worker-early.js', [impl, '8'], { deadline: 40000 });
+    assertCleanExit(r, `${impl} early terminate`);
+    got[impl] = JSON.parse(r.lines[r.lines.length - 1]);
+  }
+  assert.deepStrictEqual(got.net, {
+    early: Array(8).fill(1),
+    later: [0, 0, 0, 0],
+    laterResults: Array.from({ length: 4 }, (_, id) => ({ id, hadError: false, bytes: 65536, same: true })),
+    errors: [],
+    main: 'main',
+    code: 0,
+  }, 'TEST BUG: built-in net did not behave as expected');
+  assert.deepStrictEqual(got.rsnet, got.net, 'rsnet differs from built-in net');
+});
+
+// Leaving the process while 20 connections pump data both ways.
+const BUSY = {
+  exit: { code: 7, lines: ['leaving'], stderrHasError: false },
+  'exit-in-data': { code: 7, lines: ['leaving'], stderrHasError: false },
+  throw: { code: 1, lines: ['leaving'], stderrHasError: true },
+};
+for (const how of Object.keys(BUSY)) {
+  const title = {
+    exit: 'process.exit(7) while 20 connections pump data: exit code 7, no native crash',
+    'exit-in-data': "process.exit(7) from inside a 'data' listener while 20 connections pump data: exit code 7, no crash",
+    throw: 'uncaught exception while 20 connections pump data: exit code 1, error printed, no native crash',
+  }[how];
+  test(title, { timeout: 60000 }, async () => {
+    const got = {};
+    for (const impl of IMPL_NAMES) {
+      const r = await runChild('lc-exit-busy.js', [impl, how], { deadline: 30000 });
+      assert.equal(r.timedOut, false, `${impl}: hung on the way out\n${explain(r)}`);
+      got[impl] = {
+        code: r.code,
+        signal: r.signal,
+        lines: r.lines,
+        stderrHasError: r.stderr.includes('Error: boom-while-busy'),
+        nativeTrouble: /panicked|FATAL ERROR|Segmentation fault|Aborted|napi_fatal/i.test(r.stderr),
+      };
+    }
+    assert.deepStrictEqual(got.net, { ...BUSY[how], signal: null, nativeTrouble: false }, 'TEST BUG: built-in net did not behave as expected');
+    assert.deepStrictEqual(got.rsnet, got.net, 'rsnet differs from built-in net');
+  });
+}
+
 // ---------------------------------------------------------------------------
 // File descriptors
 
 const FD_TOLERANCE = 3;
-for (const [mode, cycles] of [['tcp', 500], ['tcp-server-closes', 500], ['unix', 500], ['refused', 200]]) {
-  test(`${cycles} connect/close cycles (${mode}) do not leak file descriptors (tolerance ${FD_TOLERANCE})`, { timeout: 120000 }, async () => {
+for (const [mode, cycles] of [
+  ['tcp', 500], ['tcp-server-closes', 500], ['unix', 500], ['refused', 200],
+  ['listen', 300], ['listen-unix', 300], ['listen-in-use', 300],
+]) {
+  test(`${cycles} ${mode.startsWith('listen') ? 'listen/close' : 'connect/close'} cycles (${mode}) do not leak file descriptors (tolerance ${FD_TOLERANCE})`, { timeout: 120000 }, async () => {
     const got = {};
     for (const impl of IMPL_NAMES) {
       const r = await runChild('lc-fd-cycles.js', [impl, mode, String(cycles)], { deadline: 60000 });

@@ -177,6 +177,24 @@ test('createConnection({ port, timeout }) sets the timeout before connecting', {
   });
 });
 
+test('new Socket().setTimeout(ms) before connect() still applies once connected', { timeout: 30_000 }, async () => {
+  const results = await P.runPairs(async ({ server, client }, scope) => {
+    const srv = await scope.server(server);
+    const c = scope.track(new client.Socket());
+    const rec = P.record(c, { state: true });
+    c.setTimeout(150);
+    c.connect(srv.address().port, '127.0.0.1');
+    await P.once(c, 'timeout', { timeoutMs: 10_000 });
+    const timeout = c.timeout;
+    await finish(c);
+    return { timeout, log: rec.view({ state: true }) };
+  });
+  P.assertParity(results, {
+    timeout: 150,
+    log: ['connect@open', 'ready@open', 'timeout@open', 'finish@readOnly', 'end@closed', 'close(false)@closed'],
+  });
+});
+
 test("a timeout on the accepted (server-side) socket: 'timeout', then the server closes it", { timeout: 30_000 }, async () => {
   // The classic idle-connection reaper: on 'timeout', the server ends the socket.
   const results = await P.runPairs(async (mods, scope) => {

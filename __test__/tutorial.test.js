@@ -368,6 +368,7 @@ test('bytesRead / bytesWritten after a known exchange (multi-byte utf8 counted i
     const server = await scope.server(net, {
       options: { allowHalfOpen: true },
       onConnection: (s) => {
+        s.setEncoding('utf8'); // bytesRead still counts bytes, not characters
         s.resume();
         s.on('end', () => s.end(Buffer.alloc(2500, 'r')));
         s.on('close', () => serverSocket.resolve({ read: s.bytesRead, written: s.bytesWritten }));

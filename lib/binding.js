@@ -3,8 +3,9 @@
 //
 // Native code calls JS through one function per environment (`dispatch`), with a whole
 // batch at a time: an ArrayBuffer of int32 records `[kind, id, a, b]` followed by the
-// bytes of every DATA record, back to back (see src/batch.rs). Each handle registers
-// under its id while open; events for handles closed meanwhile are dropped here.
+// bytes of the small DATA records back to back; large ones (b >= 0) and accepted
+// handles are in `objects` (see src/batch.rs). Each handle registers under its id
+// while open; events for handles closed meanwhile are dropped here.
 
 const path = require('node:path');
 
@@ -48,8 +49,8 @@ function scheduleClose(callback) {
 // later batches wait behind it so that events are never reordered.
 const backlog = [];
 
-function dispatch(buffer, count, handles) {
-  backlog.push({ buffer, records: new Int32Array(buffer, 0, count * RECORD_INTS), handles,
+function dispatch(buffer, count, objects) {
+  backlog.push({ buffer, records: new Int32Array(buffer, 0, count * RECORD_INTS), objects,
     next: 0, offset: count * RECORD_INTS * 4 });
   if (backlog.length === 1) drain();
 }
@@ -79,7 +80,7 @@ function drain() {
 // a 'close' being scheduled, the rest waits until after it, as libuv's close phase
 // comes before any further I/O callback.
 function runBatch(batch) {
-  const { buffer, records, handles } = batch;
+  const { buffer, records, objects } = batch;
   closeScheduled = false;
   while (batch.next < records.length) {
     const i = batch.next;
@@ -92,17 +93,22 @@ function runBatch(batch) {
     const a = records[i + 2];
     let chunk;
     if (kind === DATA) {
-      // A view into the batch's buffer: no copy beyond the one native code made.
-      chunk = Buffer.from(buffer, batch.offset, a);
-      batch.offset += a;
+      // A view, no copy beyond the one native code made.
+      const own = records[i + 3];
+      if (own >= 0) {
+        chunk = Buffer.from(objects[own], 0, a);
+      } else {
+        chunk = Buffer.from(buffer, batch.offset, a);
+        batch.offset += a;
+      }
     }
     const handle = live.get(records[i + 1]);
-    if (handle !== undefined) deliver(handle, kind, a, chunk, handles);
+    if (handle !== undefined) deliver(handle, kind, a, chunk, objects);
   }
   return true;
 }
 
-function deliver(handle, kind, a, chunk, handles) {
+function deliver(handle, kind, a, chunk, objects) {
   switch (kind) {
     case DATA: return handle.onread(a, chunk);
     case EOF: return handle.onread(UV_EOF);
@@ -112,7 +118,7 @@ function deliver(handle, kind, a, chunk, handles) {
     case SHUTDOWN: return handle.onshutdown(a);
     case CONNECTED: return handle.onconnect(a);
     case ACCEPTED: {
-      const client = handles[a];
+      const client = objects[a];
       track(client);
       return handle.onconnection(0, client);
     }

@@ -1,10 +1,13 @@
 //! Encodes a drained batch of events as JS values and makes the one JS call.
 //!
-//! Layout of the single ArrayBuffer handed to `dispatch(buffer, count, handles)`:
-//! `count` records of four int32 `[kind, id, a, b]`, then the bytes of every `Data`
-//! event back to back (`a` is each one's length, in order). One allocation and one copy
-//! per batch, however many sockets it covers; JS slices views out of it. `handles` is an
-//! array of new `SocketHandle`s for `Accepted` events (`a` indexes it), or undefined.
+//! Layout of the single ArrayBuffer handed to `dispatch(buffer, count, objects)`:
+//! `count` records of four int32 `[kind, id, a, b]`, then the bytes of every small
+//! `Data` event back to back (`a` is each one's length, in order). One allocation and
+//! one copy per batch, however many sockets it covers; JS slices views out of it.
+//! A large chunk (at least [`OWN_BUFFER_BYTES`]) gets an ArrayBuffer of its own, at
+//! `objects[b]` (`b` is -1 for inline data), so that a chunk kept by the application
+//! never pins the memory of a whole batch. `objects` also carries the new
+//! `SocketHandle`s of `Accepted` events (`a` indexes it); it is undefined when empty.
 
 use std::ptr;
 
@@ -28,6 +31,8 @@ pub mod kind {
 }
 
 const RECORD_BYTES: usize = 16;
+/// Data chunks at least this large get their own ArrayBuffer (see the module docs).
+const OWN_BUFFER_BYTES: usize = 16 * 1024;
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
     if status == sys::Status::napi_ok {
@@ -47,7 +52,7 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
     let data_bytes: usize = events
         .iter()
         .map(|event| match event {
-            Event::Data(_, bytes) => bytes.len(),
+            Event::Data(_, bytes) if bytes.len() < OWN_BUFFER_BYTES => bytes.len(),
             _ => 0,
         })
         .sum();
@@ -62,16 +67,20 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
     };
     let (meta, data) = out.split_at_mut(meta_bytes);
 
-    let mut handles: sys::napi_value = ptr::null_mut();
-    let mut handle_count = 0u32;
+    let mut objects = Objects { env, array: ptr::null_mut(), len: 0 };
     let mut offset = 0usize;
     for (index, event) in events.into_iter().enumerate() {
         let record = match event {
             Event::Data(stream, bytes) => {
-                data[offset..offset + bytes.len()].copy_from_slice(&bytes);
-                offset += bytes.len();
                 stream.delivered(bytes.len());
-                [kind::DATA, stream.id as i32, bytes.len() as i32, 0]
+                let own = if bytes.len() < OWN_BUFFER_BYTES {
+                    data[offset..offset + bytes.len()].copy_from_slice(&bytes);
+                    offset += bytes.len();
+                    -1
+                } else {
+                    objects.push(unsafe { copy_to_arraybuffer(env, &bytes)? })?
+                };
+                [kind::DATA, stream.id as i32, bytes.len() as i32, own]
             }
             Event::Eof(id) => [kind::EOF, id as i32, 0, 0],
             Event::ReadError(id, status) => [kind::READ_ERROR, id as i32, status, 0],
@@ -81,13 +90,9 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
             Event::Connected(id, status) => [kind::CONNECTED, id as i32, status, 0],
             Event::AcceptError(id, status) => [kind::ACCEPT_ERROR, id as i32, status, 0],
             Event::Accepted(server_id, stream) => {
-                if handles.is_null() {
-                    check(unsafe { sys::napi_create_array(env, &mut handles) })?;
-                }
-                let handle = unsafe { SocketHandle::to_napi_value(env, SocketHandle::accepted(&Env::from_raw(env), stream))? };
-                check(unsafe { sys::napi_set_element(env, handles, handle_count, handle) })?;
-                handle_count += 1;
-                [kind::ACCEPTED, server_id as i32, handle_count as i32 - 1, 0]
+                let handle = SocketHandle::accepted(&unsafe { Env::from_raw(env) }, stream);
+                let index = objects.push(unsafe { SocketHandle::to_napi_value(env, handle)? })?;
+                [kind::ACCEPTED, server_id as i32, index, 0]
             }
         };
         let slot = &mut meta[index * RECORD_BYTES..(index + 1) * RECORD_BYTES];
@@ -99,10 +104,10 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
     let mut args = [buffer, ptr::null_mut(), ptr::null_mut()];
     unsafe {
         check(sys::napi_create_uint32(env, count as u32, &mut args[1]))?;
-        if handles.is_null() {
+        if objects.array.is_null() {
             check(sys::napi_get_undefined(env, &mut args[2]))?;
         } else {
-            args[2] = handles;
+            args[2] = objects.array;
         }
         let mut receiver = ptr::null_mut();
         check(sys::napi_get_undefined(env, &mut receiver))?;
@@ -116,6 +121,39 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
         }
         check(status)
     }
+}
+
+/// The batch's array of JS objects, created on first use.
+struct Objects {
+    env: sys::napi_env,
+    array: sys::napi_value,
+    len: u32,
+}
+
+impl Objects {
+    /// Appends `value`; returns its index.
+    fn push(&mut self, value: sys::napi_value) -> napi::Result<i32> {
+        unsafe {
+            if self.array.is_null() {
+                check(sys::napi_create_array(self.env, &mut self.array))?;
+            }
+            check(sys::napi_set_element(self.env, self.array, self.len, value))?;
+        }
+        self.len += 1;
+        Ok(self.len as i32 - 1)
+    }
+}
+
+/// A new ArrayBuffer holding a copy of `bytes`.
+///
+/// # Safety
+/// Must run on the JS thread of `env`.
+unsafe fn copy_to_arraybuffer(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+    let mut raw: *mut std::ffi::c_void = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    check(unsafe { sys::napi_create_arraybuffer(env, bytes.len(), &mut raw, &mut buffer) })?;
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), raw.cast::<u8>(), bytes.len()) };
+    Ok(buffer)
 }
 
 /// Raises `message` as an uncaught JS error (process 'uncaughtException').

@@ -32,11 +32,13 @@ use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
 /// Bounds of the room reserved for one read. It starts small (an idle connection holds
-/// little memory) and doubles while reads fill it, so bulk transfers use few syscalls.
+/// little memory) and doubles while reads fill it, up to Node's 64 KiB.
 const MIN_READ: usize = 4 * 1024;
-const MAX_READ: usize = 256 * 1024;
-/// Bytes read but not yet handed to JS, per stream, before reading pauses.
-const MAX_UNDELIVERED: usize = 1024 * 1024;
+const MAX_READ: usize = 64 * 1024;
+/// Bytes read but not yet handed to JS, per stream, before reading pauses. Two full
+/// reads: enough to keep both threads busy, small enough that a slow JS side bounds
+/// what native code holds (a paused socket stops at this).
+const MAX_UNDELIVERED: usize = 2 * MAX_READ;
 /// Chunks handed to one `writev`.
 const MAX_IOV: usize = 64;
 /// What a handle reports for I/O on a closed socket (UV_EBADF).

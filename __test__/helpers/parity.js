@@ -258,7 +258,8 @@ class Recording {
       } else merged.push({ ...e });
     }
     return merged.map((e) => {
-      let s = e.ev === 'data' ? (e.kind === 'string' ? `data(${e.size}ch)` : `data(${e.size}B)`) : e.text;
+      const unit = { string: 'ch', buffer: 'B', other: '?' }[e.kind];
+      let s = e.ev === 'data' ? `data(${e.size}${unit})` : e.text;
       if (tag === undefined && e.tag) s = `${e.tag}:${s}`;
       if (state) s += `@${e.state}`;
       return s;
@@ -307,7 +308,8 @@ class Recording {
         switch (ev) {
           case 'data': {
             const chunk = args[0];
-            const kind = typeof chunk === 'string' ? 'string' : 'buffer';
+            // A Uint8Array that is not a Buffer would be a difference too: logged as 'other'.
+            const kind = typeof chunk === 'string' ? 'string' : Buffer.isBuffer(chunk) ? 'buffer' : 'other';
             if (!this._digests[tag]) this._digests[tag] = new Digest();
             this._digests[tag].update(chunk, 'utf8');
             this._push(tag, ev, null, st, { kind, size: chunk.length });
