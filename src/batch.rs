@@ -47,7 +47,11 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 ///
 /// # Safety
 /// Must run on the JS thread of `env`, inside a TSFN callback.
-pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<Event>) -> napi::Result<()> {
+pub unsafe fn dispatch(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    events: Vec<Event>,
+) -> napi::Result<()> {
     let count = events.len();
     let data_bytes: usize = events
         .iter()
@@ -59,7 +63,9 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
     let meta_bytes = count * RECORD_BYTES;
     let mut raw: *mut std::ffi::c_void = ptr::null_mut();
     let mut buffer = ptr::null_mut();
-    check(unsafe { sys::napi_create_arraybuffer(env, meta_bytes + data_bytes, &mut raw, &mut buffer) })?;
+    check(unsafe {
+        sys::napi_create_arraybuffer(env, meta_bytes + data_bytes, &mut raw, &mut buffer)
+    })?;
     let out: &mut [u8] = if meta_bytes + data_bytes == 0 {
         &mut []
     } else {
@@ -67,7 +73,11 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
     };
     let (meta, data) = out.split_at_mut(meta_bytes);
 
-    let mut objects = Objects { env, array: ptr::null_mut(), len: 0 };
+    let mut objects = Objects {
+        env,
+        array: ptr::null_mut(),
+        len: 0,
+    };
     let mut offset = 0usize;
     for (index, event) in events.into_iter().enumerate() {
         let record = match event {
@@ -112,7 +122,8 @@ pub unsafe fn dispatch(env: sys::napi_env, js_cb: sys::napi_value, events: Vec<E
         let mut receiver = ptr::null_mut();
         check(sys::napi_get_undefined(env, &mut receiver))?;
         let mut result = ptr::null_mut();
-        let status = sys::napi_call_function(env, receiver, js_cb, args.len(), args.as_ptr(), &mut result);
+        let status =
+            sys::napi_call_function(env, receiver, js_cb, args.len(), args.as_ptr(), &mut result);
         if status == sys::Status::napi_pending_exception {
             let mut error = ptr::null_mut();
             sys::napi_get_and_clear_last_exception(env, &mut error);

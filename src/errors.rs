@@ -10,9 +10,9 @@ pub fn status_of(err: &io::Error) -> i32 {
     match err.raw_os_error() {
         Some(code) if code > 0 => -code,
         _ => match err.kind() {
-            io::ErrorKind::InvalidInput => -22, // EINVAL
+            io::ErrorKind::InvalidInput => -22,  // EINVAL
             io::ErrorKind::NotConnected => -107, // ENOTCONN
-            io::ErrorKind::BrokenPipe => -32,   // EPIPE
+            io::ErrorKind::BrokenPipe => -32,    // EPIPE
             _ => UV_UNKNOWN,
         },
     }

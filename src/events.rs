@@ -68,7 +68,9 @@ pub struct Channel {
 
 impl Channel {
     fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Queues an event; wakes the JS thread if nothing was pending.
@@ -151,9 +153,13 @@ thread_local! {
 /// The channel of the calling JS thread's environment.
 pub fn channel() -> napi::Result<Arc<Channel>> {
     LOCAL.with(|local| {
-        local.borrow().as_ref().map(|l| l.channel.clone()).ok_or_else(|| {
-            napi::Error::from_reason("rsnet: binding used before init() in this environment")
-        })
+        local
+            .borrow()
+            .as_ref()
+            .map(|l| l.channel.clone())
+            .ok_or_else(|| {
+                napi::Error::from_reason("rsnet: binding used before init() in this environment")
+            })
     })
 }
 
@@ -173,7 +179,9 @@ fn adjust(env: &Env, delta: i32) {
         let Some(state) = local.as_mut() else { return };
         let before = state.refs;
         state.refs = before.saturating_add_signed(delta);
-        let Some(tsfn) = state.channel.tsfn() else { return };
+        let Some(tsfn) = state.channel.tsfn() else {
+            return;
+        };
         unsafe {
             if before == 0 && state.refs == 1 {
                 sys::napi_ref_threadsafe_function(env.raw(), tsfn.0);
@@ -192,7 +200,11 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
         return Err(napi::Error::from_reason("rsnet: init() called twice"));
     }
     let channel = Arc::new(Channel {
-        queue: Mutex::new(Queue { events: Vec::new(), scheduled: false, tsfn: None }),
+        queue: Mutex::new(Queue {
+            events: Vec::new(),
+            scheduled: false,
+            tsfn: None,
+        }),
         registry: Registry::default(),
     });
     let raw_env = env.raw();
@@ -200,7 +212,12 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     let mut name = ptr::null_mut();
     unsafe {
         let label = "rsnet";
-        check(sys::napi_create_string_utf8(raw_env, label.as_ptr().cast(), label.len(), &mut name))?;
+        check(sys::napi_create_string_utf8(
+            raw_env,
+            label.as_ptr().cast(),
+            label.len(),
+            &mut name,
+        ))?;
         // The TSFN owns one strong count of the channel; its finalizer drops it.
         let context = Arc::into_raw(channel.clone()) as *mut c_void;
         check(sys::napi_create_threadsafe_function(
@@ -221,7 +238,13 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     channel.lock().tsfn = Some(Tsfn(tsfn));
     // Registered after the TSFN exists, so it runs before Node's own TSFN cleanup.
     let hook_arg = Arc::into_raw(channel.clone()) as *mut c_void;
-    unsafe { check(sys::napi_add_env_cleanup_hook(raw_env, Some(cleanup), hook_arg))? };
+    unsafe {
+        check(sys::napi_add_env_cleanup_hook(
+            raw_env,
+            Some(cleanup),
+            hook_arg,
+        ))?
+    };
     LOCAL.with(|local| *local.borrow_mut() = Some(LoopRefs { channel, refs: 0 }));
     Ok(())
 }
@@ -235,7 +258,12 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 }
 
 /// TSFN callback on the JS thread: drains the queue into one JS call.
-unsafe extern "C" fn deliver(env: sys::napi_env, js_cb: sys::napi_value, context: *mut c_void, _: *mut c_void) {
+unsafe extern "C" fn deliver(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    context: *mut c_void,
+    _: *mut c_void,
+) {
     // env is null while Node tears the TSFN down: nothing may run then.
     if env.is_null() || js_cb.is_null() {
         return;
@@ -264,7 +292,9 @@ unsafe extern "C" fn finalize_channel(_env: sys::napi_env, data: *mut c_void, _h
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
     let channel = unsafe { Arc::from_raw(arg as *const Channel) };
     if let Some(tsfn) = channel.shut() {
-        unsafe { sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort) };
+        unsafe {
+            sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort)
+        };
     }
     channel.registry.close_all();
     LOCAL.with(|local| local.borrow_mut().take());

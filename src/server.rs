@@ -88,7 +88,13 @@ impl ServerHandle {
         });
         let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
         core.channel.registry.insert(core.id, weak);
-        Ok(ServerHandle { core, bound: None, delayed_error: 0, refed: true, active: false })
+        Ok(ServerHandle {
+            core,
+            bound: None,
+            delayed_error: 0,
+            refed: true,
+            active: false,
+        })
     }
 
     #[napi(getter)]
@@ -157,7 +163,9 @@ impl ServerHandle {
     /// Starts listening and accepting; connections arrive as `Accepted` events.
     #[napi(catch_unwind)]
     pub fn listen(&mut self, env: Env, backlog: i32) -> i32 {
-        let Some((socket, is_unix)) = self.bound.take() else { return EINVAL };
+        let Some((socket, is_unix)) = self.bound.take() else {
+            return EINVAL;
+        };
         if self.delayed_error != 0 {
             return self.delayed_error;
         }
@@ -196,7 +204,12 @@ impl ServerHandle {
     #[napi(catch_unwind)]
     pub fn fchmod(&self, mode: u32) -> i32 {
         use std::os::unix::fs::PermissionsExt;
-        let path = self.core.unlink.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let path = self
+            .core
+            .unlink
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let Some(path) = path else { return EINVAL };
         let result = std::fs::metadata(&path).and_then(|meta| {
             let mut permissions = meta.permissions();
@@ -279,7 +292,8 @@ async fn accept_loop(core: Arc<ServerCore>) {
             }
             Some(Err(err)) if err.kind() == io::ErrorKind::ConnectionAborted => {}
             Some(Err(err)) => {
-                core.channel.send(Event::AcceptError(core.id, status_of(&err)));
+                core.channel
+                    .send(Event::AcceptError(core.id, status_of(&err)));
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
             }
         }

@@ -43,7 +43,12 @@ impl SocketHandle {
     }
 
     fn wrap(core: Arc<StreamCore>) -> Self {
-        SocketHandle { core, unconnected: None, refed: true, active: false }
+        SocketHandle {
+            core,
+            unconnected: None,
+            refed: true,
+            active: false,
+        }
     }
 
     /// The handle of a stream a listener accepted: connected, so live at once.
@@ -150,7 +155,10 @@ impl SocketHandle {
     /// Writes several Buffers as one request (`cork`/`_writev`), in one syscall if possible.
     #[napi(catch_unwind)]
     pub fn writev(&self, chunks: Vec<JsBuffer>) -> napi::Result<i32> {
-        let values = chunks.into_iter().map(JsBuffer::into_value).collect::<napi::Result<Vec<_>>>()?;
+        let values = chunks
+            .into_iter()
+            .map(JsBuffer::into_value)
+            .collect::<napi::Result<Vec<_>>>()?;
         let slices: Vec<&[u8]> = values.iter().map(|value| &value[..]).collect();
         if slices.is_empty() {
             return Ok(0);
@@ -290,12 +298,18 @@ async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<Io>) {
             core.channel().send(Event::Connected(core.id, 0));
             core.drive().await;
         }
-        Err(err) => core.channel().send(Event::Connected(core.id, status_of(&err))),
+        Err(err) => core
+            .channel()
+            .send(Event::Connected(core.id, status_of(&err))),
     }
 }
 
 fn new_tcp_socket(addr: &SocketAddr) -> std::io::Result<Socket> {
-    let socket = Socket::new(Domain::for_address(*addr), Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
     socket.set_nonblocking(true)?;
     Ok(socket)
 }

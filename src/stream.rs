@@ -228,14 +228,20 @@ impl StreamCore {
                 skip -= chunk.len();
                 if index == last_index {
                     // Only reachable for empty trailing chunks: mark completion anyway.
-                    queue.pending.push_back(Pending { data: Bytes::new(), last: true });
+                    queue.pending.push_back(Pending {
+                        data: Bytes::new(),
+                        last: true,
+                    });
                 }
                 continue;
             }
             let rest = &chunk[skip..];
             skip = 0;
             queue.queued_bytes += rest.len();
-            queue.pending.push_back(Pending { data: Bytes::copy_from_slice(rest), last: index == last_index });
+            queue.pending.push_back(Pending {
+                data: Bytes::copy_from_slice(rest),
+                last: index == last_index,
+            });
         }
         drop(queue);
         self.wake.notify_one();
@@ -255,7 +261,8 @@ impl StreamCore {
         }
         let io = self.io();
         let Some(io) = io.as_ref() else { return EBADF };
-        self.channel.send_after(|| Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write))));
+        self.channel
+            .send_after(|| Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write))));
         QUEUED
     }
 
@@ -328,12 +335,14 @@ impl StreamCore {
             Ok(n) => {
                 *read_size = next_read_size(*read_size, n, room);
                 self.undelivered.fetch_add(n, Ordering::AcqRel);
-                self.channel.send(Event::Data(self.clone(), buf.split().freeze()));
+                self.channel
+                    .send(Event::Data(self.clone(), buf.split().freeze()));
                 false
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => false,
             Err(err) => {
-                self.channel.send(Event::ReadError(self.id, status_of(&err)));
+                self.channel
+                    .send(Event::ReadError(self.id, status_of(&err)));
                 true
             }
         }
@@ -347,8 +356,12 @@ impl StreamCore {
         let Some(io) = io.as_ref() else { return };
         let mut completed = 0u32;
         while !queue.pending.is_empty() {
-            let slices: Vec<IoSlice<'_>> =
-                queue.pending.iter().take(MAX_IOV).map(|p| IoSlice::new(&p.data)).collect();
+            let slices: Vec<IoSlice<'_>> = queue
+                .pending
+                .iter()
+                .take(MAX_IOV)
+                .map(|p| IoSlice::new(&p.data))
+                .collect();
             let result = io.try_write_vectored(&slices);
             drop(slices);
             match result {
@@ -356,7 +369,10 @@ impl StreamCore {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) => {
                     let failed = status_of(&err);
-                    *queue = WriteQueue { failed, ..WriteQueue::default() };
+                    *queue = WriteQueue {
+                        failed,
+                        ..WriteQueue::default()
+                    };
                     self.channel.send(Event::WriteError(self.id, failed));
                     return;
                 }
@@ -367,7 +383,9 @@ impl StreamCore {
         }
         if queue.pending.is_empty() && queue.shutdown {
             queue.shutdown = false;
-            self.channel.send_after(|| Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write))));
+            self.channel.send_after(|| {
+                Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write)))
+            });
         }
     }
 }
