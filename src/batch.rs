@@ -44,13 +44,16 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
 
 /// Builds the batch and calls `js_cb` once. An exception thrown by JS becomes an
 /// uncaught exception, exactly as a throw in a built-in `net` event handler would.
+/// With an async context (a call from a libuv callback), the call goes through
+/// `napi_make_callback`, which runs the tick queues afterwards as Node's own I/O does.
 ///
 /// # Safety
-/// Must run on the JS thread of `env`, inside a TSFN callback.
+/// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope.
 pub unsafe fn dispatch(
     env: sys::napi_env,
     js_cb: sys::napi_value,
     events: Vec<Event>,
+    context: Option<sys::napi_async_context>,
 ) -> napi::Result<()> {
     let count = events.len();
     let data_bytes: usize = events
@@ -122,8 +125,29 @@ pub unsafe fn dispatch(
         let mut receiver = ptr::null_mut();
         check(sys::napi_get_undefined(env, &mut receiver))?;
         let mut result = ptr::null_mut();
-        let status =
-            sys::napi_call_function(env, receiver, js_cb, args.len(), args.as_ptr(), &mut result);
+        let status = match context {
+            Some(context) => {
+                // make_callback wants an object receiver.
+                sys::napi_get_global(env, &mut receiver);
+                sys::napi_make_callback(
+                    env,
+                    context,
+                    receiver,
+                    js_cb,
+                    args.len(),
+                    args.as_ptr(),
+                    &mut result,
+                )
+            }
+            None => sys::napi_call_function(
+                env,
+                receiver,
+                js_cb,
+                args.len(),
+                args.as_ptr(),
+                &mut result,
+            ),
+        };
         if status == sys::Status::napi_pending_exception {
             let mut error = ptr::null_mut();
             sys::napi_get_and_clear_last_exception(env, &mut error);

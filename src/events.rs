@@ -119,6 +119,30 @@ impl Channel {
         }
     }
 
+    /// Queues `events` behind anything already pending, or gives them back when the
+    /// queue is idle so the caller may deliver them directly (loop driver). Keeps the
+    /// order of cause and effect: a FIN's Shutdown event is queued before the FIN
+    /// leaves, so a peer's EOF read later always lines up behind it.
+    pub fn send_unless_idle(&self, events: Vec<Event>) -> Option<Vec<Event>> {
+        let mut queue = self.lock();
+        if queue.tsfn.is_none() {
+            return None;
+        }
+        if !queue.scheduled && queue.events.is_empty() {
+            return Some(events);
+        }
+        queue.events.extend(events);
+        self.schedule(&mut queue);
+        None
+    }
+
+    /// Takes what is queued now (loop driver: events caused by a direct delivery, such as
+    /// a FIN's completion, are delivered within the same callback, as Node's TSFN
+    /// dispatch does for calls queued during a call).
+    pub fn take_now(&self) -> Vec<Event> {
+        self.take(Vec::new())
+    }
+
     /// Takes everything queued; the next `send` schedules a new call.
     fn take(&self, spare: Vec<Event>) -> Vec<Event> {
         let mut queue = self.lock();
@@ -142,6 +166,17 @@ impl Channel {
 struct LoopRefs {
     channel: Arc<Channel>,
     refs: u32,
+    /// Set when the loop driver delivers events straight from libuv callbacks.
+    direct: Option<Direct>,
+}
+
+/// What delivering from a libuv callback (outside any napi call) needs.
+#[derive(Clone, Copy)]
+struct Direct {
+    env: sys::napi_env,
+    dispatch: sys::napi_ref,
+    context: sys::napi_async_context,
+    uv_loop: *mut c_void,
 }
 
 thread_local! {
@@ -161,6 +196,34 @@ pub fn channel() -> napi::Result<Arc<Channel>> {
                 napi::Error::from_reason("rsnet: binding used before init() in this environment")
             })
     })
+}
+
+/// The libuv loop of this environment when the loop driver is on.
+pub fn uv_loop() -> Option<*mut c_void> {
+    LOCAL.with(|local| local.borrow().as_ref()?.direct.map(|d| d.uv_loop))
+}
+
+/// Delivers `events` to JS now, from a libuv callback on the JS thread (loop driver).
+pub fn deliver_now(events: Vec<Event>) {
+    // Copy out and release the borrow: JS may call back into rsnet (ref/unref...).
+    let Some(direct) = LOCAL.with(|local| local.borrow().as_ref()?.direct) else {
+        return;
+    };
+    unsafe {
+        let mut scope = ptr::null_mut();
+        if sys::napi_open_handle_scope(direct.env, &mut scope) != sys::Status::napi_ok {
+            return;
+        }
+        let mut dispatch = ptr::null_mut();
+        sys::napi_get_reference_value(direct.env, direct.dispatch, &mut dispatch);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            batch::dispatch(direct.env, dispatch, events, Some(direct.context))
+        }));
+        if !matches!(outcome, Ok(Ok(()))) {
+            batch::raise(direct.env, "rsnet: event dispatch failed");
+        }
+        sys::napi_close_handle_scope(direct.env, scope);
+    }
 }
 
 /// Counts one more ref'd active handle; refs the TSFN on 0 -> 1.
@@ -245,8 +308,58 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
             hook_arg,
         ))?
     };
-    LOCAL.with(|local| *local.borrow_mut() = Some(LoopRefs { channel, refs: 0 }));
+    let direct = if crate::uv_driver::wanted() {
+        Some(direct_delivery(raw_env, &dispatch)?)
+    } else {
+        None
+    };
+    LOCAL.with(|local| {
+        *local.borrow_mut() = Some(LoopRefs {
+            channel,
+            refs: 0,
+            direct,
+        })
+    });
     Ok(())
+}
+
+/// Keeps what the loop driver needs to call `dispatch` from libuv callbacks. They live
+/// as long as the environment (never released: one each per environment).
+fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Direct> {
+    let mut direct = Direct {
+        env,
+        dispatch: ptr::null_mut(),
+        context: ptr::null_mut(),
+        uv_loop: ptr::null_mut(),
+    };
+    unsafe {
+        check(sys::napi_create_reference(
+            env,
+            dispatch.raw(),
+            1,
+            &mut direct.dispatch,
+        ))?;
+        let mut resource = ptr::null_mut();
+        check(sys::napi_create_object(env, &mut resource))?;
+        let mut name = ptr::null_mut();
+        let label = "rsnet:read";
+        check(sys::napi_create_string_utf8(
+            env,
+            label.as_ptr().cast(),
+            label.len(),
+            &mut name,
+        ))?;
+        check(sys::napi_async_init(
+            env,
+            resource,
+            name,
+            &mut direct.context,
+        ))?;
+        let mut uv_loop = ptr::null_mut();
+        check(sys::napi_get_uv_event_loop(env, &mut uv_loop))?;
+        direct.uv_loop = uv_loop.cast();
+    }
+    Ok(direct)
 }
 
 fn check(status: sys::napi_status) -> napi::Result<()> {
@@ -275,7 +388,7 @@ unsafe extern "C" fn deliver(
     }
     // A panic must never unwind into Node: report it as an uncaught JS error instead.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        batch::dispatch(env, js_cb, events)
+        batch::dispatch(env, js_cb, events, None)
     }));
     let message = match outcome {
         Ok(Ok(())) => return,

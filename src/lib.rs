@@ -8,6 +8,8 @@
 //!   queue, shutdown. Shared by both kinds.
 //! - [`socket`]: `SocketHandle`, the JS-visible handle of one stream (connect, read, write).
 //! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
+//! - [`uv_driver`]: the opt-in loop driver (`RSNET_DRIVER=loop`): reads on the JS thread
+//!   from a `uv_poll` in Node's own event loop, without a thread hop.
 //! - [`addr`], [`errors`]: address parsing/formatting and io::Error -> negative errno.
 //!
 //! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
@@ -25,3 +27,4 @@ mod runtime;
 mod server;
 mod socket;
 mod stream;
+mod uv_driver;

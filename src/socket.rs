@@ -19,6 +19,7 @@ use crate::errors::{status, status_of};
 use crate::events::{self, Event};
 use crate::runtime;
 use crate::stream::{Io, StreamCore};
+use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
 const EINVAL: i32 = -22;
@@ -29,6 +30,8 @@ pub struct SocketHandle {
     core: Arc<StreamCore>,
     /// A bound but not yet connected TCP socket (`bind` before `connect`).
     unconnected: Option<Socket>,
+    /// The JS-thread reader when the loop driver is on (created on first readStart).
+    reader: Option<uv_driver::Reader>,
     /// Counts toward keeping the event loop alive (libuv: ref'd and active).
     refed: bool,
     active: bool,
@@ -46,6 +49,7 @@ impl SocketHandle {
         SocketHandle {
             core,
             unconnected: None,
+            reader: None,
             refed: true,
             active: false,
         }
@@ -134,14 +138,25 @@ impl SocketHandle {
     }
 
     #[napi(catch_unwind)]
-    pub fn read_start(&self) -> i32 {
+    pub fn read_start(&mut self) -> i32 {
+        if let Some(uv_loop) = events::uv_loop() {
+            if self.reader.is_none() {
+                self.reader = uv_driver::Reader::new(uv_loop, &self.core);
+            }
+            if let Some(reader) = &self.reader {
+                return reader.start();
+            }
+        }
         self.core.read_start();
         0
     }
 
     #[napi(catch_unwind)]
     pub fn read_stop(&self) -> i32 {
-        self.core.read_stop();
+        match &self.reader {
+            Some(reader) => reader.stop(),
+            None => self.core.read_stop(),
+        }
         0
     }
 
@@ -176,6 +191,8 @@ impl SocketHandle {
     #[napi(catch_unwind)]
     pub fn close(&mut self, env: Env) {
         self.unconnected = None;
+        // Stop polling before the fd is closed.
+        self.reader = None;
         self.core.close();
         self.set_active(&env, false);
     }

@@ -195,6 +195,11 @@ impl StreamCore {
         }
     }
 
+    /// Counts bytes read outside the task (the loop driver) toward the delivery budget.
+    pub fn note_undelivered(&self, len: usize) {
+        self.undelivered.fetch_add(len, Ordering::AcqRel);
+    }
+
     pub fn queued_bytes(&self) -> usize {
         self.queue().queued_bytes
     }
