@@ -1,7 +1,10 @@
 'use strict';
 // Argument normalization shared by Socket#connect, net.connect and Server#listen.
 
-const normalizedArgsSymbol = Symbol('normalizedArgs');
+// Node's own marker for normalized arguments, so that arrays normalized by either
+// module (http and tls pass them around) are recognized by both.
+const normalizedArgsSymbol =
+  Object.getOwnPropertySymbols(require('node:net')._normalizeArgs([]))[0] || Symbol('normalizedArgs');
 
 // A string that is not a non-negative number names a pipe (Unix socket) path.
 function toNumber(x) {

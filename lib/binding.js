@@ -103,7 +103,12 @@ function runBatch(batch) {
       }
     }
     const handle = live.get(records[i + 1]);
-    if (handle !== undefined) deliver(handle, kind, a, chunk, objects);
+    if (handle !== undefined) {
+      deliver(handle, kind, a, chunk, objects);
+    } else if (kind === ACCEPTED) {
+      // Accepted just before its server closed: nobody will own this connection.
+      objects[a].close();
+    }
   }
   return true;
 }
@@ -111,12 +116,24 @@ function runBatch(batch) {
 function deliver(handle, kind, a, chunk, objects) {
   switch (kind) {
     case DATA: return handle.onread(a, chunk);
-    case EOF: return handle.onread(UV_EOF);
-    case READ_ERROR: return handle.onread(a);
-    case WRITTEN: return handle.onwritten(a);
+    // Completions settle the handle's requests first: an idle handle, as in libuv,
+    // no longer keeps the process alive.
+    case EOF:
+      handle.readStop();
+      return handle.onread(UV_EOF);
+    case READ_ERROR:
+      handle.readStop();
+      return handle.onread(a);
+    case WRITTEN:
+      handle.settle(a);
+      return handle.onwritten(a);
     case WRITE_ERROR: return handle.onwriteerror(a);
-    case SHUTDOWN: return handle.onshutdown(a);
-    case CONNECTED: return handle.onconnect(a);
+    case SHUTDOWN:
+      handle.settle(1);
+      return handle.onshutdown(a);
+    case CONNECTED:
+      handle.settle(1);
+      return handle.onconnect(a);
     case ACCEPTED: {
       const client = objects[a];
       track(client);

@@ -284,7 +284,7 @@ Socket.prototype.setNoDelay = function(enable) {
     this[kSetNoDelay] = enable;
     return this;
   }
-  if (enable !== this[kSetNoDelay]) {
+  if (this._handle.setNoDelay && enable !== this[kSetNoDelay]) {
     this[kSetNoDelay] = enable;
     this._handle.setNoDelay(enable);
   }
@@ -299,6 +299,7 @@ Socket.prototype.setKeepAlive = function(enable, initialDelayMsecs) {
     this[kSetKeepAliveInitialDelay] = initialDelay;
     return this;
   }
+  if (!this._handle.setKeepAlive) return this;
   if (enable !== this[kSetKeepAlive] ||
       (enable && this[kSetKeepAliveInitialDelay] !== initialDelay)) {
     this[kSetKeepAlive] = enable;

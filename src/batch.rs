@@ -12,7 +12,7 @@
 use std::ptr;
 
 use napi::bindgen_prelude::ToNapiValue;
-use napi::{sys, Env};
+use napi::sys;
 
 use crate::events::Event;
 use crate::socket::SocketHandle;
@@ -103,7 +103,7 @@ pub unsafe fn dispatch(
             Event::Connected(id, status) => [kind::CONNECTED, id as i32, status, 0],
             Event::AcceptError(id, status) => [kind::ACCEPT_ERROR, id as i32, status, 0],
             Event::Accepted(server_id, stream) => {
-                let handle = SocketHandle::accepted(&unsafe { Env::from_raw(env) }, stream);
+                let handle = SocketHandle::accepted(stream);
                 let index = objects.push(unsafe { SocketHandle::to_napi_value(env, handle)? })?;
                 [kind::ACCEPTED, server_id as i32, index, 0]
             }

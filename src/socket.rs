@@ -18,7 +18,7 @@ use crate::addr::{self, SockAddr};
 use crate::errors::{status, status_of};
 use crate::events::{self, Event};
 use crate::runtime;
-use crate::stream::{Io, StreamCore};
+use crate::stream::{Io, StreamCore, QUEUED};
 use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
@@ -32,9 +32,14 @@ pub struct SocketHandle {
     unconnected: Option<Socket>,
     /// The JS-thread reader when the loop driver is on (created on first readStart).
     reader: Option<uv_driver::Reader>,
-    /// Counts toward keeping the event loop alive (libuv: ref'd and active).
+    /// Liveness, as libuv counts a stream: it keeps the event loop alive while ref'd
+    /// and active, that is reading or with a connect, write or shutdown in flight.
     refed: bool,
-    active: bool,
+    reading: bool,
+    in_flight: u32,
+    closed: bool,
+    /// Whether this handle is currently counted in the environment's ref count.
+    counted: bool,
 }
 
 #[napi]
@@ -51,16 +56,17 @@ impl SocketHandle {
             unconnected: None,
             reader: None,
             refed: true,
-            active: false,
+            reading: false,
+            in_flight: 0,
+            closed: false,
+            counted: false,
         }
     }
 
-    /// The handle of a stream a listener accepted: connected, so live at once.
-    /// Runs on the JS thread (inside a batch), where the loop count lives.
-    pub fn accepted(env: &Env, core: Arc<StreamCore>) -> Self {
-        let mut handle = Self::wrap(core);
-        handle.set_active(env, true);
-        handle
+    /// The handle of a stream a listener accepted. Like libuv's, it is idle (does not
+    /// keep the loop alive) until it reads or writes.
+    pub fn accepted(core: Arc<StreamCore>) -> Self {
+        Self::wrap(core)
     }
 
     /// Id that tags this stream's events.
@@ -92,7 +98,7 @@ impl SocketHandle {
     /// Starts a TCP connect to an IP literal; a `Connected` event reports the outcome.
     #[napi(catch_unwind)]
     pub fn connect(&mut self, env: Env, ip: String, port: u32) -> i32 {
-        if self.active || self.core.is_closed() {
+        if self.in_flight > 0 || self.core.is_closed() {
             return EINVAL;
         }
         let remote = match addr::parse(&ip, port) {
@@ -107,7 +113,7 @@ impl SocketHandle {
             Ok(socket) => TcpSocket::from_std_stream(socket.into()),
             Err(err) => return status_of(&err),
         };
-        self.set_active(&env, true);
+        self.begin(&env);
         let core = self.core.clone();
         runtime::get().spawn(async move {
             let outcome = tokio::select! {
@@ -122,10 +128,10 @@ impl SocketHandle {
     /// Starts a Unix-socket connect; a `Connected` event reports the outcome.
     #[napi(catch_unwind)]
     pub fn connect_pipe(&mut self, env: Env, path: String) -> i32 {
-        if self.active || self.core.is_closed() {
+        if self.in_flight > 0 || self.core.is_closed() {
             return EINVAL;
         }
-        self.set_active(&env, true);
+        self.begin(&env);
         let core = self.core.clone();
         runtime::get().spawn(async move {
             let outcome = tokio::select! {
@@ -138,7 +144,9 @@ impl SocketHandle {
     }
 
     #[napi(catch_unwind)]
-    pub fn read_start(&mut self) -> i32 {
+    pub fn read_start(&mut self, env: Env) -> i32 {
+        self.reading = true;
+        self.sync(&env);
         if let Some(uv_loop) = events::uv_loop() {
             if self.reader.is_none() {
                 self.reader = uv_driver::Reader::new(uv_loop, &self.core);
@@ -151,8 +159,11 @@ impl SocketHandle {
         0
     }
 
+    /// Stops reading; JS also calls it at EOF or a read error, when reading is over.
     #[napi(catch_unwind)]
-    pub fn read_stop(&self) -> i32 {
+    pub fn read_stop(&mut self, env: Env) -> i32 {
+        self.reading = false;
+        self.sync(&env);
         match &self.reader {
             Some(reader) => reader.stop(),
             None => self.core.read_stop(),
@@ -162,14 +173,16 @@ impl SocketHandle {
 
     /// Writes one Buffer: 0 = written now, 1 = queued (a `Written` event follows), < 0 error.
     #[napi(catch_unwind)]
-    pub fn write_buffer(&self, data: JsBuffer) -> napi::Result<i32> {
+    pub fn write_buffer(&mut self, env: Env, data: JsBuffer) -> napi::Result<i32> {
         let data = data.into_value()?;
-        Ok(self.core.write(&[&data]))
+        let status = self.core.write(&[&data]);
+        self.note_request(&env, status);
+        Ok(status)
     }
 
     /// Writes several Buffers as one request (`cork`/`_writev`), in one syscall if possible.
     #[napi(catch_unwind)]
-    pub fn writev(&self, chunks: Vec<JsBuffer>) -> napi::Result<i32> {
+    pub fn writev(&mut self, env: Env, chunks: Vec<JsBuffer>) -> napi::Result<i32> {
         let values = chunks
             .into_iter()
             .map(JsBuffer::into_value)
@@ -178,13 +191,24 @@ impl SocketHandle {
         if slices.is_empty() {
             return Ok(0);
         }
-        Ok(self.core.write(&slices))
+        let status = self.core.write(&slices);
+        self.note_request(&env, status);
+        Ok(status)
     }
 
     /// Sends FIN after queued writes: 0 = sent now, 1 = a `Shutdown` event follows.
     #[napi(catch_unwind)]
-    pub fn shutdown(&self) -> i32 {
-        self.core.shutdown()
+    pub fn shutdown(&mut self, env: Env) -> i32 {
+        let status = self.core.shutdown();
+        self.note_request(&env, status);
+        status
+    }
+
+    /// JS reports that `n` requests (connect, write, shutdown) of this handle completed.
+    #[napi(catch_unwind)]
+    pub fn settle(&mut self, env: Env, n: u32) {
+        self.in_flight = self.in_flight.saturating_sub(n);
+        self.sync(&env);
     }
 
     /// Closes the socket now. Pending events of this handle are dropped by JS.
@@ -194,7 +218,8 @@ impl SocketHandle {
         // Stop polling before the fd is closed.
         self.reader = None;
         self.core.close();
-        self.set_active(&env, false);
+        self.closed = true;
+        self.sync(&env);
     }
 
     /// Closes with an RST instead of a FIN (SO_LINGER 0), as `resetAndDestroy()`.
@@ -210,22 +235,14 @@ impl SocketHandle {
 
     #[napi(js_name = "ref", catch_unwind)]
     pub fn ref_(&mut self, env: Env) {
-        if !self.refed {
-            self.refed = true;
-            if self.active {
-                events::retain(&env);
-            }
-        }
+        self.refed = true;
+        self.sync(&env);
     }
 
     #[napi(catch_unwind)]
     pub fn unref(&mut self, env: Env) {
-        if self.refed {
-            self.refed = false;
-            if self.active {
-                events::release(&env);
-            }
-        }
+        self.refed = false;
+        self.sync(&env);
     }
 
     #[napi(catch_unwind)]
@@ -290,13 +307,25 @@ impl SocketHandle {
 }
 
 impl SocketHandle {
-    fn set_active(&mut self, env: &Env, active: bool) {
-        if self.active == active {
-            return;
+    /// A connect started: one request in flight.
+    fn begin(&mut self, env: &Env) {
+        self.in_flight += 1;
+        self.sync(env);
+    }
+
+    /// A write or shutdown that will complete with an event is one request in flight.
+    fn note_request(&mut self, env: &Env, status: i32) {
+        if status == QUEUED {
+            self.begin(env);
         }
-        self.active = active;
-        if self.refed {
-            if active {
+    }
+
+    /// Brings this handle's share of the environment's ref count up to date.
+    fn sync(&mut self, env: &Env) {
+        let counted = self.refed && !self.closed && (self.reading || self.in_flight > 0);
+        if counted != self.counted {
+            self.counted = counted;
+            if counted {
                 events::retain(env);
             } else {
                 events::release(env);
