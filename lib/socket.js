@@ -131,9 +131,15 @@ function initSocketHandle(self) {
   handle.reading ??= false;
   handle[kPendingWrites] ??= [];
   track(handle);
+  // onread with a buffer factory: the first buffer is made when a handle arrives.
+  if (self[kBuffer] && self[kBufferGen] !== null) {
+    const first = self[kBufferGen]();
+    if (isUint8Array(first)) self[kBuffer] = first;
+  }
 }
 
 const kPendingWrites = Symbol('pendingWrites');
+const kOnreadBacklog = Symbol('onreadBacklog');
 const kShutdownCallback = Symbol('shutdownCallback');
 
 function newHandle(isPipe) {
@@ -344,6 +350,11 @@ Object.defineProperty(Socket.prototype, 'bufferSize', {
 
 function tryReadStart(socket) {
   socket._handle.reading = true;
+  // onread: bytes that arrived while paused go to the callback before any new read.
+  if (socket[kOnreadBacklog]?.length > 0 && !drainUserBuffer(socket)) {
+    socket._handle.reading = false;
+    return;
+  }
   const err = socket._handle.readStart();
   if (err) socket.destroy(new ErrnoException(err, 'read'));
 }
@@ -642,6 +653,16 @@ function onStreamRead(nread, buf) {
     stream_.destroy(new ErrnoException(nread, 'read'));
     return;
   }
+  // onread: an EOF that arrives while paused, or behind bytes not yet handed to the
+  // callback, waits its turn in the backlog.
+  if (stream_[kBuffer] && (stream_[kOnreadBacklog]?.length > 0 || !handle.reading)) {
+    (stream_[kOnreadBacklog] ??= []).push(null);
+    return;
+  }
+  endOfStream(stream_);
+}
+
+function endOfStream(stream_) {
   // Push null before anything else, so that 'end' precedes 'close'.
   if (!stream_._readableState.endEmitted) {
     stream_.push(null);
@@ -649,25 +670,45 @@ function onStreamRead(nread, buf) {
   }
 }
 
-// `onread: {buffer, callback}`: copy into the caller's buffer, possibly over several
-// callbacks when a chunk is larger than it. Returns false if the callback asked to pause.
+// `onread: {buffer, callback}`: bytes are copied into the caller's buffer, a
+// buffer-full per callback. Native reads may already be in flight when the callback
+// pauses (returns false or calls pause()), so what arrives meanwhile waits in a backlog
+// until reading resumes, and no callback runs while paused. Returns false to stop reads.
 function deliverToUserBuffer(socket, nread, buf) {
-  let offset = 0;
-  let keepReading = true;
-  while (offset < nread) {
+  const backlog = socket[kOnreadBacklog] ??= [];
+  backlog.push(buf);
+  if (!socket._handle.reading) return false;
+  return drainUserBuffer(socket);
+}
+
+function drainUserBuffer(socket) {
+  const backlog = socket[kOnreadBacklog];
+  while (backlog.length > 0) {
+    if (socket.destroyed) {
+      backlog.length = 0;
+      return false;
+    }
+    const chunk = backlog[0];
+    if (chunk === null) {
+      backlog.shift();
+      endOfStream(socket);
+      return false;
+    }
     const target = socket[kBuffer];
-    const n = Math.min(target.length, nread - offset);
-    if (n === 0) break;
-    buf.copy(target, 0, offset, offset + n);
-    offset += n;
-    if (socket[kBufferCb](n, target) === false) keepReading = false;
+    const n = Math.min(target.length, chunk.length);
+    if (n === 0) return false;
+    chunk.copy(target, 0, 0, n);
+    if (n === chunk.length) backlog.shift();
+    else backlog[0] = chunk.subarray(n);
+    const keepReading = socket[kBufferCb](n, target) !== false;
     const gen = socket[kBufferGen];
     if (gen !== null) {
       const next = gen();
       if (isUint8Array(next)) socket[kBuffer] = next;
     }
+    if (!keepReading || !socket._handle || !socket._handle.reading) return false;
   }
-  return keepReading;
+  return true;
 }
 
 Socket.prototype.ref = function() {
