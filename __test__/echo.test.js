@@ -286,6 +286,45 @@ test('cork()/uncork(): writes are held while corked, then sent together in order
   });
 });
 
+test('a huge cork (5000 writes) and empty writes: every byte in order, every callback in order', { timeout: 30_000 }, async () => {
+  // Thousands of corked chunks become one vectored write, more than fit in one
+  // writev() call; empty writes still complete.
+  const results = await P.runPairs(async ({ server, client }, scope) => {
+    const srv = await echoServer(scope, server);
+    const c = scope.track(client.createConnection(srv.address().port, '127.0.0.1'));
+    const got = P.collect(c);
+    await P.once(c, 'connect');
+    const order = [];
+    const parts = [];
+    c.write('', () => order.push('empty'));
+    c.cork();
+    for (let i = 0; i < 5000; i++) {
+      const b = Buffer.from(`#${i};`);
+      parts.push(b);
+      c.write(b, () => order.push(i));
+    }
+    c.write('', () => order.push('empty2'));
+    c.uncork();
+    c.end('', () => order.push('end'));
+    const r = await got;
+    await P.once(c, 'close');
+    return {
+      first: order[0],
+      inOrder: order.slice(1, 5001).every((v, i) => v === i),
+      last: order.slice(5001),
+      echoed: r.sha256 === P.sha256(parts),
+      bytesWritten: c.bytesWritten,
+    };
+  });
+  P.assertParity(results, {
+    first: 'empty',
+    inOrder: true,
+    last: ['empty2', 'end'],
+    echoed: true,
+    bytesWritten: 28890,
+  });
+});
+
 test('200 concurrent connections each echo their own data', { timeout: 120_000 }, async () => {
   // Data from one connection must never leak into another, and every
   // connection must see the full normal event sequence.

@@ -260,3 +260,44 @@ test('readyState after close, and writes after the peer FIN on a half-open socke
     );
   });
 });
+
+test('a server ending with a large write still queued: the client gets every byte before the FIN', { timeout: 60_000 }, async () => {
+  // The client ends at once; the server has 8 MiB queued when its own 'end'
+  // arrives. end() twice and destroySoon() must not cut the queued data short.
+  const payload = P.randomBytes(8 * 1024 * 1024);
+  const results = await halfOpenPairs({
+    serverSide: (s) => {
+      s.write(payload);
+      s.end();
+      s.end();
+      s.destroySoon();
+    },
+    clientSide: (c) => c.on('connect', () => c.end('bye')),
+  });
+  P.assertParity(results, (r, label) => {
+    assert.deepStrictEqual(r.clientGot, { bytes: payload.length, sha256: P.sha256(payload) }, label);
+  });
+  // 'drain' may or may not be emitted depending on buffering: left out.
+  const noDrain = (log) => log.filter((e) => !e.startsWith('drain'));
+  const ref = results['net->net'];
+  assert.deepStrictEqual(noDrain(ref.client), [
+    'created opening@',
+    'connect@open',
+    'ready@readOnly',
+    'finish@readOnly',
+    `data(${payload.length}B)@readOnly`,
+    'end@closed',
+    'close(false)@closed',
+  ]);
+  assert.deepStrictEqual(noDrain(ref.server), [
+    'accepted readyState=open writable=true writableEnded=false readableEnded=false@',
+    'data(3B)@readOnly',
+    'end@closed',
+    'finish@closed',
+    'close(false)@closed',
+  ]);
+  for (const [label, r] of Object.entries(results)) {
+    assert.deepStrictEqual(noDrain(r.client), noDrain(ref.client), `${label} client differs from net->net`);
+    assert.deepStrictEqual(noDrain(r.server), noDrain(ref.server), `${label} server differs from net->net`);
+  }
+});

@@ -148,6 +148,7 @@ native.init(dispatch);
 module.exports = {
   SocketHandle: native.SocketHandle,
   ServerHandle: native.ServerHandle,
+  guessHandleType: native.guessHandleType,
   track,
   untrack,
   scheduleClose,

@@ -1,19 +1,39 @@
 'use strict';
-// Adopting existing file descriptors (`new Socket({fd})`, `listen({fd})`).
-// Not supported yet: fail the way Node fails for an fd it cannot use.
+// Adopting existing file descriptors: `new Socket({fd})` and `server.listen({fd})`.
+// Stream sockets (TCP or Unix) are supported; other kinds fail as in Node.
 
-const { codes: { ERR_INVALID_FD_TYPE } } = require('./errors');
+const { guessHandleType, ServerHandle } = require('./binding');
+const { codes: { ERR_INVALID_FD_TYPE }, ErrnoException } = require('./errors');
 const { validateInt32 } = require('./validators');
+const { kIsPipe } = require('./symbols');
 
 const UV_EINVAL = -22;
 
+// Gives `socket` a handle over `options.fd`; throws as Node's constructor does.
 function adoptFd(socket, options) {
-  validateInt32(options.fd, 'fd', 0);
-  throw new ERR_INVALID_FD_TYPE('UNKNOWN');
+  const { fd } = options;
+  validateInt32(fd, 'fd', 0);
+  const type = guessHandleType(fd);
+  if (type !== 'PIPE' && type !== 'TCP') throw new ERR_INVALID_FD_TYPE(type);
+  const handle = require('./socket').newHandle(type === 'PIPE');
+  const err = handle.open(fd);
+  if (err) throw new ErrnoException(err, 'open');
+  socket._handle = handle;
 }
 
-function serverHandleFromFd() {
-  return UV_EINVAL;
+// A server handle over a listening (or bound) socket fd, or a negative status.
+function serverHandleFromFd(fd) {
+  if (!Number.isInteger(fd) || fd < 0) return UV_EINVAL;
+  const type = guessHandleType(fd);
+  if (type !== 'PIPE' && type !== 'TCP') return UV_EINVAL;
+  const handle = new ServerHandle();
+  handle[kIsPipe] = type === 'PIPE';
+  const err = handle.open(fd);
+  if (err) {
+    handle.close();
+    return err;
+  }
+  return handle;
 }
 
 module.exports = { adoptFd, serverHandleFromFd };

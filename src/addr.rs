@@ -36,3 +36,29 @@ pub fn parse(ip: &str, port: u32) -> Result<SocketAddr, i32> {
         .map(|ip| SocketAddr::new(ip, port))
         .map_err(|_| EINVAL)
 }
+
+/// The address of a Unix socket path, built as libuv builds it: a name longer than
+/// `sun_path` (108 bytes on Linux) is silently cut to fit, unterminated if it fills it,
+/// as Node does; an abstract name (leading NUL) is used as it is. std, mio and socket2
+/// all refuse names of 108 bytes, hence the hand-built address.
+pub fn unix_sockaddr(path: &str) -> std::io::Result<socket2::SockAddr> {
+    const SUN_PATH: usize = 108;
+    const FAMILY_BYTES: usize = 2;
+    const AF_UNIX: u16 = 1;
+    let bytes = path.as_bytes();
+    let abstract_name = bytes.first() == Some(&0);
+    let name = &bytes[..bytes.len().min(SUN_PATH)];
+    // A path name carries its NUL when there is room; an abstract name never does.
+    let terminator = usize::from(!abstract_name && name.len() < SUN_PATH);
+    let ((), addr) = unsafe {
+        socket2::SockAddr::try_init(|storage, len| {
+            // The storage is zeroed and larger than sockaddr_un.
+            let base = storage.cast::<u8>();
+            base.cast::<u16>().write_unaligned(AF_UNIX);
+            std::ptr::copy_nonoverlapping(name.as_ptr(), base.add(FAMILY_BYTES), name.len());
+            *len = (FAMILY_BYTES + name.len() + terminator) as _;
+            Ok(())
+        })?
+    };
+    Ok(addr)
+}

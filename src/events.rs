@@ -125,9 +125,8 @@ impl Channel {
     /// leaves, so a peer's EOF read later always lines up behind it.
     pub fn send_unless_idle(&self, events: Vec<Event>) -> Option<Vec<Event>> {
         let mut queue = self.lock();
-        if queue.tsfn.is_none() {
-            return None;
-        }
+        // The environment is going away: nothing is delivered any more.
+        queue.tsfn?;
         if !queue.scheduled && queue.events.is_empty() {
             return Some(events);
         }

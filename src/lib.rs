@@ -10,6 +10,7 @@
 //! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
 //! - [`uv_driver`]: the opt-in loop driver (`RSNET_DRIVER=loop`): reads on the JS thread
 //!   from a `uv_poll` in Node's own event loop, without a thread hop.
+//! - [`fd`]: adopting existing file descriptors (`new Socket({fd})`, `listen({fd})`).
 //! - [`addr`], [`errors`]: address parsing/formatting and io::Error -> negative errno.
 //!
 //! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
@@ -22,6 +23,7 @@ mod addr;
 mod batch;
 mod errors;
 mod events;
+mod fd;
 mod registry;
 mod runtime;
 mod server;

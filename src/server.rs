@@ -145,7 +145,7 @@ impl ServerHandle {
         let result = (|| -> io::Result<Socket> {
             let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
             socket.set_nonblocking(true)?;
-            socket.bind(&socket2::SockAddr::unix(&path)?)?;
+            socket.bind(&addr::unix_sockaddr(&path)?)?;
             Ok(socket)
         })();
         match result {
@@ -157,6 +157,35 @@ impl ServerHandle {
                 0
             }
             Err(err) => status_of(&err),
+        }
+    }
+
+    /// The listening socket's file descriptor, or -1 (Node's `handle.fd`).
+    #[napi(getter, catch_unwind)]
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        if let Some((socket, _)) = &self.bound {
+            return socket.as_raw_fd();
+        }
+        match self.core.listener().as_ref() {
+            Some(Listener::Tcp(l)) => l.as_raw_fd(),
+            Some(Listener::Unix(l)) => l.as_raw_fd(),
+            None => -1,
+        }
+    }
+
+    /// Adopts an open stream socket fd (bound, possibly listening) to listen on.
+    #[napi(catch_unwind)]
+    pub fn open(&mut self, fd: i32) -> i32 {
+        if self.bound.is_some() {
+            return EINVAL;
+        }
+        match crate::fd::adopt_stream_socket(fd) {
+            Ok(adopted) => {
+                self.bound = Some(adopted);
+                0
+            }
+            Err(status) => status,
         }
     }
 

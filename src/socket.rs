@@ -23,6 +23,8 @@ use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
 const EINVAL: i32 = -22;
+/// A non-blocking connect under way (Linux errno).
+const EINPROGRESS: i32 = 115;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -95,6 +97,42 @@ impl SocketHandle {
         }
     }
 
+    /// The socket's file descriptor, or -1 before it has one (Node's `handle.fd`).
+    #[napi(getter, catch_unwind)]
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        match self.core.io().as_ref() {
+            Some(Io::Tcp(s)) => s.as_raw_fd(),
+            Some(Io::Unix(s)) => s.as_raw_fd(),
+            None => self.unconnected.as_ref().map_or(-1, |s| s.as_raw_fd()),
+        }
+    }
+
+    /// Adopts an open stream socket fd (TCP or Unix), as Node's `handle.open(fd)`.
+    #[napi(catch_unwind)]
+    pub fn open(&mut self, fd: i32) -> i32 {
+        let (socket, is_unix) = match crate::fd::adopt_stream_socket(fd) {
+            Ok(adopted) => adopted,
+            Err(status) => return status,
+        };
+        let _context = runtime::get().enter();
+        let io = if is_unix {
+            tokio::net::UnixStream::from_std(socket.into()).map(Io::Unix)
+        } else {
+            tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp)
+        };
+        match io {
+            Ok(io) => {
+                if !self.core.attach(io) {
+                    return EINVAL;
+                }
+                runtime::get().spawn(self.core.clone().drive());
+                0
+            }
+            Err(err) => status_of(&err),
+        }
+    }
+
     /// Starts a TCP connect to an IP literal; a `Connected` event reports the outcome.
     #[napi(catch_unwind)]
     pub fn connect(&mut self, env: Env, ip: String, port: u32) -> i32 {
@@ -135,7 +173,7 @@ impl SocketHandle {
         let core = self.core.clone();
         runtime::get().spawn(async move {
             let outcome = tokio::select! {
-                outcome = UnixStream::connect(&path) => outcome,
+                outcome = connect_unix(&path) => outcome,
                 _ = core.closed() => return,
             };
             connected(core, outcome.map(Io::Unix)).await;
@@ -348,6 +386,31 @@ async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<Io>) {
             .channel()
             .send(Event::Connected(core.id, status_of(&err))),
     }
+}
+
+/// Connects a Unix socket (see `addr::unix_sockaddr` for how long paths are cut).
+async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    let pending = match socket.connect(&addr::unix_sockaddr(path)?) {
+        Ok(()) => false,
+        Err(err)
+            if err.kind() == std::io::ErrorKind::WouldBlock
+                || err.raw_os_error() == Some(EINPROGRESS) =>
+        {
+            true
+        }
+        Err(err) => return Err(err),
+    };
+    let stream = UnixStream::from_std(socket.into())?;
+    if pending {
+        // A full backlog: the connect completes when the socket turns writable.
+        stream.writable().await?;
+        if let Some(err) = stream.take_error()? {
+            return Err(err);
+        }
+    }
+    Ok(stream)
 }
 
 fn new_tcp_socket(addr: &SocketAddr) -> std::io::Result<Socket> {

@@ -1,0 +1,78 @@
+//! Adopting existing file descriptors: `new net.Socket({fd})`, `server.listen({fd})`.
+
+use std::fs::File;
+use std::io::IsTerminal;
+use std::mem::ManuallyDrop;
+use std::os::fd::{BorrowedFd, FromRawFd, RawFd};
+
+use napi_derive::napi;
+use socket2::{Domain, SockRef, Socket, Type};
+
+/// UV_EINVAL: the fd is not a stream socket rsnet can drive.
+pub const EINVAL: i32 = -22;
+
+/// What kind of handle `fd` could back, named as libuv's `uv_guess_handle` names it
+/// ('TCP', 'PIPE', 'TTY', 'FILE', 'UDP', 'UNKNOWN'), which Node's errors report.
+#[napi]
+pub fn guess_handle_type(fd: i32) -> String {
+    guess(fd).to_owned()
+}
+
+fn guess(fd: RawFd) -> &'static str {
+    if fd < 0 {
+        return "INVALID";
+    }
+    // Borrowed only: the fd stays open and owned by the caller.
+    let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+    let Ok(meta) = file.metadata() else {
+        return "UNKNOWN";
+    };
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_file() {
+        "FILE"
+    } else if kind.is_char_device() {
+        if file.is_terminal() {
+            "TTY"
+        } else {
+            "FILE"
+        }
+    } else if kind.is_fifo() {
+        "PIPE"
+    } else if kind.is_socket() {
+        // fstat succeeded, so the fd is open for the duration of this call.
+        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+        let sock = SockRef::from(&borrowed);
+        match (sock.domain(), sock.r#type()) {
+            (Ok(Domain::UNIX), Ok(Type::STREAM)) => "PIPE",
+            (Ok(Domain::IPV4 | Domain::IPV6), Ok(Type::STREAM)) => "TCP",
+            (Ok(Domain::IPV4 | Domain::IPV6), Ok(Type::DGRAM)) => "UDP",
+            _ => "UNKNOWN",
+        }
+    } else {
+        "UNKNOWN"
+    }
+}
+
+/// Takes ownership of a stream socket fd (TCP or Unix), non-blocking. Returns it with
+/// whether it is a Unix socket, or EINVAL for anything else (the fd is then untouched).
+pub fn adopt_stream_socket(fd: RawFd) -> Result<(Socket, bool), i32> {
+    let is_unix = match guess(fd) {
+        "PIPE" => true,
+        "TCP" => false,
+        _ => return Err(EINVAL),
+    };
+    // A FIFO is reported as PIPE too; only sockets can be adopted.
+    let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
+    if !file
+        .metadata()
+        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()))
+    {
+        return Err(EINVAL);
+    }
+    let socket = unsafe { Socket::from_raw_fd(fd) };
+    socket
+        .set_nonblocking(true)
+        .map_err(|err| crate::errors::status_of(&err))?;
+    Ok((socket, is_unix))
+}
