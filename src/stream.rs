@@ -39,6 +39,11 @@ const MAX_READ: usize = 64 * 1024;
 /// reads: enough to keep both threads busy, small enough that a slow JS side bounds
 /// what native code holds (a paused socket stops at this).
 const MAX_UNDELIVERED: usize = 2 * MAX_READ;
+thread_local! {
+    /// Per runtime thread: where small reads land before being copied out exactly.
+    static SCRATCH: std::cell::RefCell<Box<[u8]>> = std::cell::RefCell::new(vec![0; MIN_READ].into_boxed_slice());
+}
+
 /// Chunks handed to one `writev`.
 const MAX_IOV: usize = 64;
 /// What a handle reports for I/O on a closed socket (UV_EBADF).
@@ -72,6 +77,13 @@ impl Io {
         match self {
             Io::Tcp(s) => s.try_read_buf(buf),
             Io::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Io::Tcp(s) => s.try_read(buf),
+            Io::Unix(s) => s.try_read(buf),
         }
     }
 
@@ -323,25 +335,39 @@ impl StreamCore {
         })
     }
 
-    /// One read into `buf`. Returns true when reading is over (EOF or error).
+    /// One read. Returns true when reading is over (EOF or error).
+    ///
+    /// Small reads go through the thread's scratch buffer and are copied out at their
+    /// exact size, so thousands of mostly idle connections hold no read blocks; once
+    /// reads fill the room they get (bulk transfer), each reads into a block of its own
+    /// that is handed to JS without a copy.
     fn read_once(self: &Arc<Self>, buf: &mut BytesMut, read_size: &mut usize) -> bool {
-        if buf.capacity() < *read_size {
-            // The previous read's block stays with the Bytes handed to JS; start a new one.
-            *buf = BytesMut::with_capacity(*read_size);
-        }
-        let room = buf.capacity();
         let io = self.io();
         let Some(io) = io.as_ref() else { return true };
-        match io.try_read_buf(buf) {
-            Ok(0) => {
+        let outcome = if *read_size <= MIN_READ {
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                io.try_read(&mut scratch[..])
+                    .map(|n| (n, MIN_READ, Bytes::copy_from_slice(&scratch[..n])))
+            })
+        } else {
+            if buf.capacity() < *read_size {
+                // The previous block went to JS with its data; start a new one.
+                *buf = BytesMut::with_capacity(*read_size);
+            }
+            let room = buf.capacity();
+            io.try_read_buf(buf)
+                .map(|n| (n, room, buf.split().freeze()))
+        };
+        match outcome {
+            Ok((0, _, _)) => {
                 self.channel.send(Event::Eof(self.id));
                 true
             }
-            Ok(n) => {
+            Ok((n, room, chunk)) => {
                 *read_size = next_read_size(*read_size, n, room);
                 self.undelivered.fetch_add(n, Ordering::AcqRel);
-                self.channel
-                    .send(Event::Data(self.clone(), buf.split().freeze()));
+                self.channel.send(Event::Data(self.clone(), chunk));
                 false
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => false,
