@@ -1,0 +1,24 @@
+'use strict';
+// The opt-in loop driver (RSNET_DRIVER=loop) reads on the JS thread instead of a Tokio
+// thread. It must behave exactly like the default driver: rerun the parity files most
+// sensitive to event order and I/O under it, in a child `node --test`.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const FILES = ['echo', 'half-open', 'backpressure', 'errors', 'ipc', 'liveness'].map(
+  (name) => path.join(__dirname, `${name}.test.js`),
+);
+
+test('parity suites pass under RSNET_DRIVER=loop', { timeout: 300_000 }, () => {
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-force-exit', ...FILES], {
+    env: { ...process.env, RSNET_DRIVER: 'loop' },
+    encoding: 'utf8',
+    timeout: 280_000,
+  });
+  const summary = (result.stdout.match(/^# (tests|pass|fail) \d+$/gm) || []).join(', ');
+  const failures = (result.stdout.match(/^not ok .*$/gm) || []).join('\n');
+  assert.equal(result.status, 0, `loop driver: ${summary}\n${failures}\n${result.stderr}`);
+  assert.match(summary, /# fail 0/);
+});
