@@ -15,7 +15,6 @@ const {
   codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN,
     ERR_SERVER_NOT_RUNNING },
   ErrnoException,
-  ExceptionWithHostPort,
   UVExceptionWithHostPort,
 } = require('./errors');
 const { validateNumber, validatePort, validateAbortSignal } = require('./validators');
@@ -279,7 +278,8 @@ function onconnection(err, clientHandle) {
   }
   const isPipe = Boolean(this[kIsPipe]);
   clientHandle[kIsPipe] = isPipe;
-  if (self.maxConnections != null && self._connections >= self.maxConnections) {
+  // Node 20 treats 0 (like unset) as no limit.
+  if (self.maxConnections && self._connections >= self.maxConnections) {
     emitDrop(self, clientHandle, isPipe);
     closeHandle(clientHandle);
     return;
@@ -385,4 +385,4 @@ Server.prototype.unref = function() {
   return this;
 };
 
-module.exports = { Server, createServerHandle, ExceptionWithHostPort };
+module.exports = { Server, createServerHandle };
