@@ -15,6 +15,7 @@ use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 
 use crate::events::Event;
+use crate::napi_raw::check;
 use crate::socket::SocketHandle;
 
 /// Event kinds as seen by lib/binding.js (keep the two in step).
@@ -33,14 +34,6 @@ pub mod kind {
 const RECORD_BYTES: usize = 16;
 /// Data chunks at least this large get their own ArrayBuffer (see the module docs).
 const OWN_BUFFER_BYTES: usize = 16 * 1024;
-
-fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::from_status(napi::Status::from(status)))
-    }
-}
 
 /// Builds the batch and calls `js_cb` once. An exception thrown by JS becomes an
 /// uncaught exception, exactly as a throw in a built-in `net` event handler would.

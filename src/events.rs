@@ -24,6 +24,7 @@ use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
 use crate::batch;
+use crate::napi_raw::{self, check};
 use crate::registry::Registry;
 use crate::stream::StreamCore;
 
@@ -271,15 +272,8 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     });
     let raw_env = env.raw();
     let mut tsfn = ptr::null_mut();
-    let mut name = ptr::null_mut();
     unsafe {
-        let label = "rsnet";
-        check(sys::napi_create_string_utf8(
-            raw_env,
-            label.as_ptr().cast(),
-            label.len(),
-            &mut name,
-        ))?;
+        let name = napi_raw::string(raw_env, "rsnet")?;
         // The TSFN owns one strong count of the channel; its finalizer drops it.
         let context = Arc::into_raw(channel.clone()) as *mut c_void;
         check(sys::napi_create_threadsafe_function(
@@ -340,14 +334,7 @@ fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Di
         ))?;
         let mut resource = ptr::null_mut();
         check(sys::napi_create_object(env, &mut resource))?;
-        let mut name = ptr::null_mut();
-        let label = "rsnet:read";
-        check(sys::napi_create_string_utf8(
-            env,
-            label.as_ptr().cast(),
-            label.len(),
-            &mut name,
-        ))?;
+        let name = napi_raw::string(env, "rsnet:read")?;
         check(sys::napi_async_init(
             env,
             resource,
@@ -359,14 +346,6 @@ fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Di
         direct.uv_loop = uv_loop.cast();
     }
     Ok(direct)
-}
-
-fn check(status: sys::napi_status) -> napi::Result<()> {
-    if status == sys::Status::napi_ok {
-        Ok(())
-    } else {
-        Err(napi::Error::from_status(napi::Status::from(status)))
-    }
 }
 
 /// TSFN callback on the JS thread: drains the queue into one JS call.

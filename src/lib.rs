@@ -24,6 +24,7 @@ mod batch;
 mod errors;
 mod events;
 mod fd;
+mod napi_raw;
 mod registry;
 mod runtime;
 mod server;
