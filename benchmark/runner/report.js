@@ -96,6 +96,7 @@ function writeResults(file, { info, command, settings, notes, table, errors, res
 - Node: ${info.node}
 - Rust: ${info.rustc}
 - rsnet: ${info.rsnetBuild}
+- rsnet driver: ${process.env.RSNET_DRIVER === 'loop' ? 'loop (RSNET_DRIVER=loop)' : 'threaded (default)'}
 - Command: \`${command}\`
 - Settings: ${settings}
 
