@@ -2,7 +2,7 @@
 // The native addon, and the router that hands each event batch to its handles.
 //
 // Native code calls JS through one function per environment (`dispatch`), with a whole
-// batch at a time: an ArrayBuffer of int32 records `[kind, id, a, b]` followed by the
+// batch at a time: a Buffer of int32 records `[kind, id, a, b]` followed by the
 // bytes of the small DATA records back to back; large ones (b >= 0) and accepted
 // handles are in `objects` (see src/batch.rs). Each handle registers under its id
 // while open; events for handles closed meanwhile are dropped here.
@@ -50,7 +50,8 @@ function scheduleClose(callback) {
 const backlog = [];
 
 function dispatch(buffer, count, objects) {
-  backlog.push({ buffer, records: new Int32Array(buffer, 0, count * RECORD_INTS), objects,
+  // The records are aligned: native code allocates the Buffer on its own (offset 0).
+  backlog.push({ buffer, records: new Int32Array(buffer.buffer, buffer.byteOffset, count * RECORD_INTS), objects,
     next: 0, offset: count * RECORD_INTS * 4 });
   if (backlog.length === 1) drain();
 }
@@ -96,9 +97,9 @@ function runBatch(batch) {
       // A view, no copy beyond the one native code made.
       const own = records[i + 3];
       if (own >= 0) {
-        chunk = Buffer.from(objects[own], 0, a);
+        chunk = objects[own];
       } else {
-        chunk = Buffer.from(buffer, batch.offset, a);
+        chunk = buffer.subarray(batch.offset, batch.offset + a);
         batch.offset += a;
       }
     }

@@ -1,10 +1,11 @@
 //! Encodes a drained batch of events as JS values and makes the one JS call.
 //!
-//! Layout of the single ArrayBuffer handed to `dispatch(buffer, count, objects)`:
+//! Layout of the single Buffer handed to `dispatch(buffer, count, objects)` (a Buffer,
+//! not an ArrayBuffer: its memory is not zeroed before being overwritten):
 //! `count` records of four int32 `[kind, id, a, b]`, then the bytes of every small
 //! `Data` event back to back (`a` is each one's length, in order). One allocation and
 //! one copy per batch, however many sockets it covers; JS slices views out of it.
-//! A large chunk (at least [`OWN_BUFFER_BYTES`]) gets an ArrayBuffer of its own, at
+//! A large chunk (at least [`OWN_BUFFER_BYTES`]) gets a Buffer of its own, at
 //! `objects[b]` (`b` is -1 for inline data), so that a chunk kept by the application
 //! never pins the memory of a whole batch. `objects` also carries the new
 //! `SocketHandle`s of `Accepted` events (`a` indexes it); it is undefined when empty.
@@ -32,7 +33,7 @@ pub mod kind {
 }
 
 const RECORD_BYTES: usize = 16;
-/// Data chunks at least this large get their own ArrayBuffer (see the module docs).
+/// Data chunks at least this large get a Buffer of their own (see the module docs).
 const OWN_BUFFER_BYTES: usize = 16 * 1024;
 
 /// Builds the batch and calls `js_cb` once. An exception thrown by JS becomes an
@@ -59,9 +60,7 @@ pub unsafe fn dispatch(
     let meta_bytes = count * RECORD_BYTES;
     let mut raw: *mut std::ffi::c_void = ptr::null_mut();
     let mut buffer = ptr::null_mut();
-    check(unsafe {
-        sys::napi_create_arraybuffer(env, meta_bytes + data_bytes, &mut raw, &mut buffer)
-    })?;
+    check(unsafe { sys::napi_create_buffer(env, meta_bytes + data_bytes, &mut raw, &mut buffer) })?;
     let out: &mut [u8] = if meta_bytes + data_bytes == 0 {
         &mut []
     } else {
@@ -84,7 +83,7 @@ pub unsafe fn dispatch(
                     offset += bytes.len();
                     -1
                 } else {
-                    objects.push(unsafe { copy_to_arraybuffer(env, &bytes)? })?
+                    objects.push(unsafe { copy_to_buffer(env, &bytes)? })?
                 };
                 [kind::DATA, stream.id as i32, bytes.len() as i32, own]
             }
@@ -172,14 +171,15 @@ impl Objects {
     }
 }
 
-/// A new ArrayBuffer holding a copy of `bytes`.
+/// A new Buffer holding a copy of `bytes` (allocated uninitialised, unlike an
+/// ArrayBuffer, which V8 would zero first).
 ///
 /// # Safety
 /// Must run on the JS thread of `env`.
-unsafe fn copy_to_arraybuffer(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
+unsafe fn copy_to_buffer(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
     let mut raw: *mut std::ffi::c_void = ptr::null_mut();
     let mut buffer = ptr::null_mut();
-    check(unsafe { sys::napi_create_arraybuffer(env, bytes.len(), &mut raw, &mut buffer) })?;
+    check(unsafe { sys::napi_create_buffer(env, bytes.len(), &mut raw, &mut buffer) })?;
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), raw.cast::<u8>(), bytes.len()) };
     Ok(buffer)
 }
