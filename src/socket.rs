@@ -123,6 +123,10 @@ impl SocketHandle {
         };
         match io {
             Ok(io) => {
+                if io.sock().peer_addr().is_err() {
+                    // Not connected yet: Node may start reading before connect().
+                    self.core.await_peer();
+                }
                 if !self.core.attach(io) {
                     return EINVAL;
                 }
@@ -143,6 +147,10 @@ impl SocketHandle {
             Ok(remote) => remote,
             Err(status) => return status,
         };
+        if self.core.io().is_some() {
+            self.begin(&env);
+            return self.connect_adopted(Ok(remote.into()));
+        }
         let socket = match self.unconnected.take() {
             Some(socket) => Ok(socket),
             None => new_tcp_socket(&remote),
@@ -171,6 +179,9 @@ impl SocketHandle {
         }
         self.begin(&env);
         let core = self.core.clone();
+        if core.io().is_some() {
+            return self.connect_adopted(addr::unix_sockaddr(&path));
+        }
         runtime::get().spawn(async move {
             let outcome = tokio::select! {
                 outcome = connect_unix(&path) => outcome,
@@ -185,7 +196,9 @@ impl SocketHandle {
     pub fn read_start(&mut self, env: Env) -> i32 {
         self.reading = true;
         self.sync(&env);
-        if let Some(uv_loop) = events::uv_loop() {
+        // The loop driver polls connected sockets only; one adopted before it was
+        // connected reads through the runtime, which waits for the connect.
+        if let Some(uv_loop) = events::uv_loop().filter(|_| self.core.has_peer()) {
             if self.reader.is_none() {
                 self.reader = uv_driver::Reader::new(uv_loop, &self.core);
             }
@@ -345,6 +358,23 @@ impl SocketHandle {
 }
 
 impl SocketHandle {
+    /// Connects the socket adopted from an fd in place; a `Connected` event follows.
+    fn connect_adopted(&self, addr: std::io::Result<socket2::SockAddr>) -> i32 {
+        let core = self.core.clone();
+        runtime::get().spawn(async move {
+            let outcome = match addr {
+                Ok(addr) => tokio::select! {
+                    outcome = core.connect_in_place(&addr) => outcome,
+                    _ = core.closed() => return,
+                },
+                Err(err) => Err(err),
+            };
+            let status = outcome.err().map_or(0, |err| status_of(&err));
+            core.channel().send(Event::Connected(core.id, status));
+        });
+        0
+    }
+
     /// A connect started: one request in flight.
     fn begin(&mut self, env: &Env) {
         self.in_flight += 1;

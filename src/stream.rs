@@ -140,6 +140,8 @@ pub struct StreamCore {
     io: RwLock<Option<Io>>,
     writes: Mutex<WriteQueue>,
     reading: AtomicBool,
+    /// False for a socket adopted before it was connected: reads wait for the connect.
+    peer_ready: AtomicBool,
     closed: AtomicBool,
     undelivered: AtomicUsize,
     /// Wakes the task after any change made from JS (read start, queued write, close).
@@ -154,6 +156,7 @@ impl StreamCore {
             io: RwLock::new(None),
             writes: Mutex::new(WriteQueue::default()),
             reading: AtomicBool::new(false),
+            peer_ready: AtomicBool::new(true),
             closed: AtomicBool::new(false),
             undelivered: AtomicUsize::new(0),
             wake: Notify::new(),
@@ -175,6 +178,15 @@ impl StreamCore {
         }
         *slot = Some(io);
         true
+    }
+
+    /// Marks an adopted socket as not yet connected (reads wait for `connect_in_place`).
+    pub fn await_peer(&self) {
+        self.peer_ready.store(false, Ordering::Release);
+    }
+
+    pub fn has_peer(&self) -> bool {
+        self.peer_ready.load(Ordering::Acquire)
     }
 
     pub fn io(&self) -> RwLockReadGuard<'_, Option<Io>> {
@@ -310,6 +322,7 @@ impl StreamCore {
         while !self.is_closed() {
             let want_read = !read_done
                 && self.reading.load(Ordering::Acquire)
+                && self.peer_ready.load(Ordering::Acquire)
                 && self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED;
             let want_write = !self.queue().pending.is_empty();
             tokio::select! {
@@ -323,6 +336,35 @@ impl StreamCore {
                 }
             }
         }
+    }
+
+    /// Connects the socket this stream already holds (one adopted from an fd) to `addr`,
+    /// in place, as libuv connects the fd a handle was opened with.
+    pub async fn connect_in_place(&self, addr: &socket2::SockAddr) -> io::Result<()> {
+        const EINPROGRESS: i32 = 115;
+        let pending = match self.io().as_ref() {
+            None => return Err(io::ErrorKind::NotConnected.into()),
+            Some(io) => match io.sock().connect(addr) {
+                Ok(()) => false,
+                Err(err)
+                    if err.kind() == io::ErrorKind::WouldBlock
+                        || err.raw_os_error() == Some(EINPROGRESS) =>
+                {
+                    true
+                }
+                Err(err) => return Err(err),
+            },
+        };
+        if pending {
+            self.ready(Io::poll_write_ready).await?;
+            let error = self.io().as_ref().map(|io| io.sock().take_error());
+            if let Some(Ok(Some(err)) | Err(err)) = error {
+                return Err(err);
+            }
+        }
+        self.peer_ready.store(true, Ordering::Release);
+        self.wake.notify_one();
+        Ok(())
     }
 
     fn ready(

@@ -1,0 +1,62 @@
+'use strict';
+// new net.Socket({fd}): adopting an open socket fd. A child's stdin under
+// `stdio: 'pipe'` is a connected Unix socketpair, so the child adopts fd 0 with either
+// module; both must read to the end and close alike.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const builtin = require('node:net');
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'adopt-fd.js');
+
+function converse(impl) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [FIXTURE, impl], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let report = '';
+    child.stderr.on('data', (d) => (report += d));
+    child.stdin.write('hello ');
+    child.stdin.end('fd');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      try {
+        resolve({ code, report: JSON.parse(report) });
+      } catch {
+        reject(new Error(`${impl}: child exited ${code} with ${JSON.stringify(report)}`));
+      }
+    });
+  });
+}
+
+test('new Socket({fd}) adopts a connected Unix socket and reads it to the end', { timeout: 30_000 }, async () => {
+  const net = await converse('net');
+  const rsnet = await converse('rsnet');
+  assert.deepEqual(net.report.events, ['end', 'close'], 'built-in net (the oracle) changed');
+  assert.equal(net.report.received, 'hello fd');
+  assert.equal(net.report.bytesRead, 8);
+  assert.deepEqual(rsnet, net);
+});
+
+test('new Socket({fd}) rejects what is not a socket as Node does', { timeout: 10_000 }, () => {
+  const rsnet = require('..');
+  const fs = require('node:fs');
+  const fd = fs.openSync(__filename, 'r');
+  try {
+    const shape = (fn) => {
+      try {
+        fn();
+        return 'no throw';
+      } catch (err) {
+        return { name: err.name, code: err.code, message: err.message };
+      }
+    };
+    const expected = shape(() => new builtin.Socket({ fd }));
+    assert.equal(expected.code, 'ERR_INVALID_FD_TYPE');
+    assert.deepEqual(shape(() => new rsnet.Socket({ fd })), expected);
+    assert.deepEqual(shape(() => new rsnet.Socket({ fd: -1 })), shape(() => new builtin.Socket({ fd: -1 })));
+  } finally {
+    fs.closeSync(fd);
+  }
+});
