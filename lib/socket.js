@@ -7,8 +7,13 @@
 
 const stream = require('node:stream');
 const { clearTimeout, setTimeout } = require('node:timers');
+const { isUint8Array } = require('node:util').types;
 
-const { SocketHandle, track, untrack, scheduleClose, UV_EOF } = require('./binding');
+const { SocketHandle, track, untrack, scheduleClose } = require('./binding');
+const {
+  kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites,
+  writeToHandle,
+} = require('./stream_io');
 const {
   codes: { ERR_INVALID_ARG_VALUE, ERR_INVALID_HANDLE_TYPE, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
     ERR_SOCKET_CLOSED_BEFORE_CONNECTION },
@@ -111,10 +116,6 @@ function Socket(options) {
 Object.setPrototypeOf(Socket.prototype, stream.Duplex.prototype);
 Object.setPrototypeOf(Socket, stream.Duplex);
 
-function isUint8Array(value) {
-  return value instanceof Uint8Array;
-}
-
 // Wires a (new or reused) handle to this socket. Called on creation and on reconnect.
 function initSocketHandle(self) {
   self._undestroy();
@@ -122,14 +123,10 @@ function initSocketHandle(self) {
   const handle = self._handle;
   if (!handle) return;
   handle[kOwner] = self;
-  handle.onread = onStreamRead;
-  handle.onwritten = onWritten;
-  handle.onwriteerror = onWriteError;
-  handle.onshutdown = onShutdown;
+  attachStreamCallbacks(handle);
   handle.bytesRead ??= 0;
   handle.bytesWritten ??= 0;
   handle.reading ??= false;
-  handle[kPendingWrites] ??= [];
   track(handle);
   // onread with a buffer factory: the first buffer is made when a handle arrives.
   if (self[kBuffer] && self[kBufferGen] !== null) {
@@ -137,10 +134,6 @@ function initSocketHandle(self) {
     if (isUint8Array(first)) self[kBuffer] = first;
   }
 }
-
-const kPendingWrites = Symbol('pendingWrites');
-const kOnreadBacklog = Symbol('onreadBacklog');
-const kShutdownCallback = Symbol('shutdownCallback');
 
 function newHandle(isPipe) {
   const handle = new SocketHandle();
@@ -153,14 +146,6 @@ function closeHandle(handle) {
   untrack(handle);
   handle.close();
   failPendingWrites(handle);
-}
-
-function failPendingWrites(handle) {
-  // Write callbacks of a closed handle complete (with no error), as libuv cancels them.
-  const pending = handle[kPendingWrites];
-  if (!pending || pending.length === 0) return;
-  handle[kPendingWrites] = [];
-  for (const cb of pending) process.nextTick(cb, null);
 }
 
 // Closes the socket's handle now; 'close' follows after this turn's ticks and
@@ -207,14 +192,6 @@ Socket.prototype._final = function(cb) {
     cb(new ErrnoException(status, 'shutdown'));
   }
 };
-
-function onShutdown(status) {
-  const cb = this[kShutdownCallback];
-  this[kShutdownCallback] = undefined;
-  if (!cb) return;
-  if (status < 0 && status !== -107) cb(new ErrnoException(status, 'shutdown'));
-  else cb();
-}
 
 // Node's friendlier error for writing after the peer's FIN on a non-half-open socket.
 function writeAfterFIN(chunk, encoding, cb) {
@@ -562,60 +539,8 @@ Socket.prototype._writeGeneric = function(writev, data, encoding, cb) {
   }
   this._unrefTimer();
 
-  const handle = this._handle;
-  let status;
-  let bytes = 0;
-  if (writev) {
-    const buffers = new Array(data.length);
-    for (let i = 0; i < data.length; i++) {
-      const { chunk, encoding: chunkEncoding } = data[i];
-      buffers[i] = typeof chunk === 'string' ? Buffer.from(chunk, chunkEncoding) : chunk;
-      bytes += buffers[i].length;
-    }
-    status = handle.writev(buffers);
-  } else {
-    const buffer = typeof data === 'string' ? Buffer.from(data, encoding) : data;
-    bytes = buffer.length;
-    status = handle.writeBuffer(buffer);
-  }
-  handle.bytesWritten += bytes;
-  if (status === 0) {
-    cb();
-  } else if (status === 1) {
-    // Completes when native code reports it flushed (onwritten).
-    this[kLastWriteQueueSize] = bytes;
-    handle[kPendingWrites].push(cb);
-  } else {
-    cb(new ErrnoException(status, 'write'));
-  }
+  writeToHandle(this, writev, data, encoding, cb);
 };
-
-function onWritten(count) {
-  const self = this[kOwner];
-  const pending = this[kPendingWrites];
-  for (let i = 0; i < count && pending.length > 0; i++) {
-    const cb = pending.shift();
-    if (self.destroyed) {
-      cb(null);
-      continue;
-    }
-    self._unrefTimer();
-    self[kLastWriteQueueSize] = 0;
-    cb(null);
-  }
-}
-
-function onWriteError(status) {
-  const self = this[kOwner];
-  const pending = this[kPendingWrites];
-  this[kPendingWrites] = [];
-  const err = new ErrnoException(status, 'write');
-  if (pending.length === 0) {
-    self.destroy(err);
-    return;
-  }
-  for (const cb of pending) cb(self.destroyed ? null : err);
-}
 
 Socket.prototype._writev = function(chunks, cb) {
   this._writeGeneric(true, chunks, '', cb);
@@ -624,92 +549,6 @@ Socket.prototype._writev = function(chunks, cb) {
 Socket.prototype._write = function(data, encoding, cb) {
   this._writeGeneric(false, data, encoding, cb);
 };
-
-// A read from the handle: data (nread > 0), EOF (UV_EOF) or an error (< 0).
-function onStreamRead(nread, buf) {
-  const handle = this;
-  const stream_ = handle[kOwner];
-  stream_._unrefTimer();
-  if (nread > 0 && !stream_.destroyed) {
-    handle.bytesRead += nread;
-    let result;
-    const userBuf = stream_[kBuffer];
-    if (userBuf) {
-      result = deliverToUserBuffer(stream_, nread, buf);
-    } else {
-      result = stream_.push(buf);
-    }
-    if (!result) {
-      handle.reading = false;
-      if (!stream_.destroyed) {
-        const err = handle.readStop();
-        if (err) stream_.destroy(new ErrnoException(err, 'read'));
-      }
-    }
-    return;
-  }
-  if (nread > 0) return;
-  if (nread !== UV_EOF) {
-    stream_.destroy(new ErrnoException(nread, 'read'));
-    return;
-  }
-  // onread: an EOF that arrives while paused, or behind bytes not yet handed to the
-  // callback, waits its turn in the backlog.
-  if (stream_[kBuffer] && (stream_[kOnreadBacklog]?.length > 0 || !handle.reading)) {
-    (stream_[kOnreadBacklog] ??= []).push(null);
-    return;
-  }
-  endOfStream(stream_);
-}
-
-function endOfStream(stream_) {
-  // Push null before anything else, so that 'end' precedes 'close'.
-  if (!stream_._readableState.endEmitted) {
-    stream_.push(null);
-    stream_.read(0);
-  }
-}
-
-// `onread: {buffer, callback}`: bytes are copied into the caller's buffer, a
-// buffer-full per callback. Native reads may already be in flight when the callback
-// pauses (returns false or calls pause()), so what arrives meanwhile waits in a backlog
-// until reading resumes, and no callback runs while paused. Returns false to stop reads.
-function deliverToUserBuffer(socket, nread, buf) {
-  const backlog = socket[kOnreadBacklog] ??= [];
-  backlog.push(buf);
-  if (!socket._handle.reading) return false;
-  return drainUserBuffer(socket);
-}
-
-function drainUserBuffer(socket) {
-  const backlog = socket[kOnreadBacklog];
-  while (backlog.length > 0) {
-    if (socket.destroyed) {
-      backlog.length = 0;
-      return false;
-    }
-    const chunk = backlog[0];
-    if (chunk === null) {
-      backlog.shift();
-      endOfStream(socket);
-      return false;
-    }
-    const target = socket[kBuffer];
-    const n = Math.min(target.length, chunk.length);
-    if (n === 0) return false;
-    chunk.copy(target, 0, 0, n);
-    if (n === chunk.length) backlog.shift();
-    else backlog[0] = chunk.subarray(n);
-    const keepReading = socket[kBufferCb](n, target) !== false;
-    const gen = socket[kBufferGen];
-    if (gen !== null) {
-      const next = gen();
-      if (isUint8Array(next)) socket[kBuffer] = next;
-    }
-    if (!keepReading || !socket._handle || !socket._handle.reading) return false;
-  }
-  return true;
-}
 
 Socket.prototype.ref = function() {
   if (!this._handle) {
@@ -758,7 +597,6 @@ module.exports = {
   initSocketHandle,
   newHandle,
   closeHandle,
-  kPendingWrites,
 };
 
 require('./connect').install(Socket);

@@ -1,0 +1,192 @@
+'use strict';
+// The stream plumbing between a Socket and its native handle, the counterpart of
+// Node's stream_base_commons: what arrives from the handle (data, EOF, errors, write
+// and shutdown completions) and how writes are handed to it.
+
+const { isUint8Array } = require('node:util').types;
+
+const { UV_EOF } = require('./binding');
+const { ErrnoException } = require('./errors');
+const { kOwner, kBuffer, kBufferCb, kBufferGen, kLastWriteQueueSize } = require('./symbols');
+
+const kPendingWrites = Symbol('pendingWrites');
+const kOnreadBacklog = Symbol('onreadBacklog');
+const kShutdownCallback = Symbol('shutdownCallback');
+
+function failPendingWrites(handle) {
+  // Write callbacks of a closed handle complete (with no error), as libuv cancels them.
+  const pending = handle[kPendingWrites];
+  if (!pending || pending.length === 0) return;
+  handle[kPendingWrites] = [];
+  for (const cb of pending) process.nextTick(cb, null);
+}
+
+// Hands one write (or a corked writev) to the handle. Most writes complete at once
+// (the kernel took them); the rest complete on the handle's `onwritten` event.
+function writeToHandle(socket, writev, data, encoding, cb) {
+  const handle = socket._handle;
+  let status;
+  let bytes = 0;
+  if (writev) {
+    const buffers = new Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const { chunk, encoding: chunkEncoding } = data[i];
+      buffers[i] = typeof chunk === 'string' ? Buffer.from(chunk, chunkEncoding) : chunk;
+      bytes += buffers[i].length;
+    }
+    status = handle.writev(buffers);
+  } else {
+    const buffer = typeof data === 'string' ? Buffer.from(data, encoding) : data;
+    bytes = buffer.length;
+    status = handle.writeBuffer(buffer);
+  }
+  handle.bytesWritten += bytes;
+  if (status === 0) {
+    cb();
+  } else if (status === 1) {
+    // Completes when native code reports it flushed (onwritten).
+    socket[kLastWriteQueueSize] = bytes;
+    handle[kPendingWrites].push(cb);
+  } else {
+    cb(new ErrnoException(status, 'write'));
+  }
+}
+
+function onWritten(count) {
+  const self = this[kOwner];
+  const pending = this[kPendingWrites];
+  for (let i = 0; i < count && pending.length > 0; i++) {
+    const cb = pending.shift();
+    if (self.destroyed) {
+      cb(null);
+      continue;
+    }
+    self._unrefTimer();
+    self[kLastWriteQueueSize] = 0;
+    cb(null);
+  }
+}
+
+function onWriteError(status) {
+  const self = this[kOwner];
+  const pending = this[kPendingWrites];
+  this[kPendingWrites] = [];
+  const err = new ErrnoException(status, 'write');
+  if (pending.length === 0) {
+    self.destroy(err);
+    return;
+  }
+  for (const cb of pending) cb(self.destroyed ? null : err);
+}
+
+function onShutdown(status) {
+  const cb = this[kShutdownCallback];
+  this[kShutdownCallback] = undefined;
+  if (!cb) return;
+  if (status < 0 && status !== -107) cb(new ErrnoException(status, 'shutdown'));
+  else cb();
+}
+
+// A read from the handle: data (nread > 0), EOF (UV_EOF) or an error (< 0).
+function onStreamRead(nread, buf) {
+  const handle = this;
+  const stream_ = handle[kOwner];
+  stream_._unrefTimer();
+  if (nread > 0 && !stream_.destroyed) {
+    handle.bytesRead += nread;
+    let result;
+    const userBuf = stream_[kBuffer];
+    if (userBuf) {
+      result = deliverToUserBuffer(stream_, nread, buf);
+    } else {
+      result = stream_.push(buf);
+    }
+    if (!result) {
+      handle.reading = false;
+      if (!stream_.destroyed) {
+        const err = handle.readStop();
+        if (err) stream_.destroy(new ErrnoException(err, 'read'));
+      }
+    }
+    return;
+  }
+  if (nread > 0) return;
+  if (nread !== UV_EOF) {
+    stream_.destroy(new ErrnoException(nread, 'read'));
+    return;
+  }
+  // onread: an EOF that arrives while paused, or behind bytes not yet handed to the
+  // callback, waits its turn in the backlog.
+  if (stream_[kBuffer] && (stream_[kOnreadBacklog]?.length > 0 || !handle.reading)) {
+    (stream_[kOnreadBacklog] ??= []).push(null);
+    return;
+  }
+  endOfStream(stream_);
+}
+
+function endOfStream(stream_) {
+  // Push null before anything else, so that 'end' precedes 'close'.
+  if (!stream_._readableState.endEmitted) {
+    stream_.push(null);
+    stream_.read(0);
+  }
+}
+
+// `onread: {buffer, callback}`: bytes are copied into the caller's buffer, a
+// buffer-full per callback. Native reads may already be in flight when the callback
+// pauses (returns false or calls pause()), so what arrives meanwhile waits in a backlog
+// until reading resumes, and no callback runs while paused. Returns false to stop reads.
+function deliverToUserBuffer(socket, nread, buf) {
+  const backlog = socket[kOnreadBacklog] ??= [];
+  backlog.push(buf);
+  if (!socket._handle.reading) return false;
+  return drainUserBuffer(socket);
+}
+
+function drainUserBuffer(socket) {
+  const backlog = socket[kOnreadBacklog];
+  while (backlog.length > 0) {
+    if (socket.destroyed) {
+      backlog.length = 0;
+      return false;
+    }
+    const chunk = backlog[0];
+    if (chunk === null) {
+      backlog.shift();
+      endOfStream(socket);
+      return false;
+    }
+    const target = socket[kBuffer];
+    const n = Math.min(target.length, chunk.length);
+    if (n === 0) return false;
+    chunk.copy(target, 0, 0, n);
+    if (n === chunk.length) backlog.shift();
+    else backlog[0] = chunk.subarray(n);
+    const keepReading = socket[kBufferCb](n, target) !== false;
+    const gen = socket[kBufferGen];
+    if (gen !== null) {
+      const next = gen();
+      if (isUint8Array(next)) socket[kBuffer] = next;
+    }
+    if (!keepReading || !socket._handle || !socket._handle.reading) return false;
+  }
+  return true;
+}
+
+// Wires a handle's callbacks to the stream plumbing.
+function attachStreamCallbacks(handle) {
+  handle.onread = onStreamRead;
+  handle.onwritten = onWritten;
+  handle.onwriteerror = onWriteError;
+  handle.onshutdown = onShutdown;
+  handle[kPendingWrites] ??= [];
+}
+
+module.exports = {
+  kOnreadBacklog,
+  kShutdownCallback,
+  attachStreamCallbacks,
+  drainUserBuffer,
+  failPendingWrites,
+  writeToHandle,
+};
