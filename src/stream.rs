@@ -140,6 +140,9 @@ pub struct StreamCore {
     io: RwLock<Option<Io>>,
     writes: Mutex<WriteQueue>,
     reading: AtomicBool,
+    /// Mirrors "the write queue is not empty" (kept under its lock), so the task can
+    /// check it without taking the lock the JS thread holds while writing.
+    has_pending: AtomicBool,
     /// False for a socket adopted before it was connected: reads wait for the connect.
     peer_ready: AtomicBool,
     closed: AtomicBool,
@@ -156,6 +159,7 @@ impl StreamCore {
             io: RwLock::new(None),
             writes: Mutex::new(WriteQueue::default()),
             reading: AtomicBool::new(false),
+            has_pending: AtomicBool::new(false),
             peer_ready: AtomicBool::new(true),
             closed: AtomicBool::new(false),
             undelivered: AtomicUsize::new(0),
@@ -272,6 +276,7 @@ impl StreamCore {
                 last: index == last_index,
             });
         }
+        self.has_pending.store(true, Ordering::Release);
         drop(queue);
         self.wake.notify_one();
         QUEUED
@@ -303,6 +308,7 @@ impl StreamCore {
         let io = self.io.write().unwrap_or_else(|p| p.into_inner()).take();
         drop(io);
         *self.queue() = WriteQueue::default();
+        self.has_pending.store(false, Ordering::Release);
         self.channel.registry.remove(self.id);
         self.wake.notify_one();
     }
@@ -324,7 +330,7 @@ impl StreamCore {
                 && self.reading.load(Ordering::Acquire)
                 && self.peer_ready.load(Ordering::Acquire)
                 && self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED;
-            let want_write = !self.queue().pending.is_empty();
+            let want_write = self.has_pending.load(Ordering::Acquire);
             tokio::select! {
                 biased;
                 _ = self.wake.notified() => {}
@@ -446,11 +452,14 @@ impl StreamCore {
                         failed,
                         ..WriteQueue::default()
                     };
+                    self.has_pending.store(false, Ordering::Release);
                     self.channel.send(Event::WriteError(self.id, failed));
                     return;
                 }
             }
         }
+        self.has_pending
+            .store(!queue.pending.is_empty(), Ordering::Release);
         if completed > 0 {
             self.channel.send(Event::Written(self.id, completed));
         }
