@@ -39,7 +39,7 @@ function untrack(handle) {
 }
 
 // 'close' callbacks run in libuv's close phase, before any later I/O is seen. When one
-// is scheduled mid-batch, the rest of the batch waits behind it (see `run`).
+// is scheduled mid-batch, the rest of the batch waits behind it (see `runBatch`).
 function scheduleClose(callback) {
   closeScheduled = true;
   setImmediate(callback);

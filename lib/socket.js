@@ -150,9 +150,7 @@ function closeHandle(handle) {
 
 // Closes the socket's handle now; 'close' follows after this turn's ticks and
 // microtasks (so after destroy()'s 'error'), where libuv runs close callbacks.
-function closeSocketHandle(self, isException, isCleanupPending = false) {
-  if (!self._handle) return;
-  const handle = self._handle;
+function closeSocketHandle(self, handle, isException, isCleanupPending = false) {
   closeHandle(handle);
   scheduleClose(() => {
     self.emit('close', isException);
@@ -405,36 +403,26 @@ Socket.prototype._destroy = function(exception, cb) {
     // bytesRead/bytesWritten stay readable after destroy().
     this[kBytesRead] = this._handle.bytesRead;
     this[kBytesWritten] = this._handle.bytesWritten;
-    let closeNow;
+    const handle = this._handle;
     if (this.resetAndClosing) {
       this.resetAndClosing = false;
-      const handle = this._handle;
-      closeNow = () => {
-        untrack(handle);
-        const err = handle.reset();
-        failPendingWrites(handle);
-        scheduleClose(() => this.emit('close', isException));
-        if (err) this.emit('error', new ErrnoException(err, 'reset'));
-      };
+      untrack(handle);
+      const err = handle.reset();
+      failPendingWrites(handle);
+      scheduleClose(() => this.emit('close', isException));
+      if (err) this.emit('error', new ErrnoException(err, 'reset'));
     } else if (this._closeAfterHandlingError) {
       // Keep the handle usable while 'error' handlers (next tick) run.
-      queueMicrotask(() => closeSocketHandle(this, isException, true));
+      queueMicrotask(() => closeSocketHandle(this, handle, isException, true));
     } else {
-      const handle = this._handle;
-      closeNow = () => {
-        this._handle = handle;
-        closeSocketHandle(this, isException);
-        this._handle = null;
-      };
+      closeSocketHandle(this, handle, isException);
     }
     if (!this._closeAfterHandlingError) {
-      this._handle.onread = noop;
+      handle.onread = noop;
       this._handle = null;
       this._sockname = null;
     }
-    // The stream queues its 'error' tick inside cb; closing after it keeps 'close' last.
     cb(exception);
-    if (closeNow) closeNow();
   } else {
     cb(exception);
     process.nextTick(emitCloseNT, this);

@@ -11,20 +11,18 @@ use std::time::Duration;
 
 use napi::{Env, JsBuffer};
 use napi_derive::napi;
-use socket2::{Domain, Protocol, Socket, TcpKeepalive, Type};
+use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 use tokio::net::{TcpSocket, UnixStream};
 
 use crate::addr::{self, SockAddr};
 use crate::errors::{status, status_of};
 use crate::events::{self, Event};
 use crate::runtime;
-use crate::stream::{Io, StreamCore, QUEUED};
+use crate::stream::{begin_connect, Io, StreamCore, QUEUED};
 use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
 const EINVAL: i32 = -22;
-/// A non-blocking connect under way (Linux errno).
-const EINPROGRESS: i32 = 115;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -349,12 +347,6 @@ impl SocketHandle {
     pub fn write_queue_size(&self) -> u32 {
         u32::try_from(self.core.queued_bytes()).unwrap_or(u32::MAX)
     }
-
-    /// True for TCP streams (Node's `handle instanceof TCP`), false for Unix sockets.
-    #[napi(catch_unwind)]
-    pub fn is_tcp(&self) -> bool {
-        self.unconnected.is_some() || self.core.io().as_ref().is_some_and(|io| io.tcp().is_some())
-    }
 }
 
 impl SocketHandle {
@@ -422,16 +414,7 @@ async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<Io>) {
 async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
     let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
     socket.set_nonblocking(true)?;
-    let pending = match socket.connect(&addr::unix_sockaddr(path)?) {
-        Ok(()) => false,
-        Err(err)
-            if err.kind() == std::io::ErrorKind::WouldBlock
-                || err.raw_os_error() == Some(EINPROGRESS) =>
-        {
-            true
-        }
-        Err(err) => return Err(err),
-    };
+    let pending = begin_connect(&SockRef::from(&socket), &addr::unix_sockaddr(path)?)?;
     let stream = UnixStream::from_std(socket.into())?;
     if pending {
         // A full backlog: the connect completes when the socket turns writable.

@@ -347,19 +347,9 @@ impl StreamCore {
     /// Connects the socket this stream already holds (one adopted from an fd) to `addr`,
     /// in place, as libuv connects the fd a handle was opened with.
     pub async fn connect_in_place(&self, addr: &socket2::SockAddr) -> io::Result<()> {
-        const EINPROGRESS: i32 = 115;
         let pending = match self.io().as_ref() {
             None => return Err(io::ErrorKind::NotConnected.into()),
-            Some(io) => match io.sock().connect(addr) {
-                Ok(()) => false,
-                Err(err)
-                    if err.kind() == io::ErrorKind::WouldBlock
-                        || err.raw_os_error() == Some(EINPROGRESS) =>
-                {
-                    true
-                }
-                Err(err) => return Err(err),
-            },
+            Some(io) => begin_connect(&io.sock(), addr)?,
         };
         if pending {
             self.ready(Io::poll_write_ready).await?;
@@ -489,6 +479,22 @@ impl WriteQueue {
             self.pending.pop_front();
         }
         completed
+    }
+}
+
+/// Starts a non-blocking connect; true while it is still under way (completion is
+/// signalled by writability).
+pub fn begin_connect(sock: &SockRef<'_>, addr: &socket2::SockAddr) -> io::Result<bool> {
+    const EINPROGRESS: i32 = 115;
+    match sock.connect(addr) {
+        Ok(()) => Ok(false),
+        Err(err)
+            if err.kind() == io::ErrorKind::WouldBlock
+                || err.raw_os_error() == Some(EINPROGRESS) =>
+        {
+            Ok(true)
+        }
+        Err(err) => Err(err),
     }
 }
 
