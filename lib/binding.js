@@ -150,6 +150,7 @@ module.exports = {
   SocketHandle: native.SocketHandle,
   ServerHandle: native.ServerHandle,
   guessHandleType: native.guessHandleType,
+  dupFd: native.dupFd,
   track,
   untrack,
   scheduleClose,

@@ -76,3 +76,19 @@ pub fn adopt_stream_socket(fd: RawFd) -> Result<(Socket, bool), i32> {
         .map_err(|err| crate::errors::status_of(&err))?;
     Ok((socket, is_unix))
 }
+
+/// A duplicate of `fd` (close-on-exec), or a negative errno. Lets rsnet take over a
+/// socket that a Node handle owns (cluster workers receive their connections as Node
+/// handles): the copy is adopted, then the Node handle is closed with its own fd.
+#[napi]
+pub fn dup_fd(fd: i32) -> i32 {
+    use std::os::fd::IntoRawFd;
+    if fd < 0 {
+        return -9;
+    }
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    match borrowed.try_clone_to_owned() {
+        Ok(owned) => owned.into_raw_fd(),
+        Err(err) => crate::errors::status_of(&err),
+    }
+}
