@@ -21,6 +21,7 @@ const SHUTDOWN = 6;
 const CONNECTED = 7;
 const ACCEPTED = 8;
 const ACCEPT_ERROR = 9;
+const SPLICE_READY = 10;
 
 // libuv's end-of-file status, as Node's stream handles report it to `onread`.
 const UV_EOF = -4095;
@@ -38,11 +39,35 @@ function untrack(handle) {
   live.delete(handle.id);
 }
 
-// 'close' callbacks run in libuv's close phase, before any later I/O is seen. When one
-// is scheduled mid-batch, the rest of the batch waits behind it (see `runBatch`).
+// 'close' callbacks run in libuv's close phase, before any later I/O is seen: while
+// one is pending, the rest of the batch and any new batch wait behind it (see `runBatch`
+// and `dispatch`); the close phase then resumes them. Like libuv, which pushes each closing handle on the front of a list, the closes of
+// one loop turn run newest first; closes scheduled by a close callback wait a turn.
+let closing = [];
+
 function scheduleClose(callback) {
   closeScheduled = true;
-  setImmediate(callback);
+  if (closing.length === 0) setImmediate(runClosePhase);
+  closing.push(callback);
+}
+
+function runClosePhase() {
+  const callbacks = closing;
+  closing = [];
+  for (let i = callbacks.length - 1; i >= 0; i--) {
+    if (i < callbacks.length - 1) process._tickCallback();
+    try {
+      callbacks[i]();
+    } catch (err) {
+      // As with a throwing I/O callback: the rest still run, on a later turn.
+      if (i > 0) {
+        if (closing.length === 0) setImmediate(runClosePhase);
+        closing.unshift(...callbacks.slice(0, i));
+      }
+      throw err;
+    }
+  }
+  if (closing.length === 0 && backlog.length > 0) drain();
 }
 
 // Batches not yet fully delivered, oldest first. A batch can pause (see `runBatch`);
@@ -53,7 +78,7 @@ function dispatch(buffer, count, objects) {
   // The records are aligned: native code allocates the Buffer on its own (offset 0).
   backlog.push({ buffer, records: new Int32Array(buffer.buffer, buffer.byteOffset, count * RECORD_INTS), objects,
     next: 0, offset: count * RECORD_INTS * 4 });
-  if (backlog.length === 1) drain();
+  if (backlog.length === 1 && closing.length === 0) drain();
 }
 
 // A throwing handler becomes an uncaught exception, as in Node; the remaining events
@@ -61,10 +86,8 @@ function dispatch(buffer, count, objects) {
 function drain() {
   try {
     while (backlog.length > 0) {
-      if (!runBatch(backlog[0])) {
-        setImmediate(drain);
-        return;
-      }
+      // Paused behind a close: the close phase resumes it.
+      if (!runBatch(backlog[0])) return;
       backlog.shift();
     }
   } catch (err) {
@@ -141,6 +164,7 @@ function deliver(handle, kind, a, chunk, objects) {
       return handle.onconnection(0, client);
     }
     case ACCEPT_ERROR: return handle.onconnection(a);
+    case SPLICE_READY: return handle.onspliceready(a);
   }
 }
 

@@ -19,6 +19,7 @@ const { normalizeArgs, normalizedArgsSymbol } = require('./args');
 const { kOwner, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay,
   kReinitializeHandle } = require('./symbols');
 const defaults = require('./defaults');
+const splice = require('./splice');
 
 const UV_ECANCELED = -125;
 const UV_ETIMEDOUT = -110;
@@ -321,6 +322,8 @@ function afterConnect(status, handle, req) {
     self.emit('ready');
     // Start reading (or get an immediate EOF) unless the user paused.
     if (!self.isPaused()) self.read(0);
+    // A pipe set up while connecting may now splice natively.
+    if (!self.destroyed) splice.retry(self);
   } else {
     const ex = createConnectionError(req, status);
     self.emit('connectionAttemptFailed', req.address, req.port, req.addressType, ex);

@@ -21,6 +21,7 @@ const {
   genericNodeError,
 } = require('./errors');
 const { validateFunction, validateNumber, validateAbortSignal } = require('./validators');
+const splice = require('./splice');
 const {
   kOwner, kHandle, kTimeout, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
   kSetKeepAliveInitialDelay, kBuffer, kBufferCb, kBufferGen, kIsPipe, kLastWriteQueueSize,
@@ -245,6 +246,11 @@ function getTimerDuration(msecs, name) {
 }
 
 Socket.prototype._onTimeout = function() {
+  // Bytes spliced natively are activity JS did not see.
+  if (splice.hadActivity(this)) {
+    this._unrefTimer();
+    return;
+  }
   const handle = this._handle;
   const last = this[kLastWriteQueueSize];
   if (last > 0 && handle) {
@@ -362,8 +368,49 @@ Socket.prototype.resetAndDestroy = function() {
   return this;
 };
 
+// pipe() into another rsnet socket may splice natively (lib/splice.js). Whatever could
+// let JS see the bytes a splice skips stops it first; whatever may end the reason it
+// could not splice tries again.
+Socket.prototype.pipe = function(dest, options) {
+  const result = stream.Duplex.prototype.pipe.call(this, dest, options);
+  if (dest instanceof Socket) splice.offer(this, dest);
+  return result;
+};
+
+Socket.prototype.unpipe = function(dest) {
+  splice.withdraw(this, dest);
+  return stream.Duplex.prototype.unpipe.call(this, dest);
+};
+
+Socket.prototype.on = function(event, listener) {
+  if (event === 'data' || event === 'readable') splice.stop(this);
+  return stream.Duplex.prototype.on.call(this, event, listener);
+};
+Socket.prototype.addListener = Socket.prototype.on;
+
+Socket.prototype.prependListener = function(event, listener) {
+  if (event === 'data' || event === 'readable') splice.stop(this);
+  return stream.Duplex.prototype.prependListener.call(this, event, listener);
+};
+
+Socket.prototype.setEncoding = function(encoding) {
+  splice.stop(this);
+  return stream.Duplex.prototype.setEncoding.call(this, encoding);
+};
+
+Socket.prototype.cork = function() {
+  splice.stopFeeder(this);
+  return stream.Duplex.prototype.cork.call(this);
+};
+
+Socket.prototype.uncork = function() {
+  stream.Duplex.prototype.uncork.call(this);
+  splice.retry(this);
+};
+
 // With a caller-supplied read buffer (`onread`), pause/resume drive native reads directly.
 Socket.prototype.pause = function() {
+  splice.stop(this);
   if (this[kBuffer] && !this.connecting && this._handle && this._handle.reading) {
     this._handle.reading = false;
     if (!this.destroyed) {
@@ -378,7 +425,9 @@ Socket.prototype.resume = function() {
   if (this[kBuffer] && !this.connecting && this._handle && !this._handle.reading) {
     tryReadStart(this);
   }
-  return stream.Duplex.prototype.resume.call(this);
+  const result = stream.Duplex.prototype.resume.call(this);
+  splice.retry(this);
+  return result;
 };
 
 Socket.prototype.read = function(n) {
@@ -401,8 +450,8 @@ Socket.prototype._destroy = function(exception, cb) {
   if (this._handle) {
     const isException = Boolean(exception);
     // bytesRead/bytesWritten stay readable after destroy().
-    this[kBytesRead] = this._handle.bytesRead;
-    this[kBytesWritten] = this._handle.bytesWritten;
+    this[kBytesRead] = this.bytesRead;
+    this[kBytesWritten] = this._bytesDispatched;
     const handle = this._handle;
     if (this.resetAndClosing) {
       this.resetAndClosing = false;
@@ -469,7 +518,8 @@ function protoGetter(name, get) {
 }
 
 protoGetter('bytesRead', function() {
-  return this._handle ? this._handle.bytesRead : this[kBytesRead];
+  const handle = this._handle;
+  return handle ? handle.bytesRead + splice.splicedRead(handle) : this[kBytesRead];
 });
 protoGetter('remoteAddress', function() { return this._getpeername().address; });
 protoGetter('remoteFamily', function() { return this._getpeername().family; });
@@ -478,7 +528,8 @@ protoGetter('localAddress', function() { return this._getsockname().address; });
 protoGetter('localPort', function() { return this._getsockname().port; });
 protoGetter('localFamily', function() { return this._getsockname().family; });
 protoGetter('_bytesDispatched', function() {
-  return this._handle ? this._handle.bytesWritten : this[kBytesWritten];
+  const handle = this._handle;
+  return handle ? handle.bytesWritten + splice.splicedWritten(handle) : this[kBytesWritten];
 });
 
 // Bytes handed to write(), including what is still buffered in the Writable.

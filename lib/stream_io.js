@@ -8,6 +8,7 @@ const { isUint8Array } = require('node:util').types;
 const { UV_EOF } = require('./binding');
 const { ErrnoException } = require('./errors');
 const { kOwner, kBuffer, kBufferCb, kBufferGen, kLastWriteQueueSize } = require('./symbols');
+const splice = require('./splice');
 
 const kPendingWrites = Symbol('pendingWrites');
 const kOnreadBacklog = Symbol('onreadBacklog');
@@ -65,6 +66,8 @@ function onWritten(count) {
     self[kLastWriteQueueSize] = 0;
     cb(null);
   }
+  // The callbacks may have drained the Writable: a pipe into it may splice again.
+  if (!self.destroyed) splice.retry(self);
 }
 
 function onWriteError(status) {
@@ -179,6 +182,7 @@ function attachStreamCallbacks(handle) {
   handle.onwritten = onWritten;
   handle.onwriteerror = onWriteError;
   handle.onshutdown = onShutdown;
+  handle.onspliceready = splice.onSpliceReady;
   handle[kPendingWrites] ??= [];
 }
 

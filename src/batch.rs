@@ -30,6 +30,7 @@ pub mod kind {
     pub const CONNECTED: i32 = 7;
     pub const ACCEPTED: i32 = 8;
     pub const ACCEPT_ERROR: i32 = 9;
+    pub const SPLICE_READY: i32 = 10;
 }
 
 const RECORD_BYTES: usize = 16;
@@ -94,6 +95,9 @@ pub unsafe fn dispatch(
             Event::Shutdown(id, status) => [kind::SHUTDOWN, id as i32, status, 0],
             Event::Connected(id, status) => [kind::CONNECTED, id as i32, status, 0],
             Event::AcceptError(id, status) => [kind::ACCEPT_ERROR, id as i32, status, 0],
+            Event::SpliceReady(id, generation) => {
+                [kind::SPLICE_READY, id as i32, generation as i32, 0]
+            }
             Event::Accepted(server_id, stream) => {
                 let handle = SocketHandle::accepted(stream);
                 let index = objects.push(unsafe { SocketHandle::to_napi_value(env, handle)? })?;

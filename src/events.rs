@@ -45,6 +45,9 @@ pub enum Event {
     /// A listener accepted a stream.
     Accepted(u32, Arc<StreamCore>),
     AcceptError(u32, i32),
+    /// A stream's task stopped reading for a splice handshake (generation); see
+    /// `stream::splice`.
+    SpliceReady(u32, u32),
 }
 
 /// A TSFN pointer that may cross threads: napi documents these calls as thread-safe.

@@ -23,6 +23,8 @@ use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
 const EINVAL: i32 = -22;
+/// UV_ENOTSUP: no native splice under the loop driver.
+const ENOTSUP: i32 = -95;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -340,6 +342,42 @@ impl SocketHandle {
             .with_interval(Duration::from_secs(1))
             .with_retries(10);
         status(sock.set_tcp_keepalive(&keepalive))
+    }
+
+    /// Starts splicing this stream into `dst` (lib/splice.js): the task stops reading
+    /// and answers with a `SpliceReady(generation)` event. 0, or a status < 0 when a
+    /// splice is not possible (then JS keeps piping through JS).
+    #[napi(catch_unwind)]
+    pub fn splice_to(&self, dst: &SocketHandle, generation: u32) -> i32 {
+        // The loop driver reads on the JS thread, outside the stream's task.
+        if events::uv_loop().is_some() || self.reader.is_some() {
+            return ENOTSUP;
+        }
+        self.core.splice_arm(&dst.core, generation)
+    }
+
+    /// Completes the handshake `splice_to` began; false if it is no longer current.
+    #[napi(catch_unwind)]
+    pub fn splice_commit(&self, generation: u32) -> bool {
+        self.core.splice_commit(generation)
+    }
+
+    /// Stops a splice (armed or running): later reads go to JS again.
+    #[napi(catch_unwind)]
+    pub fn splice_stop(&self) {
+        self.core.splice_stop();
+    }
+
+    /// Bytes this stream read and spliced onward (added to `bytesRead` in JS).
+    #[napi(getter, catch_unwind)]
+    pub fn spliced_read(&self) -> f64 {
+        self.core.spliced_read() as f64
+    }
+
+    /// Bytes spliced into this stream (added to `bytesWritten` in JS).
+    #[napi(getter, catch_unwind)]
+    pub fn spliced_written(&self) -> f64 {
+        self.core.spliced_written() as f64
     }
 
     /// Bytes queued in native code, not yet accepted by the kernel.

@@ -31,6 +31,9 @@ use crate::errors::{status, status_of};
 use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
+mod splice;
+use splice::{Splice, Step};
+
 /// Bounds of the room reserved for one read. It starts small (an idle connection holds
 /// little memory) and doubles while reads fill it, up to Node's 64 KiB.
 const MIN_READ: usize = 4 * 1024;
@@ -129,6 +132,8 @@ struct WriteQueue {
     queued_bytes: usize,
     /// A FIN to send once `pending` is empty.
     shutdown: bool,
+    /// `shutdown` was called: nothing may be added behind the FIN.
+    ended: bool,
     /// The status of the first failed write; later writes fail with it.
     failed: i32,
 }
@@ -149,6 +154,8 @@ pub struct StreamCore {
     undelivered: AtomicUsize,
     /// Wakes the task after any change made from JS (read start, queued write, close).
     wake: Notify,
+    /// Piping into another rsnet stream natively (see `splice`).
+    splice: Splice,
 }
 
 impl StreamCore {
@@ -164,6 +171,7 @@ impl StreamCore {
             closed: AtomicBool::new(false),
             undelivered: AtomicUsize::new(0),
             wake: Notify::new(),
+            splice: Splice::new(),
         });
         let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
         core.channel.registry.insert(core.id, weak);
@@ -287,6 +295,7 @@ impl StreamCore {
     /// Returns QUEUED, or a status < 0.
     pub fn shutdown(&self) -> i32 {
         let mut queue = self.queue();
+        queue.ended = true;
         if !queue.pending.is_empty() {
             queue.shutdown = true;
             drop(queue);
@@ -311,6 +320,7 @@ impl StreamCore {
         self.has_pending.store(false, Ordering::Release);
         self.channel.registry.remove(self.id);
         self.wake.notify_one();
+        self.splice_close();
     }
 
     /// Resolves once `close` has been called.
@@ -323,13 +333,19 @@ impl StreamCore {
     /// The stream's task: reads and flushes until closed.
     pub async fn drive(self: Arc<Self>) {
         let mut buf = BytesMut::new();
+        let mut splice_buf = BytesMut::new();
         let mut read_size = MIN_READ;
         let mut read_done = false;
         while !self.is_closed() {
+            let step = self.splice_step();
             let want_read = !read_done
                 && self.reading.load(Ordering::Acquire)
                 && self.peer_ready.load(Ordering::Acquire)
-                && self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED;
+                && match step {
+                    Step::Deliver => self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED,
+                    Step::Feed => true,
+                    Step::Hold => false,
+                };
             let want_write = self.has_pending.load(Ordering::Acquire);
             tokio::select! {
                 biased;
@@ -338,7 +354,10 @@ impl StreamCore {
                     if ready.is_ok() { self.flush(); }
                 }
                 ready = self.ready(Io::poll_read_ready), if want_read => {
-                    read_done = ready.is_err() || self.read_once(&mut buf, &mut read_size);
+                    read_done = ready.is_err() || match step {
+                        Step::Feed => self.splice_once(&mut splice_buf),
+                        _ => self.read_once(&mut buf, &mut read_size),
+                    };
                 }
             }
         }
@@ -437,19 +456,16 @@ impl StreamCore {
                 Ok(written) => completed += queue.advance(written),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) => {
-                    let failed = status_of(&err);
-                    *queue = WriteQueue {
-                        failed,
-                        ..WriteQueue::default()
-                    };
-                    self.has_pending.store(false, Ordering::Release);
-                    self.channel.send(Event::WriteError(self.id, failed));
+                    self.fail_writes(&mut queue, status_of(&err));
                     return;
                 }
             }
         }
         self.has_pending
             .store(!queue.pending.is_empty(), Ordering::Release);
+        if queue.pending.is_empty() {
+            self.splice.wake_feeder();
+        }
         if completed > 0 {
             self.channel.send(Event::Written(self.id, completed));
         }
@@ -459,6 +475,20 @@ impl StreamCore {
                 Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write)))
             });
         }
+    }
+}
+
+impl StreamCore {
+    /// A write failed: drop what is queued; later writes fail with the same status.
+    fn fail_writes(&self, queue: &mut WriteQueue, failed: i32) {
+        *queue = WriteQueue {
+            failed,
+            ended: queue.ended,
+            ..WriteQueue::default()
+        };
+        self.has_pending.store(false, Ordering::Release);
+        self.channel.send(Event::WriteError(self.id, failed));
+        self.splice.wake_feeder();
     }
 }
 

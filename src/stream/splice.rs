@@ -1,0 +1,281 @@
+//! Native splice: while JS pipes one rsnet stream into another and nothing in JS could
+//! see the bytes, the source's task writes what it reads straight into the destination
+//! (socket to socket, never entering JS). JS decides when (lib/splice.js); this side
+//! keeps order and backpressure.
+//!
+//! Order: bytes the source read before the splice may still be on their way through JS
+//! (batch, readable buffer, the pipe's `write()`). So engaging is a handshake: `arm`
+//! makes the source's task stop reading and answer with a `SpliceReady` event, which
+//! the channel delivers after any data the task sent before it. Only when JS has seen
+//! that event and found every earlier byte handed to the destination does it `commit`.
+//! `stop` is the reverse cut: it waits for a chunk being moved (it holds the same lock),
+//! so no spliced byte can land after anything JS writes once `stop` returned.
+//!
+//! Backpressure: the source reads only while the destination's write queue is empty,
+//! so at most one read (64 KiB) waits in native memory. The destination wakes its
+//! feeder when its queue drains or it closes.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use bytes::{Buf, BytesMut};
+
+use super::{Pending, StreamCore, MAX_READ};
+use crate::errors::status_of;
+use crate::events::Event;
+
+/// UV_EBUSY: the destination is already fed by another splice.
+const EBUSY: i32 = -16;
+/// UV_EINVAL: a stream cannot be spliced into itself.
+const EINVAL: i32 = -22;
+/// UV_EBADF: one side is closed.
+const EBADF: i32 = -9;
+
+enum Mode {
+    Off,
+    /// JS asked to splice into `dst`; the task has not answered yet.
+    Arming(u32, Arc<StreamCore>),
+    /// The task stopped reading and sent `SpliceReady`; waiting for JS.
+    Armed(u32, Arc<StreamCore>),
+    On(Arc<StreamCore>),
+}
+
+/// What the task should do about reading, given the splice state.
+pub(super) enum Step {
+    /// No splice: read for JS as usual.
+    Deliver,
+    /// Do not read (handshake under way, or the destination has no room).
+    Hold,
+    /// Read and move the bytes into the destination.
+    Feed,
+}
+
+/// Per-stream splice state, as a source and as a destination.
+pub(super) struct Splice {
+    mode: Mutex<Mode>,
+    /// Mirrors `mode` is not `Off`, so the read loop skips the lock in the common case.
+    engaged: AtomicBool,
+    /// As a destination: the stream feeding this one, woken when this queue drains.
+    feeder: Mutex<Option<Weak<StreamCore>>>,
+    has_feeder: AtomicBool,
+    /// Bytes this stream read and passed on (its `bytesRead` in JS adds them).
+    read: AtomicU64,
+    /// Bytes spliced into this stream (its `bytesWritten` in JS adds them).
+    written: AtomicU64,
+}
+
+impl Splice {
+    pub(super) fn new() -> Self {
+        Splice {
+            mode: Mutex::new(Mode::Off),
+            engaged: AtomicBool::new(false),
+            feeder: Mutex::new(None),
+            has_feeder: AtomicBool::new(false),
+            read: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+        }
+    }
+
+    fn mode(&self) -> MutexGuard<'_, Mode> {
+        self.mode.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn feeder(&self) -> MutexGuard<'_, Option<Weak<StreamCore>>> {
+        self.feeder.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// As a destination: lets the feeding stream read again.
+    pub(super) fn wake_feeder(&self) {
+        if !self.has_feeder.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(feeder) = self.feeder().as_ref().and_then(Weak::upgrade) {
+            feeder.wake.notify_one();
+        }
+    }
+
+    fn clear_feeder(&self, source: &Arc<StreamCore>) {
+        let mut feeder = self.feeder();
+        if feeder.as_ref().is_some_and(|f| std::ptr::eq(f.as_ptr(), Arc::as_ptr(source))) {
+            *feeder = None;
+            self.has_feeder.store(false, Ordering::Release);
+        }
+    }
+}
+
+impl StreamCore {
+    /// JS: start the handshake to splice this stream into `dst`. 0 or a status < 0.
+    pub fn splice_arm(self: &Arc<Self>, dst: &Arc<StreamCore>, generation: u32) -> i32 {
+        if Arc::ptr_eq(self, dst) {
+            return EINVAL;
+        }
+        if self.is_closed() || dst.is_closed() || self.io().is_none() || dst.io().is_none() {
+            return EBADF;
+        }
+        {
+            let mut feeder = dst.splice.feeder();
+            match feeder.as_ref().and_then(Weak::upgrade) {
+                Some(other) if !Arc::ptr_eq(&other, self) => return EBUSY,
+                _ => {}
+            }
+            *feeder = Some(Arc::downgrade(self));
+            dst.splice.has_feeder.store(true, Ordering::Release);
+        }
+        let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Arming(generation, dst.clone()));
+        if let Mode::Arming(_, old) | Mode::Armed(_, old) | Mode::On(old) = previous {
+            if !Arc::ptr_eq(&old, dst) {
+                old.splice.clear_feeder(self);
+            }
+        }
+        self.splice.engaged.store(true, Ordering::Release);
+        self.wake.notify_one();
+        0
+    }
+
+    /// JS: every byte read before `SpliceReady(generation)` reached the destination;
+    /// start moving bytes natively. False if that handshake is no longer current.
+    pub fn splice_commit(&self, generation: u32) -> bool {
+        let mut mode = self.splice.mode();
+        let Mode::Armed(armed, dst) = &*mode else { return false };
+        if *armed != generation {
+            return false;
+        }
+        *mode = Mode::On(dst.clone());
+        drop(mode);
+        self.wake.notify_one();
+        true
+    }
+
+    /// JS: stop splicing; reads go to JS again. Returns once no chunk is being moved.
+    pub fn splice_stop(self: &Arc<Self>) {
+        let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Off);
+        self.splice.engaged.store(false, Ordering::Release);
+        if let Mode::Arming(_, dst) | Mode::Armed(_, dst) | Mode::On(dst) = previous {
+            dst.splice.clear_feeder(self);
+        }
+        self.wake.notify_one();
+    }
+
+    /// On close: drop the destination (as a source) and free the feeder (as a destination).
+    pub(super) fn splice_close(&self) {
+        self.splice.engaged.store(false, Ordering::Release);
+        let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Off);
+        if let Mode::Arming(_, dst) | Mode::Armed(_, dst) | Mode::On(dst) = previous {
+            let mut feeder = dst.splice.feeder();
+            if feeder.as_ref().is_some_and(|f| std::ptr::eq(f.as_ptr(), self)) {
+                *feeder = None;
+                dst.splice.has_feeder.store(false, Ordering::Release);
+            }
+        }
+        self.splice.wake_feeder();
+    }
+
+    pub fn spliced_read(&self) -> u64 {
+        self.splice.read.load(Ordering::Acquire)
+    }
+
+    pub fn spliced_written(&self) -> u64 {
+        self.splice.written.load(Ordering::Acquire)
+    }
+
+    /// The task's view before each wait; answers a pending `arm` with `SpliceReady`.
+    pub(super) fn splice_step(&self) -> Step {
+        if !self.splice.engaged.load(Ordering::Acquire) {
+            return Step::Deliver;
+        }
+        let mut mode = self.splice.mode();
+        match &*mode {
+            Mode::Off => Step::Deliver,
+            Mode::Arming(generation, dst) => {
+                let (generation, dst) = (*generation, dst.clone());
+                // Sent by the task, after every Data event it sent: the order JS relies on.
+                self.channel.send(Event::SpliceReady(self.id, generation));
+                *mode = Mode::Armed(generation, dst);
+                Step::Hold
+            }
+            Mode::Armed(..) => Step::Hold,
+            Mode::On(dst) if dst.has_room_for_splice() => Step::Feed,
+            Mode::On(_) => Step::Hold,
+        }
+    }
+
+    /// As a destination: nothing queued, not ending, not failed, not closed.
+    fn has_room_for_splice(&self) -> bool {
+        if self.is_closed() || self.has_pending.load(Ordering::Acquire) {
+            return false;
+        }
+        let queue = self.queue();
+        queue.pending.is_empty() && !queue.shutdown && !queue.ended && queue.failed == 0
+    }
+
+    /// Reads once and moves the bytes into the destination. True when reading is over
+    /// (EOF or a read error, reported to JS as usual so `'end'` ends the pipe).
+    pub(super) fn splice_once(&self, buf: &mut BytesMut) -> bool {
+        let mode = self.splice.mode();
+        let Mode::On(dst) = &*mode else { return false };
+        let io = self.io();
+        let Some(io) = io.as_ref() else { return true };
+        if buf.capacity() < MAX_READ {
+            *buf = BytesMut::with_capacity(MAX_READ);
+        }
+        match io.try_read_buf(buf) {
+            Ok(0) => {
+                self.channel.send(Event::Eof(self.id));
+                true
+            }
+            Ok(n) => {
+                self.splice.read.fetch_add(n as u64, Ordering::AcqRel);
+                dst.take_spliced(buf);
+                false
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(err) => {
+                self.channel.send(Event::ReadError(self.id, status_of(&err)));
+                true
+            }
+        }
+    }
+
+    /// As a destination: writes `buf` now if the kernel has room; queues the rest without
+    /// a copy. Leaves `buf` empty (its block is reused when everything was written).
+    fn take_spliced(&self, buf: &mut BytesMut) {
+        let mut queue = self.queue();
+        let io = self.io();
+        let Some(io) = io.as_ref() else {
+            buf.clear();
+            return;
+        };
+        if queue.failed != 0 || queue.shutdown || queue.ended {
+            // JS ended or failed this stream in the instant since the room check; as
+            // with a pipe's write after end(), these bytes have nowhere to go.
+            buf.clear();
+            return;
+        }
+        self.splice.written.fetch_add(buf.len() as u64, Ordering::AcqRel);
+        let written = if queue.pending.is_empty() {
+            match io.try_write(buf) {
+                Ok(n) => n,
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => 0,
+                Err(err) => {
+                    buf.clear();
+                    self.fail_writes(&mut queue, status_of(&err));
+                    return;
+                }
+            }
+        } else {
+            0
+        };
+        if written == buf.len() {
+            buf.clear();
+            return;
+        }
+        let mut rest = buf.split().freeze();
+        rest.advance(written);
+        queue.queued_bytes += rest.len();
+        // Not a JS request: completes nothing when flushed.
+        queue.pending.push_back(Pending { data: rest, last: false });
+        self.has_pending.store(true, Ordering::Release);
+        drop(queue);
+        self.wake.notify_one();
+    }
+}
