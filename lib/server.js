@@ -1,6 +1,7 @@
 'use strict';
 // net.Server: listens through a native ServerHandle and wraps each accepted handle in a
-// Socket, with Node 20's options, events and errors.
+// Socket, with Node 20's options, events and errors. In a cluster worker, listen() gets
+// its socket (or its connections) from the primary instead: see lib/cluster.js.
 
 const EventEmitter = require('node:events');
 const dc = require('node:diagnostics_channel');
@@ -19,6 +20,7 @@ const {
 } = require('./errors');
 const { validateNumber, validatePort, validateAbortSignal } = require('./validators');
 const { normalizeArgs, isPipeName, toNumber } = require('./args');
+const { listenInCluster } = require('./cluster');
 const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay } = require('./symbols');
 
 const netServerSocketChannel = dc.channel('net.server.socket');
@@ -132,7 +134,8 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
     process.nextTick(emitErrorNT, this, ex);
     return;
   }
-  require('./binding').track(this._handle);
+  // Native events reach native handles only (a cluster worker's may be a stand-in).
+  if (this._handle instanceof ServerHandle) require('./binding').track(this._handle);
   this._connectionKey = `${addressType}:${address}:${port}`;
   if (this._unref) this.unref();
   process.nextTick(emitListeningNT, this);
@@ -177,7 +180,8 @@ Server.prototype.listen = function(...args) {
   const flags = options.ipv6Only === true ? 1 : 0;
   this._listeningId++;
 
-  // (handle[, backlog][, cb]): an rsnet server handle (another server's _handle).
+  // (handle[, backlog][, cb]): an rsnet server handle (another server's _handle). Never
+  // shared in a cluster (Node's listen(handle) is exclusive); every other form is.
   if (options instanceof ServerHandle) {
     this._handle = options;
     this._listen2(null, -1, -1, backlogFromArgs);
@@ -186,7 +190,7 @@ Server.prototype.listen = function(...args) {
   addServerAbortSignalOption(this, options);
   // ({fd}[, backlog][, cb])
   if (typeof options.fd === 'number' && options.fd >= 0) {
-    this._listen2(null, null, null, backlogFromArgs, options.fd);
+    listenInCluster(this, null, null, null, backlogFromArgs, options.fd);
     return this;
   }
   // listen(), listen(null), listen(cb), or a port explicitly undefined/null: any port.
@@ -200,7 +204,7 @@ Server.prototype.listen = function(...args) {
     if (options.host) {
       lookupAndListen(this, options.port | 0, options.host, backlog, options.exclusive, flags);
     } else {
-      this._listen2(null, options.port | 0, 4, backlog, undefined, flags);
+      listenInCluster(this, null, options.port | 0, 4, backlog, undefined, options.exclusive, flags);
     }
     return this;
   }
@@ -212,7 +216,10 @@ Server.prototype.listen = function(...args) {
     }
     const pipeName = this._pipeName = options.path;
     const backlog = options.backlog || backlogFromArgs;
-    this._listen2(pipeName, -1, -1, backlog);
+    listenInCluster(this, pipeName, -1, -1, backlog, undefined, options.exclusive, undefined,
+      { readableAll: options.readableAll, writableAll: options.writableAll });
+    // Not listening yet: failed (an error follows), or a cluster worker's primary
+    // will answer (and apply the modes itself).
     if (!this._handle) return this;
     let mode = 0;
     if (options.readableAll === true) mode |= UV_READABLE;
@@ -247,7 +254,7 @@ function lookupAndListen(self, port, address, backlog, exclusive, flags) {
     }
     // Prefer an address that is not IPv6 link-local.
     const valid = addresses.find((a) => !isIpv6LinkLocal(a.address)) || addresses[0];
-    self._listen2(valid.address, port, valid.family || 4, backlog, undefined, flags);
+    listenInCluster(self, valid.address, port, valid.family || 4, backlog, undefined, exclusive, flags);
   });
 }
 
