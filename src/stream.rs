@@ -333,7 +333,6 @@ impl StreamCore {
     /// The stream's task: reads and flushes until closed.
     pub async fn drive(self: Arc<Self>) {
         let mut buf = BytesMut::new();
-        let mut splice_buf = BytesMut::new();
         let mut read_size = MIN_READ;
         let mut read_done = false;
         while !self.is_closed() {
@@ -355,7 +354,7 @@ impl StreamCore {
                 }
                 ready = self.ready(Io::poll_read_ready), if want_read => {
                     read_done = ready.is_err() || match step {
-                        Step::Feed => self.splice_once(&mut splice_buf),
+                        Step::Feed => self.splice_once(),
                         _ => self.read_once(&mut buf, &mut read_size),
                     };
                 }

@@ -12,17 +12,31 @@
 //! so no spliced byte can land after anything JS writes once `stop` returned.
 //!
 //! Backpressure: the source reads only while the destination's write queue is empty,
-//! so at most one read (64 KiB) waits in native memory. The destination wakes its
-//! feeder when its queue drains or it closes.
+//! so at most one read waits in native memory. The destination wakes its feeder when
+//! its queue drains or it closes.
+//!
+//! Memory: reads land in one buffer per runtime thread and are written on at once; only
+//! what the destination's kernel buffer did not take is copied out. A thousand idle
+//! spliced connections hold no buffers.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use bytes::{Buf, BytesMut};
+use bytes::Bytes;
 
-use super::{Pending, StreamCore, MAX_READ};
+use super::{Pending, StreamCore};
 use crate::errors::status_of;
 use crate::events::Event;
+
+/// One splice read: larger than a JS read (nothing is handed to JS), so a bulk
+/// transfer costs fewer syscalls per byte.
+const SPLICE_READ: usize = 256 * 1024;
+
+thread_local! {
+    /// Per runtime thread: where spliced bytes land between the read and the write.
+    static SCRATCH: std::cell::RefCell<Box<[u8]>> =
+        std::cell::RefCell::new(vec![0; SPLICE_READ].into_boxed_slice());
+}
 
 /// UV_EBUSY: the destination is already fed by another splice.
 const EBUSY: i32 = -16;
@@ -210,24 +224,26 @@ impl StreamCore {
 
     /// Reads once and moves the bytes into the destination. True when reading is over
     /// (EOF or a read error, reported to JS as usual so `'end'` ends the pipe).
-    pub(super) fn splice_once(&self, buf: &mut BytesMut) -> bool {
+    pub(super) fn splice_once(&self) -> bool {
         let mode = self.splice.mode();
         let Mode::On(dst) = &*mode else { return false };
         let io = self.io();
         let Some(io) = io.as_ref() else { return true };
-        if buf.capacity() < MAX_READ {
-            *buf = BytesMut::with_capacity(MAX_READ);
-        }
-        match io.try_read_buf(buf) {
+        let outcome = SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let read = io.try_read(&mut scratch[..]);
+            if let Ok(n @ 1..) = read {
+                self.splice.read.fetch_add(n as u64, Ordering::AcqRel);
+                dst.take_spliced(&scratch[..n]);
+            }
+            read
+        });
+        match outcome {
             Ok(0) => {
                 self.channel.send(Event::Eof(self.id));
                 true
             }
-            Ok(n) => {
-                self.splice.read.fetch_add(n as u64, Ordering::AcqRel);
-                dst.take_spliced(buf);
-                false
-            }
+            Ok(_) => false,
             Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => false,
             Err(err) => {
                 self.channel.send(Event::ReadError(self.id, status_of(&err)));
@@ -236,19 +252,15 @@ impl StreamCore {
         }
     }
 
-    /// As a destination: writes `buf` now if the kernel has room; queues the rest without
-    /// a copy. Leaves `buf` empty (its block is reused when everything was written).
-    fn take_spliced(&self, buf: &mut BytesMut) {
+    /// As a destination: writes `buf` now if the kernel has room; queues a copy of the
+    /// rest.
+    fn take_spliced(&self, buf: &[u8]) {
         let mut queue = self.queue();
         let io = self.io();
-        let Some(io) = io.as_ref() else {
-            buf.clear();
-            return;
-        };
+        let Some(io) = io.as_ref() else { return };
         if queue.failed != 0 || queue.shutdown || queue.ended {
             // JS ended or failed this stream in the instant since the room check; as
             // with a pipe's write after end(), these bytes have nowhere to go.
-            buf.clear();
             return;
         }
         self.splice.written.fetch_add(buf.len() as u64, Ordering::AcqRel);
@@ -257,7 +269,6 @@ impl StreamCore {
                 Ok(n) => n,
                 Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => 0,
                 Err(err) => {
-                    buf.clear();
                     self.fail_writes(&mut queue, status_of(&err));
                     return;
                 }
@@ -266,11 +277,9 @@ impl StreamCore {
             0
         };
         if written == buf.len() {
-            buf.clear();
             return;
         }
-        let mut rest = buf.split().freeze();
-        rest.advance(written);
+        let rest = Bytes::copy_from_slice(&buf[written..]);
         queue.queued_bytes += rest.len();
         // Not a JS request: completes nothing when flushed.
         queue.pending.push_back(Pending { data: rest, last: false });
