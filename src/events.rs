@@ -201,6 +201,11 @@ pub fn channel() -> napi::Result<Arc<Channel>> {
     })
 }
 
+/// The calling JS thread's channel, if rsnet was initialised there.
+pub fn current_channel() -> Option<Arc<Channel>> {
+    LOCAL.with(|local| local.borrow().as_ref().map(|l| l.channel.clone()))
+}
+
 /// The libuv loop of this environment when the loop driver is on.
 pub fn uv_loop() -> Option<*mut c_void> {
     LOCAL.with(|local| local.borrow().as_ref()?.direct.map(|d| d.uv_loop))
@@ -347,6 +352,8 @@ fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Di
         let mut uv_loop = ptr::null_mut();
         check(sys::napi_get_uv_event_loop(env, &mut uv_loop))?;
         direct.uv_loop = uv_loop.cast();
+        crate::uv_driver::start(direct.uv_loop)
+            .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
     }
     Ok(direct)
 }
@@ -391,5 +398,6 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
         };
     }
     channel.registry.close_all();
+    crate::uv_driver::stop();
     LOCAL.with(|local| local.borrow_mut().take());
 }

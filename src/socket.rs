@@ -32,8 +32,8 @@ pub struct SocketHandle {
     core: Arc<StreamCore>,
     /// A bound but not yet connected TCP socket (`bind` before `connect`).
     unconnected: Option<Socket>,
-    /// The JS-thread reader when the loop driver is on (created on first readStart).
-    reader: Option<uv_driver::Reader>,
+    /// The JS-thread poller when the loop driver is on (created on first readStart).
+    poller: Option<uv_driver::Poller>,
     /// Liveness, as libuv counts a stream: it keeps the event loop alive while ref'd
     /// and active, that is reading or with a connect, write or shutdown in flight.
     refed: bool,
@@ -56,7 +56,7 @@ impl SocketHandle {
         SocketHandle {
             core,
             unconnected: None,
-            reader: None,
+            poller: None,
             refed: true,
             reading: false,
             in_flight: 0,
@@ -102,8 +102,7 @@ impl SocketHandle {
     pub fn fd(&self) -> i32 {
         use std::os::fd::AsRawFd;
         match self.core.io().as_ref() {
-            Some(Io::Tcp(s)) => s.as_raw_fd(),
-            Some(Io::Unix(s)) => s.as_raw_fd(),
+            Some(io) => io.raw_fd(),
             None => self.unconnected.as_ref().map_or(-1, |s| s.as_raw_fd()),
         }
     }
@@ -199,11 +198,11 @@ impl SocketHandle {
         // The loop driver polls connected sockets only; one adopted before it was
         // connected reads through the runtime, which waits for the connect.
         if let Some(uv_loop) = events::uv_loop().filter(|_| self.core.has_peer()) {
-            if self.reader.is_none() {
-                self.reader = uv_driver::Reader::new(uv_loop, &self.core);
+            if self.poller.is_none() {
+                self.poller = uv_driver::Poller::new(uv_loop, &self.core);
             }
-            if let Some(reader) = &self.reader {
-                return reader.start();
+            if let Some(poller) = &self.poller {
+                return poller.start_reading();
             }
         }
         self.core.read_start();
@@ -215,8 +214,8 @@ impl SocketHandle {
     pub fn read_stop(&mut self, env: Env) -> i32 {
         self.reading = false;
         self.sync(&env);
-        match &self.reader {
-            Some(reader) => reader.stop(),
+        match &self.poller {
+            Some(poller) => poller.stop_reading(),
             None => self.core.read_stop(),
         }
         0
@@ -267,7 +266,7 @@ impl SocketHandle {
     pub fn close(&mut self, env: Env) {
         self.unconnected = None;
         // Stop polling before the fd is closed.
-        self.reader = None;
+        self.poller = None;
         self.core.close();
         self.closed = true;
         self.sync(&env);
@@ -305,7 +304,7 @@ impl SocketHandle {
     pub fn getsockname(&self) -> Option<SockAddr> {
         let io = self.core.io();
         match io.as_ref() {
-            Some(io) => io.tcp()?.local_addr().ok().map(SockAddr::from),
+            Some(io) => inet_addr(io.is_tcp(), io.sock().local_addr()),
             None => local_of(self.unconnected.as_ref()?),
         }
     }
@@ -313,13 +312,14 @@ impl SocketHandle {
     #[napi(catch_unwind)]
     pub fn getpeername(&self) -> Option<SockAddr> {
         let io = self.core.io();
-        io.as_ref()?.tcp()?.peer_addr().ok().map(SockAddr::from)
+        let io = io.as_ref()?;
+        inet_addr(io.is_tcp(), io.sock().peer_addr())
     }
 
     #[napi(catch_unwind)]
     pub fn set_no_delay(&self, enable: bool) -> i32 {
-        match self.core.io().as_ref().and_then(Io::tcp) {
-            Some(tcp) => status(tcp.set_nodelay(enable)),
+        match self.core.io().as_ref().filter(|io| io.is_tcp()) {
+            Some(tcp) => status(tcp.sock().set_tcp_nodelay(enable)),
             None => 0,
         }
     }
@@ -329,7 +329,7 @@ impl SocketHandle {
     pub fn set_keep_alive(&self, enable: bool, delay_secs: u32) -> i32 {
         let io = self.core.io();
         let Some(io) = io.as_ref() else { return 0 };
-        if io.tcp().is_none() {
+        if !io.is_tcp() {
             return 0;
         }
         let sock = io.sock();
@@ -350,7 +350,7 @@ impl SocketHandle {
     #[napi(catch_unwind)]
     pub fn splice_to(&self, dst: &SocketHandle, generation: u32) -> i32 {
         // The loop driver reads on the JS thread, outside the stream's task.
-        if events::uv_loop().is_some() || self.reader.is_some() {
+        if events::uv_loop().is_some() || self.poller.is_some() {
             return ENOTSUP;
         }
         self.core.splice_arm(&dst.core, generation)
@@ -412,9 +412,13 @@ impl SocketHandle {
     }
 
     /// A write or shutdown that will complete with an event is one request in flight.
+    /// Under the loop driver, it is also this handle's poller that flushes it.
     fn note_request(&mut self, env: &Env, status: i32) {
         if status == QUEUED {
             self.begin(env);
+            if let Some(poller) = &self.poller {
+                poller.watch_writes();
+            }
         }
     }
 
@@ -472,6 +476,14 @@ fn new_tcp_socket(addr: &SocketAddr) -> std::io::Result<Socket> {
     )?;
     socket.set_nonblocking(true)?;
     Ok(socket)
+}
+
+/// A TCP socket's address as Node reports it (Unix sockets report none here).
+fn inet_addr(is_tcp: bool, addr: std::io::Result<socket2::SockAddr>) -> Option<SockAddr> {
+    if !is_tcp {
+        return None;
+    }
+    addr.ok()?.as_socket().map(SockAddr::from)
 }
 
 fn local_of(socket: &Socket) -> Option<SockAddr> {

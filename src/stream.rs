@@ -24,14 +24,15 @@ use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
 use socket2::SockRef;
-use tokio::net::{TcpStream, UnixStream};
 use tokio::sync::Notify;
 
 use crate::errors::{status, status_of};
 use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
+mod transport;
 mod splice;
+pub use transport::Io;
 use splice::{Splice, Step};
 
 /// Bounds of the room reserved for one read. It starts small (an idle connection holds
@@ -54,71 +55,6 @@ const EBADF: i32 = -9;
 /// `write` completed synchronously (0); `write`/`shutdown` will complete with an event (1).
 pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
-
-/// The socket under a stream.
-pub enum Io {
-    Tcp(TcpStream),
-    Unix(UnixStream),
-}
-
-impl Io {
-    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Io::Tcp(s) => s.poll_read_ready(cx),
-            Io::Unix(s) => s.poll_read_ready(cx),
-        }
-    }
-
-    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self {
-            Io::Tcp(s) => s.poll_write_ready(cx),
-            Io::Unix(s) => s.poll_write_ready(cx),
-        }
-    }
-
-    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        match self {
-            Io::Tcp(s) => s.try_read_buf(buf),
-            Io::Unix(s) => s.try_read_buf(buf),
-        }
-    }
-
-    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Io::Tcp(s) => s.try_read(buf),
-            Io::Unix(s) => s.try_read(buf),
-        }
-    }
-
-    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Io::Tcp(s) => s.try_write(buf),
-            Io::Unix(s) => s.try_write(buf),
-        }
-    }
-
-    fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Io::Tcp(s) => s.try_write_vectored(bufs),
-            Io::Unix(s) => s.try_write_vectored(bufs),
-        }
-    }
-
-    /// Socket options tokio does not expose, through a borrowed fd.
-    pub fn sock(&self) -> SockRef<'_> {
-        match self {
-            Io::Tcp(s) => SockRef::from(s),
-            Io::Unix(s) => SockRef::from(s),
-        }
-    }
-
-    pub fn tcp(&self) -> Option<&TcpStream> {
-        match self {
-            Io::Tcp(s) => Some(s),
-            Io::Unix(_) => None,
-        }
-    }
-}
 
 /// A slice of a write request still to be written; `last` marks a request's final part.
 struct Pending {
@@ -150,6 +86,8 @@ pub struct StreamCore {
     has_pending: AtomicBool,
     /// False for a socket adopted before it was connected: reads wait for the connect.
     peer_ready: AtomicBool,
+    /// The socket moved off the reactor to the loop driver; the task has ended.
+    polled: AtomicBool,
     closed: AtomicBool,
     undelivered: AtomicUsize,
     /// Wakes the task after any change made from JS (read start, queued write, close).
@@ -168,6 +106,7 @@ impl StreamCore {
             reading: AtomicBool::new(false),
             has_pending: AtomicBool::new(false),
             peer_ready: AtomicBool::new(true),
+            polled: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             undelivered: AtomicUsize::new(0),
             wake: Notify::new(),
@@ -199,6 +138,31 @@ impl StreamCore {
 
     pub fn has_peer(&self) -> bool {
         self.peer_ready.load(Ordering::Acquire)
+    }
+
+    /// Moves the socket off the reactor for the loop driver, which then does all of
+    /// its I/O on the JS thread; the stream's task ends. False (nothing changes) for a
+    /// closed stream or one not yet connected.
+    pub fn make_polled(&self) -> bool {
+        if self.polled.load(Ordering::Acquire) {
+            return true;
+        }
+        if !self.has_peer() {
+            return false;
+        }
+        let mut slot = self.io.write().unwrap_or_else(|p| p.into_inner());
+        let Some(io) = slot.take() else { return false };
+        // Only a failed deregistration fails here; the socket is then gone (EBADF later).
+        *slot = io.into_polled().ok();
+        let polled = slot.is_some();
+        drop(slot);
+        self.polled.store(polled, Ordering::Release);
+        self.wake.notify_one();
+        polled
+    }
+
+    pub fn has_pending_writes(&self) -> bool {
+        self.has_pending.load(Ordering::Acquire)
     }
 
     pub fn io(&self) -> RwLockReadGuard<'_, Option<Io>> {
@@ -335,7 +299,7 @@ impl StreamCore {
         let mut buf = BytesMut::new();
         let mut read_size = MIN_READ;
         let mut read_done = false;
-        while !self.is_closed() {
+        while !self.is_closed() && !self.polled.load(Ordering::Acquire) {
             let step = self.splice_step();
             let want_read = !read_done
                 && self.reading.load(Ordering::Acquire)
@@ -437,7 +401,7 @@ impl StreamCore {
 
     /// Writes queued data until the kernel is full; reports completed requests, then a
     /// pending FIN once everything is out.
-    fn flush(&self) {
+    pub fn flush(&self) {
         let mut queue = self.queue();
         let io = self.io();
         let Some(io) = io.as_ref() else { return };

@@ -1,138 +1,144 @@
-//! The opt-in "loop" driver (`RSNET_DRIVER=loop`): reads happen on the JS thread.
+//! The opt-in "loop" driver (`RSNET_DRIVER=loop`): a connected stream's I/O happens on
+//! the JS thread, as in libuv itself.
 //!
 //! In the default driver a Tokio thread reads and wakes the JS thread through the
 //! threadsafe function: two thread wake-ups per incoming message where Node pays one.
-//! Here each reading stream gets a `uv_poll` handle in Node's own event loop. When the
-//! socket is readable, libuv calls us on the JS thread; we read with `recv` and hand the
-//! data to JS at once (through `napi_make_callback`, so ticks run as after any Node I/O
-//! callback). Tokio still owns the socket: connect, accept, queued writes and FIN stay
-//! on the runtime, and the same event records reach the same JS dispatcher.
+//! Here a stream that starts reading moves off the Tokio reactor
+//! ([`StreamCore::make_polled`]) and gets a `uv_poll` handle in Node's own event loop,
+//! watching "readable" while JS reads and "writable" while writes are queued. The
+//! runtime thread does not see its traffic at all. Connect, accept and listeners stay
+//! on the runtime.
+//!
+//! Reads made during one loop turn, on any number of sockets, are delivered to JS as
+//! one batch from a `uv_check` handle, which runs right after libuv's poll phase (and
+//! before Node's own check handle, so before `setImmediate` callbacks, as I/O callbacks
+//! come before them in Node). The calls go through `napi_make_callback`, so ticks run
+//! afterwards as after any Node I/O callback.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::ffi::{c_int, c_void};
 use std::io;
-use std::mem::MaybeUninit;
-use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use crate::errors::status_of;
 use crate::events::{self, Event};
-use crate::stream::{Io, StreamCore};
+use crate::stream::StreamCore;
 
 extern "C" {
     fn uv_handle_size(kind: c_int) -> usize;
-    fn uv_poll_init(event_loop: *mut c_void, handle: *mut Poll, fd: c_int) -> c_int;
+    fn uv_poll_init(event_loop: *mut c_void, handle: *mut Handle, fd: c_int) -> c_int;
     fn uv_poll_start(
-        handle: *mut Poll,
+        handle: *mut Handle,
         events: c_int,
-        cb: unsafe extern "C" fn(*mut Poll, c_int, c_int),
+        cb: unsafe extern "C" fn(*mut Handle, c_int, c_int),
     ) -> c_int;
-    fn uv_poll_stop(handle: *mut Poll) -> c_int;
-    fn uv_close(handle: *mut Poll, cb: unsafe extern "C" fn(*mut Poll));
-    fn uv_unref(handle: *mut Poll);
+    fn uv_poll_stop(handle: *mut Handle) -> c_int;
+    fn uv_check_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
+    fn uv_check_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
+    fn uv_close(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle));
+    fn uv_unref(handle: *mut Handle);
 }
 
-/// libuv's `UV_POLL` handle type and `UV_READABLE` event bit.
+/// libuv's handle types and poll event bits.
+const UV_CHECK: c_int = 2;
 const UV_POLL: c_int = 8;
 const UV_READABLE: c_int = 1;
-/// Room reserved for one read, and reads per readiness callback (fairness).
+const UV_WRITABLE: c_int = 2;
+/// Room for one read, and reads per readiness callback (fairness between sockets).
 const READ_SIZE: usize = 64 * 1024;
 const READS_PER_WAKE: usize = 4;
-const POLL_BYTES: usize = 256;
-/// Rounds of events queued during a direct delivery that are delivered right after it.
+/// A read at least this large makes the next reads go into blocks of their own (bulk
+/// transfer: handed over without a copy); smaller ones are copied out of a scratch
+/// buffer at their exact size.
+const BULK_READ: usize = 16 * 1024;
+const HANDLE_BYTES: usize = 256;
+/// UV_EBADF: reading from a poller whose environment is gone.
+const EBADF: i32 = -9;
+/// Rounds of events queued during a delivery that are delivered right after it.
 const FOLLOW_UPS: usize = 8;
 
-/// Storage for a `uv_poll_t`. libuv handles start with `void* data`.
+/// Storage for a libuv handle (`uv_poll_t`, `uv_check_t`). They start with `void* data`.
 #[repr(C, align(16))]
-pub struct Poll {
+pub struct Handle {
     data: *mut c_void,
-    _rest: [u8; POLL_BYTES - 8],
+    _rest: [u8; HANDLE_BYTES - 8],
 }
 
-/// True when the loop driver was asked for and this libuv's poll handle fits.
+impl Handle {
+    fn boxed(data: *mut c_void) -> *mut Handle {
+        Box::into_raw(Box::new(Handle {
+            data,
+            _rest: [0; HANDLE_BYTES - 8],
+        }))
+    }
+}
+
+thread_local! {
+    /// Reads of this loop turn, waiting for the check handle.
+    static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+    /// Small reads land here before being copied out at their exact size.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_SIZE].into_boxed_slice());
+    /// This thread's check handle (one environment per JS thread).
+    static CHECK: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
+    /// Open poll handles: a loop must have none left when its environment ends (a
+    /// worker's loop close aborts otherwise), whoever still holds their `Poller`.
+    static LIVE: RefCell<HashSet<*mut Handle>> = RefCell::new(HashSet::new());
+}
+
+/// True when the loop driver was asked for and this libuv's handles fit.
 pub fn wanted() -> bool {
     std::env::var("RSNET_DRIVER").is_ok_and(|v| v == "loop")
-        && unsafe { uv_handle_size(UV_POLL) } <= POLL_BYTES
+        && unsafe { uv_handle_size(UV_POLL) <= HANDLE_BYTES && uv_handle_size(UV_CHECK) <= HANDLE_BYTES }
 }
 
-/// The JS-thread reader of one stream: a started or stopped `uv_poll`.
-pub struct Reader {
-    poll: *mut Poll,
-}
-
-impl Reader {
-    /// Creates the poll handle for `core`'s socket. None if the socket is not open.
-    pub fn new(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Reader> {
-        let fd = match core.io().as_ref()? {
-            Io::Tcp(s) => s.as_raw_fd(),
-            Io::Unix(s) => s.as_raw_fd(),
-        };
-        let poll = Box::into_raw(Box::new(Poll {
-            data: std::ptr::null_mut(),
-            _rest: [0; POLL_BYTES - 8],
-        }));
-        unsafe {
-            if uv_poll_init(event_loop, poll, fd) != 0 {
-                drop(Box::from_raw(poll));
-                return None;
-            }
-            // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
-            uv_unref(poll);
-            (*poll).data = Arc::into_raw(core.clone()) as *mut c_void;
+/// Starts the check handle that delivers each turn's reads. Called once per environment.
+pub fn start(event_loop: *mut c_void) -> io::Result<()> {
+    let check = Handle::boxed(std::ptr::null_mut());
+    unsafe {
+        if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
+            drop(Box::from_raw(check));
+            return Err(io::ErrorKind::Other.into());
         }
-        Some(Reader { poll })
+        // It must never keep the loop alive by itself.
+        uv_unref(check);
     }
-
-    pub fn start(&self) -> i32 {
-        unsafe { uv_poll_start(self.poll, UV_READABLE, on_readable) }
-    }
-
-    pub fn stop(&self) {
-        unsafe { uv_poll_stop(self.poll) };
-    }
+    CHECK.with(|c| c.set(check));
+    Ok(())
 }
 
-impl Drop for Reader {
-    fn drop(&mut self) {
-        // The memory belongs to libuv until its close callback.
-        unsafe {
-            uv_poll_stop(self.poll);
-            uv_close(self.poll, on_closed);
-        }
+/// Environment teardown: closes the check handle and every poll handle, drops
+/// undelivered reads.
+pub fn stop() {
+    let check = CHECK.with(|c| c.replace(std::ptr::null_mut()));
+    if !check.is_null() {
+        unsafe { uv_close(check, free_handle) };
     }
+    let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
+    for poll in polls {
+        unsafe { close_poll(poll) };
+    }
+    PENDING.with(|pending| pending.borrow_mut().clear());
 }
 
-unsafe extern "C" fn on_closed(poll: *mut Poll) {
-    let poll = unsafe { Box::from_raw(poll) };
-    drop(unsafe { Arc::from_raw(poll.data as *const StreamCore) });
+unsafe extern "C" fn free_handle(handle: *mut Handle) {
+    drop(unsafe { Box::from_raw(handle) });
 }
 
-/// libuv says the socket is readable: read what is there and deliver it now.
-unsafe extern "C" fn on_readable(poll: *mut Poll, status: c_int, _events: c_int) {
-    let core = unsafe { &*((*poll).data as *const StreamCore) };
-    let core = unsafe {
-        Arc::increment_strong_count(core);
-        Arc::from_raw(core)
-    };
-    let mut batch = Vec::new();
-    // libuv reports POLLERR (a reset, say) as UV_EBADF: a read tells the real error.
-    if read_available(&core, &mut batch) || status < 0 {
-        if batch.is_empty() {
-            batch.push(Event::ReadError(core.id, status));
-        }
-        // EOF or error: nothing more will be read.
-        unsafe { uv_poll_stop(poll) };
-    }
-    if batch.is_empty() {
+/// After the poll phase: everything read this turn, behind anything queued before.
+unsafe extern "C" fn on_check(_: *mut Handle) {
+    let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
+    if reads.is_empty() {
         return;
     }
-    let Some(batch) = core.channel().send_unless_idle(batch) else {
-        return;
-    };
+    let Some(channel) = events::current_channel() else { return };
+    let mut batch = channel.take_now();
+    batch.extend(reads);
     events::deliver_now(batch);
     for _ in 0..FOLLOW_UPS {
-        let more = core.channel().take_now();
+        let more = channel.take_now();
         if more.is_empty() {
             break;
         }
@@ -140,33 +146,185 @@ unsafe extern "C" fn on_readable(poll: *mut Poll, status: c_int, _events: c_int)
     }
 }
 
+/// What one poll handle watches, shared with its callbacks (JS thread only).
+struct Watch {
+    core: Arc<StreamCore>,
+    reading: Cell<bool>,
+    writing: Cell<bool>,
+    /// The last read was large: read into a block of its own.
+    bulk: Cell<bool>,
+}
+
+/// The JS-thread poller of one stream, owned by its `SocketHandle`.
+pub struct Poller {
+    poll: *mut Handle,
+}
+
+impl Poller {
+    /// Moves `core`'s socket off the reactor and polls it from `event_loop`. None if the
+    /// stream is not connected (it then stays on the runtime).
+    pub fn new(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
+        if !core.make_polled() {
+            return None;
+        }
+        let fd = core.io().as_ref()?.raw_fd();
+        let watch = Box::into_raw(Box::new(Watch {
+            core: core.clone(),
+            reading: Cell::new(false),
+            writing: Cell::new(false),
+            bulk: Cell::new(false),
+        }));
+        let poll = Handle::boxed(watch.cast());
+        unsafe {
+            if uv_poll_init(event_loop, poll, fd) != 0 {
+                drop(Box::from_raw(poll));
+                drop(Box::from_raw(watch));
+                return None;
+            }
+            // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
+            uv_unref(poll);
+        }
+        LIVE.with(|live| live.borrow_mut().insert(poll));
+        let poller = Poller { poll };
+        // Writes queued while the runtime still drove the socket are flushed from here now.
+        if core.has_pending_writes() {
+            poller.watch_writes();
+        }
+        Some(poller)
+    }
+
+    /// The watch, unless the environment's teardown closed the handle.
+    fn watch(&self) -> Option<&Watch> {
+        LIVE.with(|live| live.borrow().contains(&self.poll))
+            .then(|| unsafe { watch_of(self.poll) })
+    }
+
+    pub fn start_reading(&self) -> i32 {
+        let Some(watch) = self.watch() else { return EBADF };
+        watch.reading.set(true);
+        unsafe { update(self.poll) }
+    }
+
+    pub fn stop_reading(&self) {
+        if let Some(watch) = self.watch() {
+            watch.reading.set(false);
+            unsafe { update(self.poll) };
+        }
+    }
+
+    /// A write was queued (the kernel was full): flush it once the socket is writable.
+    pub fn watch_writes(&self) {
+        if let Some(watch) = self.watch() {
+            watch.writing.set(true);
+            unsafe { update(self.poll) };
+        }
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        // Not live any more: the environment's teardown closed it already.
+        if LIVE.with(|live| live.borrow_mut().remove(&self.poll)) {
+            unsafe { close_poll(self.poll) };
+        }
+    }
+}
+
+/// The memory belongs to libuv until the close callback frees it.
+unsafe fn close_poll(poll: *mut Handle) {
+    unsafe {
+        uv_poll_stop(poll);
+        uv_close(poll, on_closed);
+    }
+}
+
+unsafe fn watch_of<'a>(poll: *mut Handle) -> &'a Watch {
+    unsafe { &*((*poll).data as *const Watch) }
+}
+
+/// (Re)starts the poll for what its watch wants, or stops it.
+unsafe fn update(poll: *mut Handle) -> i32 {
+    let watch = unsafe { watch_of(poll) };
+    let mut events = 0;
+    if watch.reading.get() {
+        events |= UV_READABLE;
+    }
+    if watch.writing.get() {
+        events |= UV_WRITABLE;
+    }
+    unsafe {
+        if events == 0 {
+            uv_poll_stop(poll)
+        } else {
+            uv_poll_start(poll, events, on_event)
+        }
+    }
+}
+
+unsafe extern "C" fn on_closed(poll: *mut Handle) {
+    let poll = unsafe { Box::from_raw(poll) };
+    drop(unsafe { Box::from_raw(poll.data as *mut Watch) });
+}
+
+/// libuv reports readiness (or an error, such as a reset, as UV_EBADF).
+unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
+    let watch = unsafe { watch_of(poll) };
+    let core = watch.core.clone();
+    if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
+        // Completions and a deferred FIN go out through the channel, delivered below.
+        core.flush();
+        if !core.has_pending_writes() {
+            watch.writing.set(false);
+        }
+    }
+    if watch.reading.get() && (events & UV_READABLE != 0 || status < 0) {
+        let mut reads = Vec::new();
+        // A read tells the real error behind a failed poll.
+        if read_available(watch, &mut reads) || status < 0 {
+            if reads.is_empty() {
+                reads.push(Event::ReadError(core.id, status));
+            }
+            // EOF or error: nothing more will be read.
+            watch.reading.set(false);
+        }
+        PENDING.with(|pending| pending.borrow_mut().extend(reads));
+    }
+    unsafe { update(poll) };
+}
+
 /// Reads until the socket is drained (or a few reads were made); returns true at EOF
 /// or on an error.
-fn read_available(core: &Arc<StreamCore>, batch: &mut Vec<Event>) -> bool {
+fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> bool {
+    let core = &watch.core;
     let io = core.io();
     let Some(io) = io.as_ref() else { return true };
-    let sock = io.sock();
     for _ in 0..READS_PER_WAKE {
-        let mut buf = BytesMut::with_capacity(READ_SIZE);
-        let spare: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
-        match sock.recv(spare) {
-            Ok(0) => {
-                batch.push(Event::Eof(core.id));
+        let outcome = if watch.bulk.get() {
+            let mut block = BytesMut::with_capacity(READ_SIZE);
+            io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
+        } else {
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                io.try_read(&mut scratch[..])
+                    .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
+            })
+        };
+        match outcome {
+            Ok((0, _)) => {
+                reads.push(Event::Eof(core.id));
                 return true;
             }
-            Ok(n) => {
-                // recv initialised the first n bytes.
-                unsafe { buf.set_len(n) };
+            Ok((n, chunk)) => {
+                watch.bulk.set(n >= BULK_READ);
                 core.note_undelivered(n);
-                batch.push(Event::Data(core.clone(), buf.freeze()));
+                reads.push(Event::Data(core.clone(), chunk));
                 if n < READ_SIZE {
                     return false;
                 }
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => return false,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => {
-                batch.push(Event::ReadError(core.id, status_of(&err)));
+                reads.push(Event::ReadError(core.id, status_of(&err)));
                 return true;
             }
         }
