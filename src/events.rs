@@ -397,7 +397,8 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
             sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort)
         };
     }
-    channel.registry.close_all();
+    // Polls stop before the fds they watch are closed.
     crate::uv_driver::stop();
+    channel.registry.close_all();
     LOCAL.with(|local| local.borrow_mut().take());
 }

@@ -2,10 +2,13 @@
 //! Node's server-side `TCP`/`Pipe` wraps (`bind`, `listen`, `getsockname`, `close`).
 //!
 //! Binding and listening happen synchronously on the JS thread, so `server.address()`
-//! works on the line after `listen()`, as in Node. A Tokio task accepts; every accepted
-//! stream reaches JS as an `Accepted` event carrying its new `SocketHandle`.
+//! works on the line after `listen()`, as in Node. A Tokio task accepts (under the loop
+//! driver, a poll in Node's loop does, on the JS thread); every accepted stream reaches
+//! JS as an `Accepted` event carrying its new `SocketHandle`.
 
+use std::ffi::{c_int, c_void};
 use std::io;
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
@@ -22,15 +25,21 @@ use crate::events::{self, Channel, Event};
 use crate::registry::{next_id, Closable};
 use crate::runtime;
 use crate::stream::{Io, StreamCore};
+use crate::uv_driver::{self, Readiness};
 
 /// UV_EINVAL: listen without bind, or bind twice.
 const EINVAL: i32 = -22;
 /// How long accepting pauses after an error such as EMFILE, instead of spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+/// Connections accepted per readiness callback under the loop driver (as libuv, which
+/// accepts until EAGAIN, but bounded so one busy listener cannot starve the loop).
+const ACCEPTS_PER_WAKE: usize = 64;
 
 enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener),
+    /// Off the reactor: the loop driver accepts on the JS thread; `true` for Unix.
+    Polled(Socket, bool),
 }
 
 /// Shared between the JS handle and the accept task.
@@ -72,6 +81,8 @@ pub struct ServerHandle {
     delayed_error: i32,
     refed: bool,
     active: bool,
+    /// Under the loop driver: the poll that accepts.
+    acceptor: Option<uv_driver::ReadWatcher>,
 }
 
 #[napi]
@@ -94,6 +105,7 @@ impl ServerHandle {
             delayed_error: 0,
             refed: true,
             active: false,
+            acceptor: None,
         })
     }
 
@@ -163,13 +175,13 @@ impl ServerHandle {
     /// The listening socket's file descriptor, or -1 (Node's `handle.fd`).
     #[napi(getter, catch_unwind)]
     pub fn fd(&self) -> i32 {
-        use std::os::fd::AsRawFd;
         if let Some((socket, _)) = &self.bound {
             return socket.as_raw_fd();
         }
         match self.core.listener().as_ref() {
             Some(Listener::Tcp(l)) => l.as_raw_fd(),
             Some(Listener::Unix(l)) => l.as_raw_fd(),
+            Some(Listener::Polled(l, _)) => l.as_raw_fd(),
             None => -1,
         }
     }
@@ -201,6 +213,18 @@ impl ServerHandle {
         if let Err(err) = socket.listen(backlog) {
             return status_of(&err);
         }
+        if let Some(uv_loop) = events::uv_loop() {
+            let core = self.core.clone();
+            let fd = socket.as_raw_fd();
+            *self.core.listener() = Some(Listener::Polled(socket, is_unix));
+            self.acceptor = uv_driver::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)));
+            if self.acceptor.is_none() {
+                Closable::close(&*self.core);
+                return EINVAL;
+            }
+            self.set_active(&env, true);
+            return 0;
+        }
         // Registering with the reactor needs the runtime's context on this thread.
         let _context = runtime::get().enter();
         let listener = if is_unix {
@@ -225,7 +249,10 @@ impl ServerHandle {
         }
         match self.core.listener().as_ref()? {
             Listener::Tcp(listener) => listener.local_addr().ok().map(SockAddr::from),
-            Listener::Unix(_) => None,
+            Listener::Polled(listener, false) => {
+                listener.local_addr().ok()?.as_socket().map(SockAddr::from)
+            }
+            Listener::Unix(_) | Listener::Polled(_, true) => None,
         }
     }
 
@@ -252,6 +279,8 @@ impl ServerHandle {
     #[napi(catch_unwind)]
     pub fn close(&mut self, env: Env) {
         self.bound = None;
+        // Stop polling before the fd is closed.
+        self.acceptor = None;
         Closable::close(&*self.core);
         self.set_active(&env, false);
     }
@@ -309,6 +338,8 @@ async fn accept_loop(core: Arc<ServerCore>) {
                 None => Poll::Ready(None),
                 Some(Listener::Tcp(l)) => l.poll_accept(cx).map(|r| Some(r.map(|(s, _)| Io::Tcp(s)))),
                 Some(Listener::Unix(l)) => l.poll_accept(cx).map(|r| Some(r.map(|(s, _)| Io::Unix(s)))),
+                // The loop driver accepts this one (never reached: no task is spawned).
+                Some(Listener::Polled(..)) => Poll::Ready(None),
             }) => accepted,
         };
         match accepted {
@@ -327,4 +358,53 @@ async fn accept_loop(core: Arc<ServerCore>) {
             }
         }
     }
+}
+
+/// Loop driver: the listener is readable. Accepts on the JS thread; each connection
+/// is delivered with this loop turn's reads and never joins the reactor.
+fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
+    for _ in 0..ACCEPTS_PER_WAKE {
+        let accepted = match core.listener().as_ref() {
+            Some(Listener::Polled(listener, is_unix)) => accept_nonblocking(listener).map(|s| (s, *is_unix)),
+            _ => return Readiness::Continue,
+        };
+        match accepted {
+            Ok((socket, is_unix)) => {
+                let stream = StreamCore::new(core.channel.clone());
+                stream.attach_polled(Io::Polled(socket, is_unix));
+                uv_driver::queue_event(Event::Accepted(core.id, stream));
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Readiness::Continue,
+            Err(err)
+                if matches!(err.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted) => {}
+            Err(err) => {
+                uv_driver::queue_event(Event::AcceptError(core.id, status_of(&err)));
+                return Readiness::PauseMs(ACCEPT_BACKOFF.as_millis() as u64);
+            }
+        }
+    }
+    Readiness::Continue
+}
+
+extern "C" {
+    fn accept4(fd: c_int, addr: *mut c_void, len: *mut u32, flags: c_int) -> c_int;
+}
+
+/// One `accept4` that returns the socket non-blocking and close-on-exec, as libuv's.
+fn accept_nonblocking(listener: &Socket) -> io::Result<Socket> {
+    const SOCK_NONBLOCK: c_int = 0o4000;
+    const SOCK_CLOEXEC: c_int = 0o2000000;
+    let fd = unsafe {
+        accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            SOCK_NONBLOCK | SOCK_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // accept4 returned a new fd that nothing else owns.
+    Ok(unsafe { Socket::from_raw_fd(fd) })
 }

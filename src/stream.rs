@@ -131,6 +131,13 @@ impl StreamCore {
         true
     }
 
+    /// Installs a socket the loop driver accepted: it never joins the reactor, and no
+    /// task drives it (see `uv_driver`).
+    pub fn attach_polled(&self, io: Io) {
+        self.polled.store(true, Ordering::Release);
+        *self.io.write().unwrap_or_else(|p| p.into_inner()) = Some(io);
+    }
+
     /// Marks an adopted socket as not yet connected (reads wait for `connect_in_place`).
     pub fn await_peer(&self) {
         self.peer_ready.store(false, Ordering::Release);

@@ -16,7 +16,7 @@
 //! afterwards as after any Node I/O callback.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 use std::io;
 use std::sync::Arc;
@@ -39,12 +39,20 @@ extern "C" {
     fn uv_check_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
     fn uv_check_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
     fn uv_close(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle));
+    fn uv_timer_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
+    fn uv_timer_start(
+        handle: *mut Handle,
+        cb: unsafe extern "C" fn(*mut Handle),
+        timeout: u64,
+        repeat: u64,
+    ) -> c_int;
     fn uv_unref(handle: *mut Handle);
 }
 
 /// libuv's handle types and poll event bits.
 const UV_CHECK: c_int = 2;
 const UV_POLL: c_int = 8;
+const UV_TIMER: c_int = 13;
 const UV_READABLE: c_int = 1;
 const UV_WRITABLE: c_int = 2;
 /// Room for one read, and reads per readiness callback (fairness between sockets).
@@ -85,13 +93,15 @@ thread_local! {
     static CHECK: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// Open poll handles: a loop must have none left when its environment ends (a
     /// worker's loop close aborts otherwise), whoever still holds their `Poller`.
-    static LIVE: RefCell<HashSet<*mut Handle>> = RefCell::new(HashSet::new());
+    static LIVE: RefCell<HashMap<*mut Handle, Closer>> = RefCell::new(HashMap::new());
 }
 
 /// True when the loop driver was asked for and this libuv's handles fit.
 pub fn wanted() -> bool {
     std::env::var("RSNET_DRIVER").is_ok_and(|v| v == "loop")
-        && unsafe { uv_handle_size(UV_POLL) <= HANDLE_BYTES && uv_handle_size(UV_CHECK) <= HANDLE_BYTES }
+        && [UV_POLL, UV_CHECK, UV_TIMER]
+            .iter()
+            .all(|&kind| unsafe { uv_handle_size(kind) } <= HANDLE_BYTES)
 }
 
 /// Starts the check handle that delivers each turn's reads. Called once per environment.
@@ -117,8 +127,8 @@ pub fn stop() {
         unsafe { uv_close(check, free_handle) };
     }
     let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
-    for poll in polls {
-        unsafe { close_poll(poll) };
+    for (poll, closer) in polls {
+        unsafe { closer(poll) };
     }
     PENDING.with(|pending| pending.borrow_mut().clear());
 }
@@ -153,6 +163,9 @@ struct Watch {
     writing: Cell<bool>,
     /// The last read was large: read into a block of its own.
     bulk: Cell<bool>,
+    /// The events the poll was last started with: restarting it with the same ones
+    /// would still cost an `epoll_ctl` in libuv.
+    started: Cell<c_int>,
 }
 
 /// The JS-thread poller of one stream, owned by its `SocketHandle`.
@@ -173,6 +186,7 @@ impl Poller {
             reading: Cell::new(false),
             writing: Cell::new(false),
             bulk: Cell::new(false),
+            started: Cell::new(0),
         }));
         let poll = Handle::boxed(watch.cast());
         unsafe {
@@ -184,7 +198,7 @@ impl Poller {
             // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
             uv_unref(poll);
         }
-        LIVE.with(|live| live.borrow_mut().insert(poll));
+        LIVE.with(|live| live.borrow_mut().insert(poll, close_poller));
         let poller = Poller { poll };
         // Writes queued while the runtime still drove the socket are flushed from here now.
         if core.has_pending_writes() {
@@ -195,8 +209,7 @@ impl Poller {
 
     /// The watch, unless the environment's teardown closed the handle.
     fn watch(&self) -> Option<&Watch> {
-        LIVE.with(|live| live.borrow().contains(&self.poll))
-            .then(|| unsafe { watch_of(self.poll) })
+        is_live(self.poll).then(|| unsafe { watch_of(self.poll) })
     }
 
     pub fn start_reading(&self) -> i32 {
@@ -223,15 +236,27 @@ impl Poller {
 
 impl Drop for Poller {
     fn drop(&mut self) {
-        // Not live any more: the environment's teardown closed it already.
-        if LIVE.with(|live| live.borrow_mut().remove(&self.poll)) {
-            unsafe { close_poll(self.poll) };
-        }
+        release(self.poll);
+    }
+}
+
+/// Closes a live poll handle and whatever belongs to it.
+type Closer = unsafe fn(*mut Handle);
+
+fn is_live(poll: *mut Handle) -> bool {
+    LIVE.with(|live| live.borrow().contains_key(&poll))
+}
+
+/// Closes a poll handle its owner no longer needs, unless the environment's teardown
+/// closed it already.
+fn release(poll: *mut Handle) {
+    if let Some(closer) = LIVE.with(|live| live.borrow_mut().remove(&poll)) {
+        unsafe { closer(poll) };
     }
 }
 
 /// The memory belongs to libuv until the close callback frees it.
-unsafe fn close_poll(poll: *mut Handle) {
+unsafe fn close_poller(poll: *mut Handle) {
     unsafe {
         uv_poll_stop(poll);
         uv_close(poll, on_closed);
@@ -251,6 +276,9 @@ unsafe fn update(poll: *mut Handle) -> i32 {
     }
     if watch.writing.get() {
         events |= UV_WRITABLE;
+    }
+    if events == watch.started.replace(events) {
+        return 0;
     }
     unsafe {
         if events == 0 {
@@ -330,4 +358,93 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> bool {
         }
     }
     false
+}
+
+/// Queues an event produced on the JS thread during the poll phase (an accepted
+/// connection) to be delivered with this turn's reads.
+pub fn queue_event(event: Event) {
+    PENDING.with(|pending| pending.borrow_mut().push(event));
+}
+
+/// Calls `on_readable` on the JS thread whenever an fd is readable: a listener whose
+/// connections the loop driver accepts itself. Owned by its `ServerHandle`.
+pub struct ReadWatcher {
+    poll: *mut Handle,
+}
+
+struct WatcherState {
+    on_readable: Box<dyn FnMut() -> Readiness>,
+    /// Restarts polling after a pause; closed with the poll handle.
+    timer: *mut Handle,
+}
+
+/// What a `ReadWatcher` callback asks for next.
+pub enum Readiness {
+    /// Keep polling.
+    Continue,
+    /// Stop polling for this long (EMFILE would otherwise spin), then poll again.
+    PauseMs(u64),
+}
+
+impl ReadWatcher {
+    pub fn new(
+        event_loop: *mut c_void,
+        fd: c_int,
+        on_readable: Box<dyn FnMut() -> Readiness>,
+    ) -> Option<ReadWatcher> {
+        let timer = Handle::boxed(std::ptr::null_mut());
+        let state = Box::into_raw(Box::new(WatcherState { on_readable, timer }));
+        let poll = Handle::boxed(state.cast());
+        unsafe {
+            (*timer).data = poll.cast();
+            if uv_timer_init(event_loop, timer) != 0 || uv_poll_init(event_loop, poll, fd) != 0 {
+                drop(Box::from_raw(poll));
+                drop(Box::from_raw(timer));
+                drop(Box::from_raw(state));
+                return None;
+            }
+            uv_unref(timer);
+            uv_unref(poll);
+            uv_poll_start(poll, UV_READABLE, on_watcher_event);
+        }
+        LIVE.with(|live| live.borrow_mut().insert(poll, close_watcher));
+        Some(ReadWatcher { poll })
+    }
+}
+
+impl Drop for ReadWatcher {
+    fn drop(&mut self) {
+        release(self.poll);
+    }
+}
+
+unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events: c_int) {
+    let state = unsafe { &mut *((*poll).data as *mut WatcherState) };
+    if let Readiness::PauseMs(ms) = (state.on_readable)() {
+        unsafe {
+            uv_poll_stop(poll);
+            uv_timer_start(state.timer, on_watcher_timer, ms, 0);
+        }
+    }
+}
+
+unsafe extern "C" fn on_watcher_timer(timer: *mut Handle) {
+    let poll = unsafe { (*timer).data as *mut Handle };
+    if is_live(poll) {
+        unsafe { uv_poll_start(poll, UV_READABLE, on_watcher_event) };
+    }
+}
+
+unsafe fn close_watcher(poll: *mut Handle) {
+    unsafe {
+        let state = &*((*poll).data as *const WatcherState);
+        uv_close(state.timer, free_handle);
+        uv_poll_stop(poll);
+        uv_close(poll, on_watcher_closed);
+    }
+}
+
+unsafe extern "C" fn on_watcher_closed(poll: *mut Handle) {
+    let poll = unsafe { Box::from_raw(poll) };
+    drop(unsafe { Box::from_raw(poll.data as *mut WatcherState) });
 }
