@@ -1,23 +1,24 @@
 'use strict';
-// The opt-in loop driver (RSNET_DRIVER=loop) reads on the JS thread instead of a Tokio
-// thread. It must behave exactly like the default driver: rerun the parity files most
-// sensitive to event order and I/O under it, in a child `node --test`.
+// The opt-in loop driver (RSNET_DRIVER=loop) does a connected socket's I/O, and
+// accepting, on the JS thread instead of a Tokio thread. It must behave exactly like the
+// default driver: rerun the parity files most sensitive to event order, I/O and
+// teardown (workers, process exit) under it, in a child `node --test`.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const FILES = ['echo', 'half-open', 'backpressure', 'errors', 'ipc', 'liveness'].map(
+const FILES = ['echo', 'half-open', 'backpressure', 'errors', 'ipc', 'liveness', 'lifecycle', 'splice', 'timeout'].map(
   (name) => path.join(__dirname, `${name}.test.js`),
 );
 
-test('parity suites pass under RSNET_DRIVER=loop', { timeout: 300_000 }, () => {
+test('parity suites pass under RSNET_DRIVER=loop', { timeout: 600_000 }, () => {
   // Without NODE_TEST_CONTEXT the child is a test run of its own that reports on stdout.
   const { NODE_TEST_CONTEXT, ...env } = process.env;
   const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-force-exit', ...FILES], {
     env: { ...env, RSNET_DRIVER: 'loop' },
     encoding: 'utf8',
-    timeout: 280_000,
+    timeout: 580_000,
   });
   const summary = (result.stdout.match(/^# (tests|pass|fail) \d+$/gm) || []).join(', ');
   const failures = (result.stdout.match(/^not ok .*$/gm) || []).join('\n');
