@@ -93,8 +93,6 @@ test('a two-way proxy (client.pipe(up).pipe(client)) carries every byte both way
 
 test('rsnet splices a pipe between two rsnet sockets natively (the bytes skip JS)', async (t) => {
   if (P.RSNET_IS_FALLBACK) return t.skip('rsnet addon not built');
-  // The loop driver reads on the JS thread, outside the tasks that splice.
-  if (process.env.RSNET_DRIVER === 'loop') return t.skip('no native splice under the loop driver');
   const scope = new P.Scope('rsnet');
   try {
     const { client, up, outer, far } = await proxyPair(P.impls.rsnet, scope, (client, up) => client.pipe(up));

@@ -15,16 +15,13 @@
 
 const { kOwner, kBuffer } = require('./symbols');
 
-// On a source socket: { dest, state: 'off' | 'arming' | 'on', generation, unsupported }.
+// On a source socket: { dest, state: 'off' | 'arming' | 'on', generation }.
 const kSplice = Symbol('splice');
 // On a destination socket: the source piped into it that may splice.
 const kFeeder = Symbol('spliceFeeder');
 // On a handle that ever spliced: its native byte counters count toward bytesRead/Written.
 const kSpliced = Symbol('spliced');
 const kLastActivity = Symbol('spliceLastActivity');
-
-// What SocketHandle.spliceTo answers under the loop driver.
-const UV_ENOTSUP = -95;
 
 let generation = 0;
 
@@ -33,7 +30,7 @@ let generation = 0;
 function offer(src, dest) {
   const current = src[kSplice];
   if (current && current.dest !== dest) stop(src);
-  src[kSplice] = { dest, state: 'off', generation: 0, unsupported: false };
+  src[kSplice] = { dest, state: 'off', generation: 0 };
   dest[kFeeder] ??= src;
   arm(src);
 }
@@ -72,14 +69,10 @@ function retry(socket) {
 
 function arm(src) {
   const splice = src[kSplice];
-  if (splice.state !== 'off' || splice.unsupported || !canArm(src, splice.dest)) return;
+  if (splice.state !== 'off' || !canArm(src, splice.dest)) return;
   generation = (generation + 1) & 0x7fffffff;
-  const status = src._handle.spliceTo(splice.dest._handle, generation);
-  if (status !== 0) {
-    // The loop driver reads on the JS thread: this pipe stays in JS for good.
-    if (status === UV_ENOTSUP) splice.unsupported = true;
-    return;
-  }
+  // Not now (a side not reading yet under the loop driver): a later retry may.
+  if (src._handle.spliceTo(splice.dest._handle, generation) !== 0) return;
   splice.state = 'arming';
   splice.generation = generation;
   src._handle[kSpliced] = true;

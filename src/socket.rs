@@ -23,8 +23,8 @@ use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
 const EINVAL: i32 = -22;
-/// UV_ENOTSUP: no native splice under the loop driver.
-const ENOTSUP: i32 = -95;
+/// UV_EAGAIN: a splice not possible yet (loop driver, a side not polled yet).
+const EAGAIN: i32 = -11;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -344,14 +344,15 @@ impl SocketHandle {
         status(sock.set_tcp_keepalive(&keepalive))
     }
 
-    /// Starts splicing this stream into `dst` (lib/splice.js): the task stops reading
-    /// and answers with a `SpliceReady(generation)` event. 0, or a status < 0 when a
-    /// splice is not possible (then JS keeps piping through JS).
+    /// Starts splicing this stream into `dst` (lib/splice.js): its reader stops and
+    /// answers with a `SpliceReady(generation)` event. 0, or a status < 0 when a splice
+    /// is not possible now (then the pipe runs through JS).
     #[napi(catch_unwind)]
     pub fn splice_to(&self, dst: &SocketHandle, generation: u32) -> i32 {
-        // The loop driver reads on the JS thread, outside the stream's task.
-        if events::uv_loop().is_some() || self.poller.is_some() {
-            return ENOTSUP;
+        // Under the loop driver both ends must be polled from the loop (reading has
+        // started): the source's poll moves the bytes, the destination's flushes.
+        if events::uv_loop().is_some() && (self.poller.is_none() || dst.poller.is_none()) {
+            return EAGAIN;
         }
         self.core.splice_arm(&dst.core, generation)
     }

@@ -18,7 +18,8 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::task::{Context, Poll};
 
@@ -32,8 +33,9 @@ use crate::registry::{next_id, Closable};
 
 mod transport;
 mod splice;
+pub use splice::{SpliceRead, Step};
 pub use transport::Io;
-use splice::{Splice, Step};
+use splice::Splice;
 
 /// Bounds of the room reserved for one read. It starts small (an idle connection holds
 /// little memory) and doubles while reads fill it, up to Node's 64 KiB.
@@ -88,6 +90,9 @@ pub struct StreamCore {
     peer_ready: AtomicBool,
     /// The socket moved off the reactor to the loop driver; the task has ended.
     polled: AtomicBool,
+    /// Under the loop driver: the poll handle driving this stream, for the splice of
+    /// another stream to wake it (null otherwise; only used on the JS thread).
+    poll_hook: AtomicPtr<c_void>,
     closed: AtomicBool,
     undelivered: AtomicUsize,
     /// Wakes the task after any change made from JS (read start, queued write, close).
@@ -107,6 +112,7 @@ impl StreamCore {
             has_pending: AtomicBool::new(false),
             peer_ready: AtomicBool::new(true),
             polled: AtomicBool::new(false),
+            poll_hook: AtomicPtr::new(std::ptr::null_mut()),
             closed: AtomicBool::new(false),
             undelivered: AtomicUsize::new(0),
             wake: Notify::new(),
@@ -166,6 +172,27 @@ impl StreamCore {
         self.polled.store(polled, Ordering::Release);
         self.wake.notify_one();
         polled
+    }
+
+    /// The loop driver's poll handle for this stream, or null when it goes away.
+    pub fn set_poll_hook(&self, poll: *mut c_void) {
+        self.poll_hook.store(poll, Ordering::Release);
+    }
+
+    /// Lets a poll that holds its reads (splice) read again.
+    fn poke_reader(&self) {
+        let poll = self.poll_hook.load(Ordering::Acquire);
+        if !poll.is_null() {
+            crate::uv_driver::poke_reads(poll.cast());
+        }
+    }
+
+    /// Makes the poll flush writes queued by a splice.
+    fn poke_writer(&self) {
+        let poll = self.poll_hook.load(Ordering::Acquire);
+        if !poll.is_null() {
+            crate::uv_driver::poke_writes(poll.cast());
+        }
     }
 
     pub fn has_pending_writes(&self) -> bool {
@@ -325,7 +352,7 @@ impl StreamCore {
                 }
                 ready = self.ready(Io::poll_read_ready), if want_read => {
                     read_done = ready.is_err() || match step {
-                        Step::Feed => self.splice_once(),
+                        Step::Feed => matches!(self.splice_once(), SpliceRead::Done),
                         _ => self.read_once(&mut buf, &mut read_size),
                     };
                 }

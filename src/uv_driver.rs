@@ -25,7 +25,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::errors::status_of;
 use crate::events::{self, Event};
-use crate::stream::StreamCore;
+use crate::stream::{SpliceRead, Step, StreamCore};
 
 extern "C" {
     fn uv_handle_size(kind: c_int) -> usize;
@@ -163,6 +163,9 @@ struct Watch {
     writing: Cell<bool>,
     /// The last read was large: read into a block of its own.
     bulk: Cell<bool>,
+    /// A splice holds reads (handshake under way, or its destination is full); it
+    /// lets them go again through `poke_reads`.
+    held: Cell<bool>,
     /// The events the poll was last started with: restarting it with the same ones
     /// would still cost an `epoll_ctl` in libuv.
     started: Cell<c_int>,
@@ -186,6 +189,7 @@ impl Poller {
             reading: Cell::new(false),
             writing: Cell::new(false),
             bulk: Cell::new(false),
+            held: Cell::new(false),
             started: Cell::new(0),
         }));
         let poll = Handle::boxed(watch.cast());
@@ -199,6 +203,7 @@ impl Poller {
             uv_unref(poll);
         }
         LIVE.with(|live| live.borrow_mut().insert(poll, close_poller));
+        core.set_poll_hook(poll.cast());
         let poller = Poller { poll };
         // Writes queued while the runtime still drove the socket are flushed from here now.
         if core.has_pending_writes() {
@@ -258,6 +263,7 @@ fn release(poll: *mut Handle) {
 /// The memory belongs to libuv until the close callback frees it.
 unsafe fn close_poller(poll: *mut Handle) {
     unsafe {
+        watch_of(poll).core.set_poll_hook(std::ptr::null_mut());
         uv_poll_stop(poll);
         uv_close(poll, on_closed);
     }
@@ -271,7 +277,7 @@ unsafe fn watch_of<'a>(poll: *mut Handle) -> &'a Watch {
 unsafe fn update(poll: *mut Handle) -> i32 {
     let watch = unsafe { watch_of(poll) };
     let mut events = 0;
-    if watch.reading.get() {
+    if watch.reading.get() && !watch.held.get() {
         events |= UV_READABLE;
     }
     if watch.writing.get() {
@@ -305,7 +311,10 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
             watch.writing.set(false);
         }
     }
-    if watch.reading.get() && (events & UV_READABLE != 0 || status < 0) {
+    let readable = watch.reading.get() && (events & UV_READABLE != 0 || status < 0);
+    if readable && !matches!(core.splice_step(), Step::Deliver) {
+        splice_available(watch);
+    } else if readable {
         let mut reads = Vec::new();
         // A read tells the real error behind a failed poll.
         if read_available(watch, &mut reads) || status < 0 {
@@ -318,6 +327,48 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
         PENDING.with(|pending| pending.borrow_mut().extend(reads));
     }
     unsafe { update(poll) };
+}
+
+/// A spliced source is readable: moves what is there into its destination until the
+/// socket is drained, a few reads were made, or the splice holds reads (the handshake
+/// is under way, or the destination is full: its flush lets them go again).
+fn splice_available(watch: &Watch) {
+    for _ in 0..READS_PER_WAKE {
+        match watch.core.splice_step() {
+            Step::Feed => {}
+            Step::Hold => {
+                watch.held.set(true);
+                return;
+            }
+            Step::Deliver => return,
+        }
+        match watch.core.splice_once() {
+            SpliceRead::Moved => {}
+            SpliceRead::Idle => return,
+            SpliceRead::Done => {
+                watch.reading.set(false);
+                return;
+            }
+        }
+    }
+}
+
+/// A splice changed: let a held poll read again (a source's reads).
+pub fn poke_reads(poll: *mut Handle) {
+    if is_live(poll) {
+        let watch = unsafe { watch_of(poll) };
+        if watch.held.replace(false) {
+            unsafe { update(poll) };
+        }
+    }
+}
+
+/// A splice queued bytes the kernel did not take: flush them when writable.
+pub fn poke_writes(poll: *mut Handle) {
+    if is_live(poll) {
+        unsafe { watch_of(poll) }.writing.set(true);
+        unsafe { update(poll) };
+    }
 }
 
 /// Reads until the socket is drained (or a few reads were made); returns true at EOF

@@ -1,12 +1,14 @@
 //! Native splice: while JS pipes one rsnet stream into another and nothing in JS could
-//! see the bytes, the source's task writes what it reads straight into the destination
-//! (socket to socket, never entering JS). JS decides when (lib/splice.js); this side
-//! keeps order and backpressure.
+//! see the bytes, the source's reader writes what it reads straight into the
+//! destination (socket to socket, never entering JS). The reader is the stream's Tokio
+//! task, or under the loop driver its poll in Node's loop (`uv_driver`); both follow
+//! `splice_step`. JS decides when (lib/splice.js); this side keeps order and
+//! backpressure.
 //!
 //! Order: bytes the source read before the splice may still be on their way through JS
 //! (batch, readable buffer, the pipe's `write()`). So engaging is a handshake: `arm`
-//! makes the source's task stop reading and answer with a `SpliceReady` event, which
-//! the channel delivers after any data the task sent before it. Only when JS has seen
+//! makes the source's reader stop reading and answer with a `SpliceReady` event, which
+//! the channel delivers after any data the reader sent before it. Only when JS has seen
 //! that event and found every earlier byte handed to the destination does it `commit`.
 //! `stop` is the reverse cut: it waits for a chunk being moved (it holds the same lock),
 //! so no spliced byte can land after anything JS writes once `stop` returned.
@@ -54,14 +56,24 @@ enum Mode {
     On(Arc<StreamCore>),
 }
 
-/// What the task should do about reading, given the splice state.
-pub(super) enum Step {
+/// What the reader (task or loop-driver poll) should do, given the splice state.
+pub enum Step {
     /// No splice: read for JS as usual.
     Deliver,
     /// Do not read (handshake under way, or the destination has no room).
     Hold,
     /// Read and move the bytes into the destination.
     Feed,
+}
+
+/// The outcome of one `splice_once`.
+pub enum SpliceRead {
+    /// Bytes were moved.
+    Moved,
+    /// Nothing to read now (or the splice stopped meanwhile).
+    Idle,
+    /// EOF or a read error, reported to JS: reading is over.
+    Done,
 }
 
 /// Per-stream splice state, as a source and as a destination.
@@ -105,6 +117,7 @@ impl Splice {
         }
         if let Some(feeder) = self.feeder().as_ref().and_then(Weak::upgrade) {
             feeder.wake.notify_one();
+            feeder.poke_reader();
         }
     }
 
@@ -143,6 +156,7 @@ impl StreamCore {
         }
         self.splice.engaged.store(true, Ordering::Release);
         self.wake.notify_one();
+        self.poke_reader();
         0
     }
 
@@ -157,6 +171,7 @@ impl StreamCore {
         *mode = Mode::On(dst.clone());
         drop(mode);
         self.wake.notify_one();
+        self.poke_reader();
         true
     }
 
@@ -168,6 +183,7 @@ impl StreamCore {
             dst.splice.clear_feeder(self);
         }
         self.wake.notify_one();
+        self.poke_reader();
     }
 
     /// On close: drop the destination (as a source) and free the feeder (as a destination).
@@ -193,7 +209,7 @@ impl StreamCore {
     }
 
     /// The task's view before each wait; answers a pending `arm` with `SpliceReady`.
-    pub(super) fn splice_step(&self) -> Step {
+    pub fn splice_step(&self) -> Step {
         if !self.splice.engaged.load(Ordering::Acquire) {
             return Step::Deliver;
         }
@@ -222,13 +238,13 @@ impl StreamCore {
         queue.pending.is_empty() && !queue.shutdown && !queue.ended && queue.failed == 0
     }
 
-    /// Reads once and moves the bytes into the destination. True when reading is over
-    /// (EOF or a read error, reported to JS as usual so `'end'` ends the pipe).
-    pub(super) fn splice_once(&self) -> bool {
+    /// Reads once and moves the bytes into the destination. EOF and read errors are
+    /// reported to JS as usual, so that `'end'` ends the pipe.
+    pub fn splice_once(&self) -> SpliceRead {
         let mode = self.splice.mode();
-        let Mode::On(dst) = &*mode else { return false };
+        let Mode::On(dst) = &*mode else { return SpliceRead::Idle };
         let io = self.io();
-        let Some(io) = io.as_ref() else { return true };
+        let Some(io) = io.as_ref() else { return SpliceRead::Done };
         let outcome = SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let read = io.try_read(&mut scratch[..]);
@@ -241,13 +257,13 @@ impl StreamCore {
         match outcome {
             Ok(0) => {
                 self.channel.send(Event::Eof(self.id));
-                true
+                SpliceRead::Done
             }
-            Ok(_) => false,
-            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => false,
+            Ok(_) => SpliceRead::Moved,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => SpliceRead::Idle,
             Err(err) => {
                 self.channel.send(Event::ReadError(self.id, status_of(&err)));
-                true
+                SpliceRead::Done
             }
         }
     }
@@ -286,5 +302,6 @@ impl StreamCore {
         self.has_pending.store(true, Ordering::Release);
         drop(queue);
         self.wake.notify_one();
+        self.poke_writer();
     }
 }
