@@ -9,6 +9,8 @@ const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const dc = require('node:diagnostics_channel');
 const P = require('./helpers/parity');
+
+const net = P.impls.net;
 const { shape, exitGuard } = require('./fixtures/util');
 
 exitGuard(after, 'options.test.js');
@@ -802,4 +804,29 @@ test('_handle of a connected socket has no isStreamBase in rsnet (net has it: in
   // built-in net's TCP handle is a StreamBase; rsnet's must not claim to be one
   assert.deepStrictEqual(results['net->net'], { client: ['object', true, true], accepted: ['object', true, true] });
   assert.deepStrictEqual(results['rsnet->rsnet'], { client: ['object', false, undefined], accepted: ['object', false, undefined] });
+});
+
+test('listen({port, ipv6Only}) applies ipv6Only only with a host, as Node 20 does', T, async (t) => {
+  if (!(await P.hasIPv6())) return t.skip('no IPv6 loopback');
+  // Can an IPv4 client reach the listener? Without a host, Node 20 drops ipv6Only and
+  // listens dual-stack on '::'; with host '::' it applies it.
+  async function reachableOverIPv4(mod, scope, listenOptions) {
+    const server = scope.track(mod.createServer());
+    await P.listen(server, listenOptions);
+    const client = net.connect(server.address().port, '127.0.0.1');
+    scope.track(client);
+    const outcome = await new Promise((resolve) => {
+      client.once('connect', () => resolve('connected'));
+      client.once('error', (e) => resolve(e.code));
+    });
+    return { address: server.address().address, outcome };
+  }
+  const results = await P.runBoth(async (mod, label, scope) => ({
+    noHost: await reachableOverIPv4(mod, scope, { port: 0, ipv6Only: true }),
+    anyV6: await reachableOverIPv4(mod, scope, { port: 0, host: '::', ipv6Only: true }),
+  }));
+  P.assertParity(results, {
+    noHost: { address: '::', outcome: 'connected' },
+    anyV6: { address: '::', outcome: 'ECONNREFUSED' },
+  });
 });

@@ -37,10 +37,22 @@ async function proxyPair(mod, scope, wire, options) {
   return { client, up, outer, far: await far.promise };
 }
 
-/** Writes `payload` to `socket` in `chunk`-sized pieces, honouring backpressure. */
+/**
+ * Writes `payload` to `socket` in `chunk`-sized pieces, honouring backpressure.
+ * Stops early if the socket closes (a test that tears the path down mid-transfer).
+ */
 async function pump(socket, payload, chunk = 256 * 1024) {
-  for (let at = 0; at < payload.length; at += chunk) {
-    if (!socket.write(payload.subarray(at, at + chunk))) await P.once(socket, 'drain', { timeoutMs: 30_000 });
+  for (let at = 0; at < payload.length && !socket.destroyed; at += chunk) {
+    if (socket.write(payload.subarray(at, at + chunk))) continue;
+    await P.withTimeout(new Promise((resolve) => {
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    }), 30_000, 'drain');
   }
 }
 
@@ -287,7 +299,7 @@ test('the far end resetting mid-pipe: dest errors and closes, the source stays o
       client.pipe(up);
     });
     const firstPart = receive(far, 256 * 1024, `${label} far`);
-    const writing = pump(outer, P.randomBytes(64 * MiB)).catch(() => {});
+    const writing = pump(outer, P.randomBytes(64 * MiB));
     await firstPart;
     far.resetAndDestroy();
     await P.once(up, 'close', { timeoutMs: 30_000, rejectOnError: false });

@@ -28,8 +28,6 @@ const UV_EOF = -4095;
 const RECORD_INTS = 4;
 
 const live = new Map();
-// Set when a socket's 'close' was scheduled (lib/socket.js) while a batch is running.
-let closeScheduled = false;
 
 function track(handle) {
   live.set(handle.id, handle);
@@ -39,35 +37,30 @@ function untrack(handle) {
   live.delete(handle.id);
 }
 
-// 'close' callbacks run in libuv's close phase, before any later I/O is seen: while
-// one is pending, the rest of the batch and any new batch wait behind it (see `runBatch`
-// and `dispatch`); the close phase then resumes them. Like libuv, which pushes each closing handle on the front of a list, the closes of
-// one loop turn run newest first; closes scheduled by a close callback wait a turn.
-let closing = [];
+// 'close' callbacks run in libuv's close phase (native scheduleClose: after this turn's
+// I/O and immediates, newest first). While one is pending, the rest of a batch and any
+// new batch wait behind it (see `runBatch` and `dispatch`): libuv's close phase comes
+// before any later I/O callback. The last close to run resumes delivery.
+let pendingCloses = 0;
 
 function scheduleClose(callback) {
-  closeScheduled = true;
-  if (closing.length === 0) setImmediate(runClosePhase);
-  closing.push(callback);
-}
-
-function runClosePhase() {
-  const callbacks = closing;
-  closing = [];
-  for (let i = callbacks.length - 1; i >= 0; i--) {
-    if (i < callbacks.length - 1) process._tickCallback();
+  pendingCloses++;
+  const run = () => {
+    pendingCloses--;
     try {
-      callbacks[i]();
+      callback();
     } catch (err) {
-      // As with a throwing I/O callback: the rest still run, on a later turn.
-      if (i > 0) {
-        if (closing.length === 0) setImmediate(runClosePhase);
-        closing.unshift(...callbacks.slice(0, i));
-      }
+      // As with a throwing I/O callback: the events waiting behind it still come.
+      if (pendingCloses === 0 && backlog.length > 0) process.nextTick(drain);
       throw err;
     }
-  }
-  if (closing.length === 0 && backlog.length > 0) drain();
+    if (pendingCloses === 0 && backlog.length > 0) {
+      // Ticks queued by this 'close' run before the next I/O event, as in Node.
+      process._tickCallback();
+      drain();
+    }
+  };
+  if (!native.scheduleClose(run)) setImmediate(run);
 }
 
 // Batches not yet fully delivered, oldest first. A batch can pause (see `runBatch`);
@@ -78,15 +71,18 @@ function dispatch(buffer, count, objects) {
   // The records are aligned: native code allocates the Buffer on its own (offset 0).
   backlog.push({ buffer, records: new Int32Array(buffer.buffer, buffer.byteOffset, count * RECORD_INTS), objects,
     next: 0, offset: count * RECORD_INTS * 4 });
-  if (backlog.length === 1 && closing.length === 0) drain();
+  if (backlog.length === 1 && pendingCloses === 0) drain();
 }
 
 // A throwing handler becomes an uncaught exception, as in Node; the remaining events
 // are delivered on the next tick.
 function drain() {
   try {
-    while (backlog.length > 0) {
-      // Paused behind a close: the close phase resumes it.
+    for (let first = true; backlog.length > 0; first = false) {
+      // Behind a pending close: the close phase resumes delivery.
+      if (pendingCloses > 0) return;
+      // Each batch is an I/O callback of its own: the previous one's ticks run first.
+      if (!first) process._tickCallback();
       if (!runBatch(backlog[0])) return;
       backlog.shift();
     }
@@ -105,12 +101,11 @@ function drain() {
 // comes before any further I/O callback.
 function runBatch(batch) {
   const { buffer, records, objects } = batch;
-  closeScheduled = false;
   while (batch.next < records.length) {
     const i = batch.next;
     if (i > 0) {
       process._tickCallback();
-      if (closeScheduled) return false;
+      if (pendingCloses > 0) return false;
     }
     batch.next += RECORD_INTS;
     const kind = records[i];

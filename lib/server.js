@@ -6,7 +6,6 @@
 const EventEmitter = require('node:events');
 const dc = require('node:diagnostics_channel');
 const dns = require('node:dns');
-const { isIPv6 } = require('node:net');
 const { promisify } = require('node:util');
 const { getDefaultHighWaterMark } = require('node:stream');
 
@@ -204,7 +203,8 @@ Server.prototype.listen = function(...args) {
     if (options.host) {
       lookupAndListen(this, options.port | 0, options.host, backlog, options.exclusive, flags);
     } else {
-      listenInCluster(this, null, options.port | 0, 4, backlog, undefined, options.exclusive, flags);
+      // No host: Node 20 listens dual-stack and does not pass ipv6Only on.
+      listenInCluster(this, null, options.port | 0, 4, backlog, undefined, options.exclusive);
     }
     return this;
   }
@@ -240,21 +240,16 @@ Server.prototype.listen = function(...args) {
   throw new ERR_INVALID_ARG_VALUE('options', options);
 };
 
-function isIpv6LinkLocal(ip) {
-  return isIPv6(ip) && /^fe[89ab]/i.test(ip);
-}
-
+// The host's first address, in the resolver's order (Node 20 looks up one address).
 function lookupAndListen(self, port, address, backlog, exclusive, flags) {
   const listeningId = self._listeningId;
-  dns.lookup(address, { all: true }, (err, addresses) => {
+  dns.lookup(address, (err, ip, addressType) => {
     if (listeningId !== self._listeningId) return;
     if (err) {
       self.emit('error', err);
       return;
     }
-    // Prefer an address that is not IPv6 link-local.
-    const valid = addresses.find((a) => !isIpv6LinkLocal(a.address)) || addresses[0];
-    listenInCluster(self, valid.address, port, valid.family || 4, backlog, undefined, exclusive, flags);
+    listenInCluster(self, ip, port, ip ? addressType : 4, backlog, undefined, exclusive, flags);
   });
 }
 

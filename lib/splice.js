@@ -28,8 +28,8 @@ let generation = 0;
 // Called by pipe() into another rsnet Socket: remembers the pair, and arms at once if
 // possible.
 function offer(src, dest) {
-  const current = src[kSplice];
-  if (current && current.dest !== dest) stop(src);
+  // A second pipe() (even to the same dest) starts over from a stopped splice.
+  if (src[kSplice]) stop(src);
   src[kSplice] = { dest, state: 'off', generation: 0 };
   dest[kFeeder] ??= src;
   arm(src);
@@ -75,6 +75,8 @@ function arm(src) {
   if (src._handle.spliceTo(splice.dest._handle, generation) !== 0) return;
   splice.state = 'arming';
   splice.generation = generation;
+  // The one source that may feed dest natively now (cork() stops this one).
+  splice.dest[kFeeder] = src;
   src._handle[kSpliced] = true;
   splice.dest._handle[kSpliced] = true;
 }
@@ -122,7 +124,7 @@ function hadActivity(socket) {
   const handle = socket._handle;
   if (!handle?.[kSpliced]) return false;
   const moved = handle.splicedRead + handle.splicedWritten;
-  if (moved === socket[kLastActivity]) return false;
+  if (moved === (socket[kLastActivity] ?? 0)) return false;
   socket[kLastActivity] = moved;
   return true;
 }

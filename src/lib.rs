@@ -10,6 +10,8 @@
 //! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
 //! - [`uv_driver`]: the opt-in loop driver (`RSNET_DRIVER=loop`): reads on the JS thread
 //!   from a `uv_poll` in Node's own event loop, without a thread hop.
+//! - [`close_phase`]: runs `'close'` callbacks in libuv's close phase, as Node does.
+//! - [`uv`]: the few libuv functions rsnet calls (Node exports them).
 //! - [`fd`]: adopting existing file descriptors (`new Socket({fd})`, `listen({fd})`).
 //! - [`addr`], [`errors`]: address parsing/formatting and io::Error -> negative errno.
 //!
@@ -21,6 +23,7 @@
 
 mod addr;
 mod batch;
+mod close_phase;
 mod errors;
 mod events;
 mod fd;
@@ -30,4 +33,5 @@ mod runtime;
 mod server;
 mod socket;
 mod stream;
+mod uv;
 mod uv_driver;

@@ -197,13 +197,8 @@ impl SocketHandle {
         self.sync(&env);
         // The loop driver polls connected sockets only; one adopted before it was
         // connected reads through the runtime, which waits for the connect.
-        if let Some(uv_loop) = events::uv_loop().filter(|_| self.core.has_peer()) {
-            if self.poller.is_none() {
-                self.poller = uv_driver::Poller::new(uv_loop, &self.core);
-            }
-            if let Some(poller) = &self.poller {
-                return poller.start_reading();
-            }
+        if let Some(poller) = self.poller() {
+            return poller.start_reading();
         }
         self.core.read_start();
         0
@@ -417,10 +412,21 @@ impl SocketHandle {
     fn note_request(&mut self, env: &Env, status: i32) {
         if status == QUEUED {
             self.begin(env);
-            if let Some(poller) = &self.poller {
+            // An accepted socket may have no other driver (it never joined the reactor).
+            if let Some(poller) = self.poller() {
                 poller.watch_writes();
             }
         }
+    }
+
+    /// Under the loop driver, the poll that drives this connected stream, made on first
+    /// use (reading, or a write the kernel did not take at once). None otherwise.
+    fn poller(&mut self) -> Option<&uv_driver::Poller> {
+        if self.poller.is_none() && !self.closed {
+            let uv_loop = events::uv_loop()?;
+            self.poller = uv_driver::Poller::new(uv_loop, &self.core);
+        }
+        self.poller.as_ref()
     }
 
     /// Brings this handle's share of the environment's ref count up to date.

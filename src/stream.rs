@@ -333,8 +333,9 @@ impl StreamCore {
         let mut buf = BytesMut::new();
         let mut read_size = MIN_READ;
         let mut read_done = false;
+        let announce = |event| self.channel.send(event);
         while !self.is_closed() && !self.polled.load(Ordering::Acquire) {
-            let step = self.splice_step();
+            let step = self.splice_step(&announce);
             let want_read = !read_done
                 && self.reading.load(Ordering::Acquire)
                 && self.peer_ready.load(Ordering::Acquire)
@@ -352,7 +353,7 @@ impl StreamCore {
                 }
                 ready = self.ready(Io::poll_read_ready), if want_read => {
                     read_done = ready.is_err() || match step {
-                        Step::Feed => matches!(self.splice_once(), SpliceRead::Done),
+                        Step::Feed => matches!(self.splice_once(&announce), SpliceRead::Done),
                         _ => self.read_once(&mut buf, &mut read_size),
                     };
                 }
@@ -490,6 +491,11 @@ impl StreamCore {
 }
 
 impl WriteQueue {
+    /// A splice may add to this queue: empty, not ending, not failed.
+    fn accepts_splice(&self) -> bool {
+        self.pending.is_empty() && !self.shutdown && !self.ended && self.failed == 0
+    }
+
     /// Drops `written` bytes from the front; returns how many requests completed.
     fn advance(&mut self, mut written: usize) -> u32 {
         let mut completed = 0;

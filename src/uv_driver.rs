@@ -26,35 +26,8 @@ use bytes::{Bytes, BytesMut};
 use crate::errors::status_of;
 use crate::events::{self, Event};
 use crate::stream::{SpliceRead, Step, StreamCore};
+use crate::uv::*;
 
-extern "C" {
-    fn uv_handle_size(kind: c_int) -> usize;
-    fn uv_poll_init(event_loop: *mut c_void, handle: *mut Handle, fd: c_int) -> c_int;
-    fn uv_poll_start(
-        handle: *mut Handle,
-        events: c_int,
-        cb: unsafe extern "C" fn(*mut Handle, c_int, c_int),
-    ) -> c_int;
-    fn uv_poll_stop(handle: *mut Handle) -> c_int;
-    fn uv_check_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
-    fn uv_check_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
-    fn uv_close(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle));
-    fn uv_timer_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
-    fn uv_timer_start(
-        handle: *mut Handle,
-        cb: unsafe extern "C" fn(*mut Handle),
-        timeout: u64,
-        repeat: u64,
-    ) -> c_int;
-    fn uv_unref(handle: *mut Handle);
-}
-
-/// libuv's handle types and poll event bits.
-const UV_CHECK: c_int = 2;
-const UV_POLL: c_int = 8;
-const UV_TIMER: c_int = 13;
-const UV_READABLE: c_int = 1;
-const UV_WRITABLE: c_int = 2;
 /// Room for one read, and reads per readiness callback (fairness between sockets).
 const READ_SIZE: usize = 64 * 1024;
 const READS_PER_WAKE: usize = 4;
@@ -62,27 +35,10 @@ const READS_PER_WAKE: usize = 4;
 /// transfer: handed over without a copy); smaller ones are copied out of a scratch
 /// buffer at their exact size.
 const BULK_READ: usize = 16 * 1024;
-const HANDLE_BYTES: usize = 256;
 /// UV_EBADF: reading from a poller whose environment is gone.
 const EBADF: i32 = -9;
 /// Rounds of events queued during a delivery that are delivered right after it.
 const FOLLOW_UPS: usize = 8;
-
-/// Storage for a libuv handle (`uv_poll_t`, `uv_check_t`). They start with `void* data`.
-#[repr(C, align(16))]
-pub struct Handle {
-    data: *mut c_void,
-    _rest: [u8; HANDLE_BYTES - 8],
-}
-
-impl Handle {
-    fn boxed(data: *mut c_void) -> *mut Handle {
-        Box::into_raw(Box::new(Handle {
-            data,
-            _rest: [0; HANDLE_BYTES - 8],
-        }))
-    }
-}
 
 thread_local! {
     /// Reads of this loop turn, waiting for the check handle.
@@ -99,9 +55,7 @@ thread_local! {
 /// True when the loop driver was asked for and this libuv's handles fit.
 pub fn wanted() -> bool {
     std::env::var("RSNET_DRIVER").is_ok_and(|v| v == "loop")
-        && [UV_POLL, UV_CHECK, UV_TIMER]
-            .iter()
-            .all(|&kind| unsafe { uv_handle_size(kind) } <= HANDLE_BYTES)
+        && handles_fit()
 }
 
 /// Starts the check handle that delivers each turn's reads. Called once per environment.
@@ -131,10 +85,6 @@ pub fn stop() {
         unsafe { closer(poll) };
     }
     PENDING.with(|pending| pending.borrow_mut().clear());
-}
-
-unsafe extern "C" fn free_handle(handle: *mut Handle) {
-    drop(unsafe { Box::from_raw(handle) });
 }
 
 /// After the poll phase: everything read this turn, behind anything queued before.
@@ -180,7 +130,7 @@ impl Poller {
     /// Moves `core`'s socket off the reactor and polls it from `event_loop`. None if the
     /// stream is not connected (it then stays on the runtime).
     pub fn new(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
-        if !core.make_polled() {
+        if !core.has_peer() {
             return None;
         }
         let fd = core.io().as_ref()?.raw_fd();
@@ -197,6 +147,12 @@ impl Poller {
             if uv_poll_init(event_loop, poll, fd) != 0 {
                 drop(Box::from_raw(poll));
                 drop(Box::from_raw(watch));
+                return None;
+            }
+            // Only once the poll exists does the socket leave the reactor (and its task
+            // end): a failure above leaves the stream to the runtime, still working.
+            if !core.make_polled() {
+                uv_close(poll, on_closed);
                 return None;
             }
             // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
@@ -283,16 +239,21 @@ unsafe fn update(poll: *mut Handle) -> i32 {
     if watch.writing.get() {
         events |= UV_WRITABLE;
     }
-    if events == watch.started.replace(events) {
+    if events == watch.started.get() {
         return 0;
     }
-    unsafe {
+    let status = unsafe {
         if events == 0 {
             uv_poll_stop(poll)
         } else {
             uv_poll_start(poll, events, on_event)
         }
+    };
+    // Only what took effect is remembered; a failed start is tried again next time.
+    if status == 0 {
+        watch.started.set(events);
     }
+    status
 }
 
 unsafe extern "C" fn on_closed(poll: *mut Handle) {
@@ -312,7 +273,7 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
         }
     }
     let readable = watch.reading.get() && (events & UV_READABLE != 0 || status < 0);
-    if readable && !matches!(core.splice_step(), Step::Deliver) {
+    if readable && !matches!(core.splice_step(&queue_event), Step::Deliver) {
         splice_available(watch);
     } else if readable {
         let mut reads = Vec::new();
@@ -334,7 +295,7 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
 /// is under way, or the destination is full: its flush lets them go again).
 fn splice_available(watch: &Watch) {
     for _ in 0..READS_PER_WAKE {
-        match watch.core.splice_step() {
+        match watch.core.splice_step(&queue_event) {
             Step::Feed => {}
             Step::Hold => {
                 watch.held.set(true);
@@ -342,7 +303,7 @@ fn splice_available(watch: &Watch) {
             }
             Step::Deliver => return,
         }
-        match watch.core.splice_once() {
+        match watch.core.splice_once(&queue_event) {
             SpliceRead::Moved => {}
             SpliceRead::Idle => return,
             SpliceRead::Done => {
@@ -448,9 +409,16 @@ impl ReadWatcher {
         let poll = Handle::boxed(state.cast());
         unsafe {
             (*timer).data = poll.cast();
-            if uv_timer_init(event_loop, timer) != 0 || uv_poll_init(event_loop, poll, fd) != 0 {
+            if uv_timer_init(event_loop, timer) != 0 {
                 drop(Box::from_raw(poll));
                 drop(Box::from_raw(timer));
+                drop(Box::from_raw(state));
+                return None;
+            }
+            if uv_poll_init(event_loop, poll, fd) != 0 {
+                // The timer is on the loop's list now: only its close callback frees it.
+                uv_close(timer, free_handle);
+                drop(Box::from_raw(poll));
                 drop(Box::from_raw(state));
                 return None;
             }

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
 
-use super::{Pending, StreamCore};
+use super::{Pending, StreamCore, WriteQueue};
 use crate::errors::status_of;
 use crate::events::Event;
 
@@ -208,8 +208,10 @@ impl StreamCore {
         self.splice.written.load(Ordering::Acquire)
     }
 
-    /// The task's view before each wait; answers a pending `arm` with `SpliceReady`.
-    pub fn splice_step(&self) -> Step {
+    /// The reader's view before each read; answers a pending `arm` with `SpliceReady`
+    /// through `announce`, the path its reads take to JS (the channel for the task,
+    /// the loop turn's batch for a loop-driver poll), so that it follows them.
+    pub fn splice_step(&self, announce: &dyn Fn(Event)) -> Step {
         if !self.splice.engaged.load(Ordering::Acquire) {
             return Step::Deliver;
         }
@@ -218,8 +220,8 @@ impl StreamCore {
             Mode::Off => Step::Deliver,
             Mode::Arming(generation, dst) => {
                 let (generation, dst) = (*generation, dst.clone());
-                // Sent by the task, after every Data event it sent: the order JS relies on.
-                self.channel.send(Event::SpliceReady(self.id, generation));
+                // After every Data event the reader sent: the order JS relies on.
+                announce(Event::SpliceReady(self.id, generation));
                 *mode = Mode::Armed(generation, dst);
                 Step::Hold
             }
@@ -234,15 +236,20 @@ impl StreamCore {
         if self.is_closed() || self.has_pending.load(Ordering::Acquire) {
             return false;
         }
-        let queue = self.queue();
-        queue.pending.is_empty() && !queue.shutdown && !queue.ended && queue.failed == 0
+        self.queue().accepts_splice()
     }
 
     /// Reads once and moves the bytes into the destination. EOF and read errors are
     /// reported to JS as usual, so that `'end'` ends the pipe.
-    pub fn splice_once(&self) -> SpliceRead {
+    pub fn splice_once(&self, announce: &dyn Fn(Event)) -> SpliceRead {
         let mode = self.splice.mode();
         let Mode::On(dst) = &*mode else { return SpliceRead::Idle };
+        // Held across the read, so the destination cannot end (or fail) between the
+        // check and the write: no byte read from the source is ever dropped.
+        let mut queue = dst.queue();
+        if dst.is_closed() || !queue.accepts_splice() {
+            return SpliceRead::Idle;
+        }
         let io = self.io();
         let Some(io) = io.as_ref() else { return SpliceRead::Done };
         let outcome = SCRATCH.with(|scratch| {
@@ -250,42 +257,36 @@ impl StreamCore {
             let read = io.try_read(&mut scratch[..]);
             if let Ok(n @ 1..) = read {
                 self.splice.read.fetch_add(n as u64, Ordering::AcqRel);
-                dst.take_spliced(&scratch[..n]);
+                dst.take_spliced(&mut queue, &scratch[..n]);
             }
             read
         });
         match outcome {
             Ok(0) => {
-                self.channel.send(Event::Eof(self.id));
+                announce(Event::Eof(self.id));
                 SpliceRead::Done
             }
             Ok(_) => SpliceRead::Moved,
             Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => SpliceRead::Idle,
             Err(err) => {
-                self.channel.send(Event::ReadError(self.id, status_of(&err)));
+                announce(Event::ReadError(self.id, status_of(&err)));
                 SpliceRead::Done
             }
         }
     }
 
-    /// As a destination: writes `buf` now if the kernel has room; queues a copy of the
-    /// rest.
-    fn take_spliced(&self, buf: &[u8]) {
-        let mut queue = self.queue();
+    /// As a destination (its write queue locked, with room for a splice): writes `buf`
+    /// now if the kernel has room; queues a copy of the rest.
+    fn take_spliced(&self, queue: &mut WriteQueue, buf: &[u8]) {
         let io = self.io();
         let Some(io) = io.as_ref() else { return };
-        if queue.failed != 0 || queue.shutdown || queue.ended {
-            // JS ended or failed this stream in the instant since the room check; as
-            // with a pipe's write after end(), these bytes have nowhere to go.
-            return;
-        }
         self.splice.written.fetch_add(buf.len() as u64, Ordering::AcqRel);
         let written = if queue.pending.is_empty() {
             match io.try_write(buf) {
                 Ok(n) => n,
                 Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => 0,
                 Err(err) => {
-                    self.fail_writes(&mut queue, status_of(&err));
+                    self.fail_writes(queue, status_of(&err));
                     return;
                 }
             }
@@ -300,7 +301,6 @@ impl StreamCore {
         // Not a JS request: completes nothing when flushed.
         queue.pending.push_back(Pending { data: rest, last: false });
         self.has_pending.store(true, Ordering::Release);
-        drop(queue);
         self.wake.notify_one();
         self.poke_writer();
     }

@@ -1,0 +1,68 @@
+//! The few libuv functions rsnet calls, and storage for the handles it owns.
+//!
+//! Node links libuv into its own binary and exports its symbols, so an addon may use the
+//! loop Node runs (`napi_get_uv_event_loop`). rsnet does so for the loop driver
+//! (`uv_driver`) and to run `'close'` callbacks in libuv's close phase (`close_phase`).
+
+use std::ffi::{c_int, c_void};
+
+extern "C" {
+    fn uv_handle_size(kind: c_int) -> usize;
+    pub fn uv_poll_init(event_loop: *mut c_void, handle: *mut Handle, fd: c_int) -> c_int;
+    pub fn uv_poll_start(
+        handle: *mut Handle,
+        events: c_int,
+        cb: unsafe extern "C" fn(*mut Handle, c_int, c_int),
+    ) -> c_int;
+    pub fn uv_poll_stop(handle: *mut Handle) -> c_int;
+    pub fn uv_check_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
+    pub fn uv_check_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
+    pub fn uv_close(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle));
+    pub fn uv_timer_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
+    pub fn uv_timer_start(
+        handle: *mut Handle,
+        cb: unsafe extern "C" fn(*mut Handle),
+        timeout: u64,
+        repeat: u64,
+    ) -> c_int;
+    pub fn uv_unref(handle: *mut Handle);
+}
+
+/// libuv's handle types and poll event bits.
+const UV_CHECK: c_int = 2;
+const UV_POLL: c_int = 8;
+const UV_TIMER: c_int = 13;
+pub const UV_READABLE: c_int = 1;
+pub const UV_WRITABLE: c_int = 2;
+
+/// Room for any of the handles rsnet uses (checked against this libuv at start-up).
+const HANDLE_BYTES: usize = 256;
+
+/// True when this libuv's poll, check and timer handles fit in a [`Handle`].
+pub fn handles_fit() -> bool {
+    [UV_POLL, UV_CHECK, UV_TIMER]
+        .iter()
+        .all(|&kind| unsafe { uv_handle_size(kind) } <= HANDLE_BYTES)
+}
+
+/// Storage for a libuv handle (`uv_poll_t`, `uv_check_t`, `uv_timer_t`). They all start
+/// with `void* data`.
+#[repr(C, align(16))]
+pub struct Handle {
+    pub data: *mut c_void,
+    _rest: [u8; HANDLE_BYTES - 8],
+}
+
+impl Handle {
+    pub fn boxed(data: *mut c_void) -> *mut Handle {
+        Box::into_raw(Box::new(Handle {
+            data,
+            _rest: [0; HANDLE_BYTES - 8],
+        }))
+    }
+}
+
+/// Close callback for a handle whose only owned memory is its own box.
+pub unsafe extern "C" fn free_handle(handle: *mut Handle) {
+    drop(unsafe { Box::from_raw(handle) });
+}
