@@ -78,15 +78,16 @@ pub unsafe fn dispatch(
     for (index, event) in events.into_iter().enumerate() {
         let record = match event {
             Event::Data(stream, bytes) => {
-                stream.delivered(bytes.len());
-                let own = if bytes.len() < OWN_BUFFER_BYTES {
-                    data[offset..offset + bytes.len()].copy_from_slice(&bytes);
-                    offset += bytes.len();
+                let len = bytes.len();
+                stream.delivered(len);
+                let own = if len < OWN_BUFFER_BYTES {
+                    data[offset..offset + len].copy_from_slice(&bytes);
+                    offset += len;
                     -1
                 } else {
-                    objects.push(unsafe { copy_to_buffer(env, &bytes)? })?
+                    objects.push(unsafe { large_chunk_buffer(env, bytes)? })?
                 };
-                [kind::DATA, stream.id as i32, bytes.len() as i32, own]
+                [kind::DATA, stream.id as i32, len as i32, own]
             }
             Event::Eof(id) => [kind::EOF, id as i32, 0, 0],
             Event::ReadError(id, status) => [kind::READ_ERROR, id as i32, status, 0],
@@ -173,6 +174,40 @@ impl Objects {
         self.len += 1;
         Ok(self.len as i32 - 1)
     }
+}
+
+/// Chunks at least this large are lent to JS as they are (no copy); smaller large ones
+/// are copied, so that a kept chunk never pins more than twice its size (a read block
+/// is at most 64 KiB).
+const LEND_BYTES: usize = 32 * 1024;
+
+/// The Buffer for a chunk that gets one of its own: the read block itself when it is
+/// large enough (freed when V8 collects the Buffer), else a copy. Also a copy where
+/// the runtime refuses external buffers.
+///
+/// # Safety
+/// Must run on the JS thread of `env`.
+unsafe fn large_chunk_buffer(env: sys::napi_env, bytes: bytes::Bytes) -> napi::Result<sys::napi_value> {
+    if bytes.len() < LEND_BYTES {
+        return unsafe { copy_to_buffer(env, &bytes) };
+    }
+    let len = bytes.len();
+    let data = bytes.as_ptr() as *mut std::ffi::c_void;
+    let hint = Box::into_raw(Box::new(bytes));
+    let mut buffer = ptr::null_mut();
+    let status = unsafe {
+        sys::napi_create_external_buffer(env, len, data, Some(release_block), hint.cast(), &mut buffer)
+    };
+    if status != sys::Status::napi_ok {
+        let bytes = unsafe { Box::from_raw(hint) };
+        return unsafe { copy_to_buffer(env, &bytes) };
+    }
+    Ok(buffer)
+}
+
+/// V8 collected a Buffer lent by `large_chunk_buffer`: free its block.
+unsafe extern "C" fn release_block(_env: sys::napi_env, _data: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
+    drop(unsafe { Box::from_raw(hint.cast::<bytes::Bytes>()) });
 }
 
 /// A new Buffer holding a copy of `bytes` (allocated uninitialised, unlike an
