@@ -121,9 +121,10 @@ impl Splice {
         }
     }
 
-    fn clear_feeder(&self, source: &Arc<StreamCore>) {
+    /// As a destination: forgets `source` as its feeder (not a newer one).
+    fn clear_feeder(&self, source: &StreamCore) {
         let mut feeder = self.feeder();
-        if feeder.as_ref().is_some_and(|f| std::ptr::eq(f.as_ptr(), Arc::as_ptr(source))) {
+        if feeder.as_ref().is_some_and(|f| std::ptr::eq(f.as_ptr(), source)) {
             *feeder = None;
             self.has_feeder.store(false, Ordering::Release);
         }
@@ -176,28 +177,25 @@ impl StreamCore {
     }
 
     /// JS: stop splicing; reads go to JS again. Returns once no chunk is being moved.
-    pub fn splice_stop(self: &Arc<Self>) {
-        let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Off);
-        self.splice.engaged.store(false, Ordering::Release);
-        if let Mode::Arming(_, dst) | Mode::Armed(_, dst) | Mode::On(dst) = previous {
-            dst.splice.clear_feeder(self);
-        }
+    pub fn splice_stop(&self) {
+        self.disengage();
         self.wake.notify_one();
         self.poke_reader();
     }
 
     /// On close: drop the destination (as a source) and free the feeder (as a destination).
     pub(super) fn splice_close(&self) {
+        self.disengage();
+        self.splice.wake_feeder();
+    }
+
+    /// As a source: back to `Off`, letting go of the destination.
+    fn disengage(&self) {
         self.splice.engaged.store(false, Ordering::Release);
         let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Off);
         if let Mode::Arming(_, dst) | Mode::Armed(_, dst) | Mode::On(dst) = previous {
-            let mut feeder = dst.splice.feeder();
-            if feeder.as_ref().is_some_and(|f| std::ptr::eq(f.as_ptr(), self)) {
-                *feeder = None;
-                dst.splice.has_feeder.store(false, Ordering::Release);
-            }
+            dst.splice.clear_feeder(self);
         }
-        self.splice.wake_feeder();
     }
 
     pub fn spliced_read(&self) -> u64 {
