@@ -657,6 +657,43 @@ test("diagnostics_channel 'net.client.socket' / 'net.server.socket' publish { so
   });
 });
 
+test("diagnostics_channel 'net.server.listen' traces listen: asyncStart, then asyncEnd or error", T, async () => {
+  const results = await P.runBoth(async (mod_, label, scope) => {
+    const trace = [];
+    const servers = [];
+    const name = (srv) => ['first', 'second', 'ipc'][servers.indexOf(srv)] ?? 'other';
+    const handlers = {
+      start: () => trace.push('start'),
+      end: () => trace.push('end'),
+      asyncStart: (m) => trace.push(['asyncStart', name(m.server), Object.keys(m), m.options]),
+      asyncEnd: (m) => trace.push(['asyncEnd', name(m.server), Object.keys(m)]),
+      error: (m) => trace.push(['error', name(m.server), Object.keys(m), m.error.code, m.error.syscall]),
+    };
+    const channel = dc.tracingChannel('net.server.listen');
+    channel.subscribe(handlers);
+    try {
+      const first = scope.track(mod_.createServer());
+      servers.push(first);
+      await P.listen(first, 0, '127.0.0.1');
+      const { port } = first.address();
+      const second = scope.track(mod_.createServer());
+      servers.push(second);
+      second.listen({ port, host: '127.0.0.1', custom: 'kept' });
+      trace.push(['second error event', (await P.once(second, 'error'))[0].code]);
+      const ipc = scope.track(mod_.createServer());
+      servers.push(ipc);
+      // An abstract name: no socket file to clean up.
+      await P.listen(ipc, { path: `\0rsnet-listen-trace-${process.pid}-${label}` });
+      // The second server's options carry the first's port, which differs per run.
+      const masked = (o) => (o?.path ? 'path given' : o?.port === port ? { ...o, port: 'first port' } : o);
+      return trace.map((t) => (t[0] === 'asyncStart' ? [...t.slice(0, 3), masked(t[3])] : t));
+    } finally {
+      channel.unsubscribe(handlers);
+    }
+  });
+  P.assertParity(results);
+});
+
 // ---------------------------------------------------------------------------
 // timeout property, byte counters
 

@@ -23,6 +23,9 @@ const { listenInCluster } = require('./cluster');
 const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay } = require('./symbols');
 
 const netServerSocketChannel = dc.channel('net.server.socket');
+// Node 20.20 traces listen(): asyncStart on the call, asyncEnd once listening, error on
+// a failed bind or listen (never `start`/`end`: listen is not one synchronous span).
+const netServerListen = dc.tracingChannel('net.server.listen');
 
 const DEFAULT_IPV4_ADDR = '0.0.0.0';
 const DEFAULT_IPV6_ADDR = '::';
@@ -116,7 +119,7 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
     }
     if (rval === null) rval = createServerHandle(address, port, addressType, fd, flags);
     if (typeof rval === 'number') {
-      process.nextTick(emitErrorNT, this, new UVExceptionWithHostPort(rval, 'listen', address, port));
+      failListen(this, new UVExceptionWithHostPort(rval, 'listen', address, port));
       return;
     }
     this._handle = rval;
@@ -130,9 +133,10 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
     const ex = new UVExceptionWithHostPort(err, 'listen', address, port);
     closeHandle(this._handle);
     this._handle = null;
-    process.nextTick(emitErrorNT, this, ex);
+    failListen(this, ex);
     return;
   }
+  if (netServerListen.hasSubscribers) netServerListen.asyncEnd.publish({ server: this });
   // Native events reach native handles only (a cluster worker's may be a stand-in).
   if (this._handle instanceof ServerHandle) require('./binding').track(this._handle);
   this._connectionKey = `${addressType}:${address}:${port}`;
@@ -141,6 +145,11 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
 }
 
 Server.prototype._listen2 = setupListenHandle;
+
+function failListen(server, error) {
+  if (netServerListen.hasSubscribers) netServerListen.error.publish({ server, error });
+  process.nextTick(emitErrorNT, server, error);
+}
 
 function emitErrorNT(self, err) {
   self.emit('error', err);
@@ -170,6 +179,7 @@ Server.prototype.listen = function(...args) {
   const cb = normalized[1];
 
   if (this._handle) throw new ERR_SERVER_ALREADY_LISTEN();
+  if (netServerListen.hasSubscribers) netServerListen.asyncStart.publish({ server: this, options });
   if (cb !== null) this.once('listening', cb);
   // (handle, backlog), (path, backlog), (port, backlog) or (port, host, backlog)
   const backlogFromArgs = toNumber(args.length > 1 && args[1]) ||
