@@ -1,7 +1,8 @@
 'use strict';
-// new net.Socket({fd}): adopting an open socket fd. A child's stdin under
-// `stdio: 'pipe'` is a connected Unix socketpair, so the child adopts fd 0 with either
-// module; both must read to the end and close alike.
+// new net.Socket({fd}): adopting an open fd. A child's stdin under `stdio: 'pipe'` is a
+// connected Unix socketpair, and in a shell pipeline a pipe(2); the child adopts fd 0
+// with either module, and both must read to the end and close alike. (fifo.test.js
+// covers FIFOs in detail.)
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -10,13 +11,20 @@ const builtin = require('node:net');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'adopt-fd.js');
 
-function converse(impl) {
+// Runs the fixture with `impl`; its stdin is a Unix socketpair fed 'hello fd' by this
+// process, or with `shellPipe` a pipe(2) fed by `printf` in a shell pipeline.
+function converse(impl, { shellPipe = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FIXTURE, impl], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = shellPipe
+      ? spawn('/bin/sh', ['-c', 'printf "hello fd" | exec "$0" "$1" "$2"', process.execPath, FIXTURE, impl],
+        { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn(process.execPath, [FIXTURE, impl], { stdio: ['pipe', 'ignore', 'pipe'] });
     let report = '';
     child.stderr.on('data', (d) => (report += d));
-    child.stdin.write('hello ');
-    child.stdin.end('fd');
+    if (!shellPipe) {
+      child.stdin.write('hello ');
+      child.stdin.end('fd');
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -36,6 +44,14 @@ test('new Socket({fd}) adopts a connected Unix socket and reads it to the end', 
   assert.deepEqual(net.report.events, ['end', 'close'], 'built-in net (the oracle) changed');
   assert.equal(net.report.received, 'hello fd');
   assert.equal(net.report.bytesRead, 8);
+  assert.deepEqual(rsnet, net);
+});
+
+test('new Socket({fd}) adopts a pipe(2) stdin (a shell pipeline) and reads it to the end', { timeout: 30_000 }, async () => {
+  const net = await converse('net', { shellPipe: true });
+  const rsnet = await converse('rsnet', { shellPipe: true });
+  assert.deepEqual(net.report.events, ['end', 'close'], 'built-in net (the oracle) changed');
+  assert.equal(net.report.received, 'hello fd');
   assert.deepEqual(rsnet, net);
 });
 

@@ -1,6 +1,6 @@
 'use strict';
 // Adopting existing file descriptors: `new Socket({fd})` and `server.listen({fd})`.
-// Stream sockets (TCP or Unix) are supported; other kinds fail as in Node.
+// Sockets (TCP or Unix) and FIFOs/pipe ends are supported; other kinds fail as in Node.
 
 const { guessHandleType, ServerHandle } = require('./binding');
 const { codes: { ERR_INVALID_FD_TYPE }, ErrnoException } = require('./errors');

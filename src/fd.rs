@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
-use std::os::fd::{BorrowedFd, FromRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use napi_derive::napi;
 use socket2::{Domain, SockRef, Socket, Type};
@@ -54,27 +54,40 @@ fn guess(fd: RawFd) -> &'static str {
     }
 }
 
-/// Takes ownership of a stream socket fd (TCP or Unix), non-blocking. Returns it with
-/// whether it is a Unix socket, or EINVAL for anything else (the fd is then untouched).
-pub fn adopt_stream_socket(fd: RawFd) -> Result<(Socket, bool), i32> {
+/// An fd taken over by a handle.
+pub enum Adopted {
+    /// A stream socket, non-blocking; `true` for a Unix socket.
+    Socket(Socket, bool),
+    /// A FIFO or pipe(2) end.
+    Fifo(OwnedFd),
+}
+
+/// Takes ownership of an fd libuv would open as a TCP or pipe handle, or returns EINVAL
+/// (the fd is then untouched).
+pub fn adopt(fd: RawFd) -> Result<Adopted, i32> {
     let is_unix = match guess(fd) {
         "PIPE" => true,
         "TCP" => false,
         _ => return Err(EINVAL),
     };
-    // A FIFO is reported as PIPE too; only sockets can be adopted.
-    let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-    if !file
-        .metadata()
-        .is_ok_and(|m| std::os::unix::fs::FileTypeExt::is_socket(&m.file_type()))
-    {
-        return Err(EINVAL);
+    // SAFETY: guess() saw an open fd, which the caller hands over.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    if is_unix && !is_socket(&owned) {
+        return Ok(Adopted::Fifo(owned));
     }
-    let socket = unsafe { Socket::from_raw_fd(fd) };
-    socket
-        .set_nonblocking(true)
-        .map_err(|err| crate::errors::status_of(&err))?;
-    Ok((socket, is_unix))
+    let socket = Socket::from(owned);
+    if let Err(err) = socket.set_nonblocking(true) {
+        // Not ours after all: give the fd back open.
+        let _still_callers = std::os::fd::IntoRawFd::into_raw_fd(socket);
+        return Err(crate::errors::status_of(&err));
+    }
+    Ok(Adopted::Socket(socket, is_unix))
+}
+
+fn is_socket(fd: &OwnedFd) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd.as_raw_fd()) });
+    file.metadata().is_ok_and(|meta| meta.file_type().is_socket())
 }
 
 /// A duplicate of `fd` (close-on-exec), or a negative errno. Lets rsnet take over a

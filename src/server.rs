@@ -21,10 +21,11 @@ use tokio::sync::Notify;
 
 use crate::addr::{self, SockAddr};
 use crate::errors::status_of;
+use crate::fd::Adopted;
 use crate::events::{self, Channel, Event};
 use crate::registry::{next_id, Closable};
 use crate::runtime;
-use crate::stream::{Io, StreamCore};
+use crate::stream::{Io, Kind, StreamCore};
 use crate::uv_driver::{self, Readiness};
 
 /// UV_EINVAL: listen without bind, or bind twice.
@@ -192,9 +193,15 @@ impl ServerHandle {
         if self.bound.is_some() {
             return EINVAL;
         }
-        match crate::fd::adopt_stream_socket(fd) {
-            Ok(adopted) => {
-                self.bound = Some(adopted);
+        match crate::fd::adopt(fd) {
+            Ok(Adopted::Socket(socket, is_unix)) => {
+                self.bound = Some((socket, is_unix));
+                0
+            }
+            // libuv opens a FIFO as a pipe too; listen() then fails with ENOTSOCK and
+            // closing the handle closes the fd, as in Node.
+            Ok(Adopted::Fifo(fd)) => {
+                self.bound = Some((Socket::from(fd), true));
                 0
             }
             Err(status) => status,
@@ -371,7 +378,7 @@ fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
         match accepted {
             Ok((socket, is_unix)) => {
                 let stream = StreamCore::new(core.channel.clone());
-                stream.attach_polled(Io::Polled(socket, is_unix));
+                stream.attach_polled(Io::Polled(socket.into(), if is_unix { Kind::Unix } else { Kind::Tcp }));
                 uv_driver::queue_event(Event::Accepted(core.id, stream));
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Readiness::Continue,

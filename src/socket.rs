@@ -6,6 +6,7 @@
 //! arrive as events on the environment's channel, tagged with `id`.
 
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,13 +19,18 @@ use crate::addr::{self, SockAddr};
 use crate::errors::{status, status_of};
 use crate::events::{self, Event};
 use crate::runtime;
-use crate::stream::{begin_connect, Io, StreamCore, QUEUED};
+use crate::fd::Adopted;
+use crate::stream::{begin_connect, fifo_access, Fifo, Io, StreamCore, QUEUED};
 use crate::uv_driver;
 
 /// What a handle reports when asked to connect twice (UV_EINVAL).
 const EINVAL: i32 = -22;
 /// UV_EAGAIN: a splice not possible yet (loop driver, a side not polled yet).
 const EAGAIN: i32 = -11;
+/// What libuv answers for reading (UV_ENOTCONN) or writing (UV_EPIPE) a pipe end
+/// opened for the other direction.
+const ENOTCONN: i32 = -107;
+const EPIPE: i32 = -32;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -38,6 +44,9 @@ pub struct SocketHandle {
     /// and active, that is reading or with a connect, write or shutdown in flight.
     refed: bool,
     reading: bool,
+    /// The directions the fd allows: both, except for a one-way pipe end.
+    readable: bool,
+    writable: bool,
     in_flight: u32,
     closed: bool,
     /// Whether this handle is currently counted in the environment's ref count.
@@ -59,6 +68,8 @@ impl SocketHandle {
             poller: None,
             refed: true,
             reading: false,
+            readable: true,
+            writable: true,
             in_flight: 0,
             closed: false,
             counted: false,
@@ -107,22 +118,23 @@ impl SocketHandle {
         }
     }
 
-    /// Adopts an open stream socket fd (TCP or Unix), as Node's `handle.open(fd)`.
+    /// Adopts an open fd (a TCP or Unix socket, a FIFO or a pipe end), as Node's
+    /// `handle.open(fd)`.
     #[napi(catch_unwind)]
     pub fn open(&mut self, fd: i32) -> i32 {
-        let (socket, is_unix) = match crate::fd::adopt_stream_socket(fd) {
+        let adopted = match crate::fd::adopt(fd) {
             Ok(adopted) => adopted,
             Err(status) => return status,
         };
         let _context = runtime::get().enter();
-        let io = if is_unix {
-            tokio::net::UnixStream::from_std(socket.into()).map(Io::Unix)
-        } else {
-            tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp)
+        let io = match adopted {
+            Adopted::Socket(socket, true) => UnixStream::from_std(socket.into()).map(Io::Unix),
+            Adopted::Socket(socket, false) => tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp),
+            Adopted::Fifo(fd) => self.open_fifo(fd),
         };
         match io {
             Ok(io) => {
-                if io.sock().peer_addr().is_err() {
+                if !matches!(io, Io::Fifo(_)) && io.sock().peer_addr().is_err() {
                     // Not connected yet: Node may start reading before connect().
                     self.core.await_peer();
                 }
@@ -134,6 +146,12 @@ impl SocketHandle {
             }
             Err(err) => status_of(&err),
         }
+    }
+
+    /// A pipe handle reads and writes only in the directions its fd was opened for.
+    fn open_fifo(&mut self, fd: OwnedFd) -> std::io::Result<Io> {
+        (self.readable, self.writable) = fifo_access(fd.as_fd())?;
+        Fifo::open(fd).map(Io::Fifo)
     }
 
     /// Starts a TCP connect to an IP literal; a `Connected` event reports the outcome.
@@ -193,6 +211,9 @@ impl SocketHandle {
 
     #[napi(catch_unwind)]
     pub fn read_start(&mut self, env: Env) -> i32 {
+        if !self.readable {
+            return ENOTCONN;
+        }
         self.reading = true;
         self.sync(&env);
         // The loop driver polls connected sockets only; one adopted before it was
@@ -219,6 +240,9 @@ impl SocketHandle {
     /// Writes one Buffer: 0 = written now, 1 = queued (a `Written` event follows), < 0 error.
     #[napi(catch_unwind)]
     pub fn write_buffer(&mut self, env: Env, data: JsBuffer) -> napi::Result<i32> {
+        if !self.writable {
+            return Ok(EPIPE);
+        }
         let data = data.into_value()?;
         let status = self.core.write(&[&data]);
         self.note_request(&env, status);
@@ -228,6 +252,9 @@ impl SocketHandle {
     /// Writes several Buffers as one request (`cork`/`_writev`), in one syscall if possible.
     #[napi(catch_unwind)]
     pub fn writev(&mut self, env: Env, chunks: Vec<JsBuffer>) -> napi::Result<i32> {
+        if !self.writable {
+            return Ok(EPIPE);
+        }
         let values = chunks
             .into_iter()
             .map(JsBuffer::into_value)
@@ -244,6 +271,9 @@ impl SocketHandle {
     /// Sends FIN after queued writes: 0 = sent now, 1 = a `Shutdown` event follows.
     #[napi(catch_unwind)]
     pub fn shutdown(&mut self, env: Env) -> i32 {
+        if !self.writable {
+            return ENOTCONN;
+        }
         let status = self.core.shutdown();
         self.note_request(&env, status);
         status

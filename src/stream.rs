@@ -31,10 +31,12 @@ use crate::errors::{status, status_of};
 use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
+mod fifo;
 mod transport;
 mod splice;
 pub use splice::{SpliceRead, Step};
-pub use transport::Io;
+pub use fifo::{access as fifo_access, Fifo};
+pub use transport::{Io, Kind};
 use splice::Splice;
 
 /// Bounds of the room reserved for one read. It starts small (an idle connection holds

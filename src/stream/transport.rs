@@ -1,33 +1,45 @@
-//! The socket under a stream, and the non-blocking calls the stream makes on it.
+//! The fd under a stream, and the non-blocking calls the stream makes on it.
 //!
-//! A socket starts on the Tokio reactor (`Tcp`/`Unix`): the stream's task waits for
-//! readiness there. Under the loop driver a connected socket moves off the reactor
+//! A stream starts on the Tokio reactor (`Tcp`/`Unix`/`Fifo`): the stream's task waits
+//! for readiness there. Under the loop driver a connected stream moves off the reactor
 //! (`Polled`): libuv polls it from Node's own loop, so the runtime thread is not woken
 //! by its traffic at all (see `uv_driver`).
 
-use std::io::{self, IoSlice, Read, Write};
-use std::mem::MaybeUninit;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::io::{self, IoSlice};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
-use socket2::{SockRef, Socket};
+use socket2::SockRef;
 use tokio::net::{TcpStream, UnixStream};
+
+use super::fifo::Fifo;
 
 pub enum Io {
     Tcp(TcpStream),
     Unix(UnixStream),
-    /// Off the reactor, polled by the loop driver; `true` for a Unix socket.
-    Polled(Socket, bool),
+    /// A FIFO or pipe(2) end adopted with `new Socket({fd})`.
+    Fifo(Fifo),
+    /// Off the reactor, polled by the loop driver.
+    Polled(OwnedFd, Kind),
+}
+
+/// What a polled fd is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Tcp,
+    Unix,
+    Fifo,
 }
 
 impl Io {
-    /// Readiness through the reactor. A `Polled` socket has none: its stream's task
-    /// has handed it over and ended.
+    /// Readiness through the reactor. A `Polled` fd has none: its stream's task has
+    /// handed it over and ended.
     pub(super) fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
             Io::Tcp(s) => s.poll_read_ready(cx),
             Io::Unix(s) => s.poll_read_ready(cx),
+            Io::Fifo(s) => s.poll_read_ready(cx),
             Io::Polled(..) => Poll::Ready(Err(io::ErrorKind::Unsupported.into())),
         }
     }
@@ -36,6 +48,7 @@ impl Io {
         match self {
             Io::Tcp(s) => s.poll_write_ready(cx),
             Io::Unix(s) => s.poll_write_ready(cx),
+            Io::Fifo(s) => s.poll_write_ready(cx),
             Io::Polled(..) => Poll::Ready(Err(io::ErrorKind::Unsupported.into())),
         }
     }
@@ -44,10 +57,14 @@ impl Io {
         match self {
             Io::Tcp(s) => s.try_read_buf(buf),
             Io::Unix(s) => s.try_read_buf(buf),
-            Io::Polled(s, _) => {
-                let spare: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
-                let n = retry_interrupted(|| s.recv(spare))?;
-                // recv initialised the first n bytes.
+            Io::Fifo(s) => s.try_read_buf(buf),
+            Io::Polled(fd, _) => {
+                let spare = buf.spare_capacity_mut();
+                // SAFETY: read(2) writes at most `spare.len()` bytes into the spare room.
+                let n = sys_call(|| unsafe {
+                    libc::read(fd.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len())
+                })?;
+                // read(2) initialised the first n bytes.
                 unsafe { buf.set_len(buf.len() + n) };
                 Ok(n)
             }
@@ -58,7 +75,11 @@ impl Io {
         match self {
             Io::Tcp(s) => s.try_read(buf),
             Io::Unix(s) => s.try_read(buf),
-            Io::Polled(s, _) => retry_interrupted(|| (&*s).read(buf)),
+            Io::Fifo(s) => s.try_read(buf),
+            // SAFETY: read(2) writes at most `buf.len()` bytes into `buf`.
+            Io::Polled(fd, _) => sys_call(|| unsafe {
+                libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())
+            }),
         }
     }
 
@@ -66,7 +87,11 @@ impl Io {
         match self {
             Io::Tcp(s) => s.try_write(buf),
             Io::Unix(s) => s.try_write(buf),
-            Io::Polled(s, _) => retry_interrupted(|| (&*s).write(buf)),
+            Io::Fifo(s) => s.try_write(buf),
+            // SAFETY: write(2) reads `buf.len()` bytes from `buf`.
+            Io::Polled(fd, _) => sys_call(|| unsafe {
+                libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len())
+            }),
         }
     }
 
@@ -74,46 +99,60 @@ impl Io {
         match self {
             Io::Tcp(s) => s.try_write_vectored(bufs),
             Io::Unix(s) => s.try_write_vectored(bufs),
-            Io::Polled(s, _) => retry_interrupted(|| s.send_vectored(bufs)),
+            Io::Fifo(s) => s.try_write_vectored(bufs),
+            Io::Polled(fd, _) => {
+                let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
+                // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
+                sys_call(|| unsafe { libc::writev(fd.as_raw_fd(), bufs.as_ptr().cast(), count) })
+            }
         }
     }
 
-    /// Socket options and addresses, through a borrowed fd.
+    /// Socket options and addresses, through a borrowed fd (they fail with ENOTSOCK on
+    /// a FIFO, as libuv's calls on a pipe do).
     pub fn sock(&self) -> SockRef<'_> {
         match self {
             Io::Tcp(s) => SockRef::from(s),
             Io::Unix(s) => SockRef::from(s),
-            Io::Polled(s, _) => SockRef::from(s),
+            Io::Fifo(s) => SockRef::from(s),
+            Io::Polled(fd, _) => SockRef::from(fd),
         }
     }
 
     pub fn is_tcp(&self) -> bool {
-        matches!(self, Io::Tcp(_) | Io::Polled(_, false))
+        matches!(self, Io::Tcp(_) | Io::Polled(_, Kind::Tcp))
     }
 
     pub fn raw_fd(&self) -> RawFd {
         match self {
             Io::Tcp(s) => s.as_raw_fd(),
             Io::Unix(s) => s.as_raw_fd(),
-            Io::Polled(s, _) => s.as_raw_fd(),
+            Io::Fifo(s) => s.as_fd().as_raw_fd(),
+            Io::Polled(fd, _) => fd.as_raw_fd(),
         }
     }
 
-    /// Takes the socket off the reactor (it stays non-blocking).
+    /// Takes the fd off the reactor (it stays non-blocking).
     pub(super) fn into_polled(self) -> io::Result<Io> {
         Ok(match self {
-            Io::Tcp(s) => Io::Polled(Socket::from(OwnedFd::from(s.into_std()?)), false),
-            Io::Unix(s) => Io::Polled(Socket::from(OwnedFd::from(s.into_std()?)), true),
+            Io::Tcp(s) => Io::Polled(OwnedFd::from(s.into_std()?), Kind::Tcp),
+            Io::Unix(s) => Io::Polled(OwnedFd::from(s.into_std()?), Kind::Unix),
+            Io::Fifo(s) => Io::Polled(s.into_fd()?, Kind::Fifo),
             polled @ Io::Polled(..) => polled,
         })
     }
 }
 
-fn retry_interrupted<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+/// A read/write-style system call's result as a byte count, retried on EINTR.
+fn sys_call(mut call: impl FnMut() -> isize) -> io::Result<usize> {
     loop {
-        match call() {
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
+        let n = call();
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
         }
     }
 }
