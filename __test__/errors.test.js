@@ -9,6 +9,7 @@ const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');
 const fs = require('fs');
+const { spawn } = require('child_process');
 const builtin = require('net');
 const { inspect, isDeepStrictEqual } = require('util');
 const { impls } = require('./fixtures/impls');
@@ -296,6 +297,150 @@ test('connect with a non-local localAddress: bind EADDRNOTAVAIL then close(true)
     }],
     ['close', true],
   ]);
+});
+
+// Failures the kernel reports from connect(2) itself reach JS from connect(), as in
+// Node: 'connectionAttempt', then the error with the local end ('- Local (...)'),
+// with no 'connectionAttemptFailed' (that one is for asynchronous failures).
+test("connect(2) failing at once (fe80::1 without a scope id): connect EINVAL with '- Local (:::0)'", { ...T, skip: !haveIPv6() && 'no IPv6' }, async () => {
+  const out = await runBoth(async (mod) => {
+    const ev = [];
+    const s = mod.connect(9, 'fe80::1');
+    record(s, ev, {}, ['connectionAttempt', 'connectionAttemptFailed']);
+    await closed(s);
+    return ev;
+  });
+  check(out, [
+    ['connectionAttempt', 'fe80::1', 9, 6],
+    ['error', {
+      ctor: 'Error',
+      isError: true,
+      name: 'Error',
+      message: 'connect EINVAL fe80::1:9 - Local (:::0)',
+      code: 'EINVAL',
+      errno: -22,
+      syscall: 'connect',
+      address: 'fe80::1',
+      port: 9,
+      keys: ['address', 'code', 'errno', 'port', 'syscall'],
+    }],
+    ['close', true],
+  ]);
+});
+
+// Node binds with bind() or bind6() by the family of the address it connects to;
+// a localAddress of the other family fails the bind with EINVAL, before any attempt.
+for (const [host, localAddress] of [['127.0.0.1', '::1'], ['::1', '127.0.0.1']]) {
+  test(`localAddress ${localAddress} to connect to ${host}: bind EINVAL, no connection attempt`, { ...T, skip: !haveIPv6() && 'no ::1' }, async () => {
+    const out = await runBoth(async (mod) => {
+      const port = await freedPort(host);
+      const ev = [];
+      const s = mod.connect({ port, host, localAddress });
+      record(s, ev, { [port]: 'PORT' }, ['connectionAttempt', 'connectionAttemptFailed']);
+      await closed(s);
+      return ev;
+    });
+    check(out, [
+      ['error', {
+        ctor: 'Error',
+        isError: true,
+        name: 'Error',
+        message: `bind EINVAL ${localAddress}`,
+        code: 'EINVAL',
+        errno: -22,
+        syscall: 'bind',
+        address: localAddress,
+        port: undefined,
+        keys: ['address', 'code', 'errno', 'syscall'],
+      }],
+      ['close', true],
+    ]);
+  });
+}
+
+test('connect() again while the first connect is in progress: connect EALREADY with the local end', T, async () => {
+  const out = await runBoth(async (mod) => {
+    const srv = reg(builtin.createServer((c) => { c.on('error', () => {}); c.resume(); }));
+    const { port } = await listen(srv, 0, '127.0.0.1');
+    const ev = [];
+    const s = mod.connect(port, '127.0.0.1');
+    const subs = { [port]: 'PORT' };
+    record(s, ev, subs, ['connectionAttempt']);
+    s.connect(port, '127.0.0.1');
+    await closed(s);
+    // The local port is a random one: keep only the shape of the suffix.
+    return ev.map((e) => (e[0] === 'error' ? ['error', { ...e[1], message: e[1].message.replace(/:\d+\)$/, ':LOCALPORT)') }] : e));
+  });
+  check(out, [
+    ['connectionAttempt', '127.0.0.1', 'PORT', 4],
+    ['connectionAttempt', '127.0.0.1', 'PORT', 4],
+    ['error', {
+      ctor: 'Error',
+      isError: true,
+      name: 'Error',
+      message: 'connect EALREADY 127.0.0.1:PORT - Local (127.0.0.1:LOCALPORT)',
+      code: 'EALREADY',
+      errno: -114,
+      syscall: 'connect',
+      address: '127.0.0.1',
+      port: 'PORT',
+      keys: ['address', 'code', 'errno', 'port', 'syscall'],
+    }],
+    ['close', true],
+  ]);
+});
+
+// Out of fds, libuv's accept closes the connections it cannot take (keeping a spare
+// fd for that) instead of failing on every turn: the server emits no 'error', its
+// clients see their connections closed, and the process goes on.
+test('accept with no fd left: pending connections are closed, no server error', { timeout: 60_000 }, async () => {
+  const CLIENTS = 20;
+  async function flood(impl) {
+    const fixture = path.join(__dirname, 'fixtures', 'emfile-server.js');
+    const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$1" "$2"', process.execPath, fixture, impl],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    let out = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const lines = () => out.split('\n').filter(Boolean);
+    const count = (prefix) => lines().filter((l) => l.startsWith(prefix)).length;
+    const port = await within(new Promise((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /port (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+    }), 20_000, 'the child server listening');
+    const clients = [];
+    let closedByServer = 0;
+    const allAccounted = new Promise((resolve) => {
+      const check = () => { if (count('accepted') + closedByServer === CLIENTS) resolve(); };
+      child.stdout.on('data', check);
+      for (let i = 0; i < CLIENTS; i++) {
+        const c = builtin.connect(port, '127.0.0.1');
+        c.on('error', () => {});
+        c.on('close', () => { closedByServer++; check(); });
+        c.resume();
+        clients.push(c);
+      }
+    });
+    try {
+      await within(allAccounted, 20_000, 'every client accepted or closed by the server');
+    } finally {
+      child.stdin.end('exit\n');
+      for (const c of clients) c.destroy();
+    }
+    return {
+      exitCode: await within(exited, 20_000, 'child exit'),
+      stderr,
+      errors: lines().filter((l) => l.startsWith('error')),
+      someAccepted: count('accepted') > 0,
+      someClosed: closedByServer > 0,
+    };
+  }
+  const out = { net: await flood('net'), rsnet: await flood('rsnet') };
+  check(out, { exitCode: 0, stderr: '', errors: [], someAccepted: true, someClosed: true });
 });
 
 // ---------------------------------------------------------------------------

@@ -127,13 +127,16 @@ test('a one-way FIFO end used the other way fails as net: read ENOTCONN, write E
       let writeError;
       reader.write('wrong way', (e) => { writeError = shape(e); });
       await P.withTimeout(closed, 15_000, 'both closed');
-      return { initial, reader: r.events, writer: w.events, writeError };
+      // A write the handle refused is not counted as written.
+      const counted = { bytesWritten: reader.bytesWritten, dispatched: reader._bytesDispatched };
+      return { initial, reader: r.events, writer: w.events, writeError, counted };
     } finally {
       fifo.remove();
     }
   });
   P.assertParity(results, (r) => {
     assert.equal(r.writeError.code, 'EPIPE');
+    assert.deepEqual(r.counted, { bytesWritten: 0, dispatched: 0 });
     assert.deepEqual(r.writer[0], ['error', r.writer[0][1]]);
     assert.equal(r.writer[0][1].code, 'ENOTCONN');
   });

@@ -301,3 +301,55 @@ test('a server ending with a large write still queued: the client gets every byt
     assert.deepStrictEqual(noDrain(r.server), noDrain(ref.server), `${label} server differs from net->net`);
   }
 });
+
+test('end() before connect(): the FIN waits for the connection, then goes out', { timeout: 60_000 }, async () => {
+  // A socket ended while it has no handle yet is still pending: its 'finish' comes
+  // after the connect, and the server sees the end of the (empty) stream.
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const srvRec = new P.Recording();
+    const srvClosed = P.deferred(20_000, "accepted socket's 'close'");
+    const srv = await scope.server(P.impls.net, {
+      onConnection: (s) => {
+        srvRec.attach(s, { state: true });
+        s.on('close', () => srvClosed.resolve());
+      },
+    });
+    const c = scope.track(new mod.Socket());
+    const cliRec = new P.Recording();
+    cliRec.attach(c, { state: true });
+    c.end();
+    note(cliRec, `after end() ${props(c)} writableFinished=${c.writableFinished}`);
+    c.connect(srv.address().port, '127.0.0.1');
+    await P.once(c, 'close', { timeoutMs: 20_000, label: 'client' });
+    await srvClosed.promise;
+    return { client: cliRec.view({ state: true }), server: srvRec.view({ state: true }) };
+  });
+  P.assertParity(results, {
+    client: [
+      'after end() readyState=readOnly writable=false writableEnded=true readableEnded=false writableFinished=false@',
+      'connect@open',
+      'ready@open',
+      'end@writeOnly',
+      'finish@closed',
+      'close(false)@closed',
+    ],
+    server: ['end@writeOnly', 'finish@closed', 'close(false)@closed'],
+  });
+});
+
+test("end() on a socket never connected: no 'finish', the stream stays unfinished", { timeout: 30_000 }, async () => {
+  const results = await P.runBoth(async (mod) => {
+    const c = new mod.Socket();
+    const events = [];
+    for (const name of ['prefinish', 'finish', 'close', 'error']) c.on(name, () => events.push(name));
+    c.end();
+    // Nothing is pending that could still finish it; one full turn lets any
+    // wrongly scheduled 'finish' show up.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const state = { events: [...events], writableFinished: c.writableFinished, writableEnded: c.writableEnded, pending: c.pending };
+    c.destroy();
+    return state;
+  });
+  P.assertParity(results, { events: [], writableFinished: false, writableEnded: true, pending: true });
+});

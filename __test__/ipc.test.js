@@ -224,6 +224,20 @@ test('second listen on a live path: EADDRINUSE (full shape), no listening, first
   ]);
 });
 
+test('listen on a path in a missing directory: EACCES, as libuv reports it (not ENOENT)', T, async () => {
+  const results = await runBothInDir(async (mod, label, scope, dir) => {
+    const p = path.join(dir, 'no-such-dir', 'x.sock');
+    const server = scope.track(mod.createServer());
+    server.listen(p);
+    const [err] = await P.once(server, 'error');
+    return { error: shape(err, { [p]: '<PATH>' }), listening: server.listening };
+  });
+  P.assertParity(results, (r) => {
+    assert.equal(r.error.code, 'EACCES');
+    assert.equal(r.error.message, 'listen EACCES: permission denied <PATH>');
+  });
+});
+
 // A socket file left behind by a process that was SIGKILLed while listening.
 async function makeStaleSocket(p) {
   const child = spawn(

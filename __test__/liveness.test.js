@@ -1,18 +1,20 @@
 'use strict';
 // Liveness as libuv counts it: a socket keeps the process alive only while it reads
-// or has a connect, write or shutdown in flight. Each scenario runs in a child process
+// (if ref'd) or has a connect, write or shutdown in flight (even if unref'd). Each scenario runs in a child process
 // with either module; both must exit by themselves, printing the same lines.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const builtin = require('node:net');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'idle-liveness.js');
+const IN_FLIGHT = path.join(__dirname, 'fixtures', 'unref-in-flight.js');
 const DEADLINE_MS = 10_000;
 
-function run(impl, scenario) {
+function run(impl, scenario, { fixture = FIXTURE, args = [] } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [FIXTURE, impl, scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fixture, impl, scenario, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -46,4 +48,39 @@ test('a connection accepted just before its server closed is closed, not leaked'
   assert.equal(rsnet.exited, 0, rsnet.stderr);
   assert.equal(rsnet.lines[0], 'connected');
   assert.equal(rsnet.lines.at(-1), 'client close');
+});
+
+test("an unref'd socket's connect in flight holds the process until it connects", { timeout: 3 * DEADLINE_MS }, async () => {
+  const opts = { fixture: IN_FLIGHT };
+  const [net, rsnet] = [await run('net', 'connecting', opts), await run('rsnet', 'connecting', opts)];
+  assert.deepEqual(net, { exited: 0, lines: ['connected'], stderr: '' }, 'built-in net (the oracle) changed');
+  assert.deepEqual(rsnet, net);
+});
+
+test("end(8 MiB) then unref(): the write in flight holds the process; every byte arrives", { timeout: 3 * DEADLINE_MS }, async () => {
+  // The parent receives with built-in net and counts what arrives before the FIN.
+  async function sendTo(impl) {
+    const received = new Promise((resolve, reject) => {
+      const server = builtin.createServer((socket) => {
+        let bytes = 0;
+        socket.on('data', (d) => (bytes += d.length));
+        socket.on('error', reject);
+        socket.on('end', () => {
+          server.close();
+          resolve(bytes);
+        });
+      });
+      server.listen(0, '127.0.0.1', () => {
+        child = run(impl, 'pendingWrite', { fixture: IN_FLIGHT, args: [server.address().port] });
+      });
+    });
+    let child;
+    const bytes = await received;
+    return { ...(await child), bytes };
+  }
+  const net = await sendTo('net');
+  const rsnet = await sendTo('rsnet');
+  assert.deepEqual(net, { exited: 0, lines: ['end callback', 'finish'], stderr: '', bytes: 8 * 1024 * 1024 },
+    'built-in net (the oracle) changed');
+  assert.deepEqual(rsnet, net);
 });

@@ -21,6 +21,7 @@ const { kOwner, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay,
 const defaults = require('./defaults');
 const splice = require('./splice');
 
+const UV_EINVAL = -22;
 const UV_ECANCELED = -125;
 const UV_ETIMEDOUT = -110;
 
@@ -190,7 +191,7 @@ function install(Socket) {
     const handle = self._handle;
     if (localAddress || localPort) {
       localAddress = localAddress || (addressType === 4 ? '0.0.0.0' : '::');
-      const err = bindChecked(handle, localAddress, localPort);
+      const err = bindChecked(handle, localAddress, localPort, addressType);
       if (err) {
         self.destroy(new ExceptionWithHostPort(err, 'bind', localAddress, localPort));
         return;
@@ -226,7 +227,7 @@ function install(Socket) {
     let localAddress;
     if (localPort) {
       localAddress = addressType === 4 ? '0.0.0.0' : '::';
-      const err = bindChecked(self._handle, localAddress, localPort);
+      const err = bindChecked(self._handle, localAddress, localPort, addressType);
       if (err) {
         context.errors.push(new ExceptionWithHostPort(err, 'bind', localAddress, localPort));
         internalConnectMultiple(context);
@@ -282,8 +283,11 @@ function install(Socket) {
   }
 }
 
-// Binds, then confirms the port: a failed bind would let connect pick a random one.
-function bindChecked(handle, address, port) {
+// Binds in the family of the address connected to (Node calls bind or bind6, which
+// reject an address of the other family with EINVAL), then confirms the port: a
+// failed bind would let connect pick a random one.
+function bindChecked(handle, address, port, family) {
+  if (isIP(address) !== family) return UV_EINVAL;
   let err = handle.bind(address, port | 0);
   if (err === 0 && port > 0) {
     const out = handle.getsockname();
@@ -292,9 +296,10 @@ function bindChecked(handle, address, port) {
   return err;
 }
 
+// The ' - Local (address:port)' of a connect error that connect() itself returned.
 function sockDetails(self) {
   const sockname = self._getsockname();
-  return sockname && sockname.address ? `${sockname.address}:${sockname.port}` : undefined;
+  return `${sockname.address}:${sockname.port}`;
 }
 
 function createConnectionError(req, status) {

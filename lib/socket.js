@@ -178,7 +178,8 @@ Socket.prototype._unrefTimer = function _unrefTimer() {
 
 // The writable side ended: send FIN once queued writes are out.
 Socket.prototype._final = function(cb) {
-  if (this.connecting) {
+  // Not connected yet (or never asked to): the FIN waits for a connect.
+  if (this.pending) {
     return this.once('connect', () => this._final(cb));
   }
   if (!this._handle) return cb();

@@ -41,7 +41,8 @@ function writeToHandle(socket, writev, data, encoding, cb) {
     bytes = buffer.length;
     status = handle.writeBuffer(buffer);
   }
-  handle.bytesWritten += bytes;
+  // Only a write the handle took counts (Node's StreamBase counts dispatched bytes).
+  if (status >= 0) handle.bytesWritten += bytes;
   if (status === 0) {
     cb();
   } else if (status === 1) {

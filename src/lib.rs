@@ -8,6 +8,7 @@
 //!   queue, shutdown. Shared by both kinds.
 //! - [`socket`]: `SocketHandle`, the JS-visible handle of one stream (connect, read, write).
 //! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
+//! - [`accept`]: accept(2) as libuv calls it, and its answer to running out of fds.
 //! - [`uv_driver`]: the opt-in loop driver (`RSNET_DRIVER=loop`): reads on the JS thread
 //!   from a `uv_poll` in Node's own event loop, without a thread hop.
 //! - [`close_phase`]: runs `'close'` callbacks in libuv's close phase, as Node does.
@@ -21,6 +22,7 @@
 
 #![deny(clippy::all)]
 
+mod accept;
 mod addr;
 mod batch;
 mod close_phase;

@@ -6,9 +6,8 @@
 //! driver, a poll in Node's loop does, on the JS thread); every accepted stream reaches
 //! JS as an `Accepted` event carrying its new `SocketHandle`.
 
-use std::ffi::{c_int, c_void};
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
@@ -19,6 +18,7 @@ use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Notify;
 
+use crate::accept;
 use crate::addr::{self, SockAddr};
 use crate::errors::status_of;
 use crate::fd::Adopted;
@@ -30,6 +30,8 @@ use crate::uv_driver::{self, Readiness};
 
 /// UV_EINVAL: listen without bind, or bind twice.
 const EINVAL: i32 = -22;
+/// UV_EACCES: what libuv makes of binding a Unix socket in a missing directory.
+const EACCES: i32 = -13;
 /// How long accepting pauses after an error such as EMFILE, instead of spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// Connections accepted per readiness callback under the loop driver (as libuv, which
@@ -54,7 +56,31 @@ struct ServerCore {
     unlink: Mutex<Option<String>>,
 }
 
+impl AsRawFd for Listener {
+    fn as_raw_fd(&self) -> RawFd {
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l) => l.as_raw_fd(),
+            Listener::Polled(l, _) => l.as_raw_fd(),
+        }
+    }
+}
+
 impl ServerCore {
+    fn listener_fd(&self) -> Option<RawFd> {
+        self.listener().as_ref().map(Listener::as_raw_fd)
+    }
+
+    /// What an accept error leaves to report: nothing when it was a lack of fds and
+    /// the pending connections could be shed (as libuv does), else an error.
+    fn accept_failure(&self, err: io::Error) -> Option<io::Error> {
+        if !accept::out_of_fds(&err) {
+            return Some(err);
+        }
+        let fd = self.listener_fd()?;
+        accept::shed_pending(fd).err()
+    }
+
     fn listener(&self) -> MutexGuard<'_, Option<Listener>> {
         self.listener.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -169,6 +195,9 @@ impl ServerHandle {
                 self.bound = Some((socket, true));
                 0
             }
+            // libuv reports a missing directory as EACCES ("for compatibility with
+            // Windows"), and so does Node's listen().
+            Err(err) if err.kind() == io::ErrorKind::NotFound => EACCES,
             Err(err) => status_of(&err),
         }
     }
@@ -179,12 +208,7 @@ impl ServerHandle {
         if let Some((socket, _)) = &self.bound {
             return socket.as_raw_fd();
         }
-        match self.core.listener().as_ref() {
-            Some(Listener::Tcp(l)) => l.as_raw_fd(),
-            Some(Listener::Unix(l)) => l.as_raw_fd(),
-            Some(Listener::Polled(l, _)) => l.as_raw_fd(),
-            None => -1,
-        }
+        self.core.listener_fd().unwrap_or(-1)
     }
 
     /// Adopts an open stream socket fd (bound, possibly listening) to listen on.
@@ -220,6 +244,7 @@ impl ServerHandle {
         if let Err(err) = socket.listen(backlog) {
             return status_of(&err);
         }
+        accept::keep_spare_fd();
         if let Some(uv_loop) = events::uv_loop() {
             let core = self.core.clone();
             let fd = socket.as_raw_fd();
@@ -359,9 +384,10 @@ async fn accept_loop(core: Arc<ServerCore>) {
             }
             Some(Err(err)) if err.kind() == io::ErrorKind::ConnectionAborted => {}
             Some(Err(err)) => {
-                core.channel
-                    .send(Event::AcceptError(core.id, status_of(&err)));
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                if let Some(err) = core.accept_failure(err) {
+                    core.channel.send(Event::AcceptError(core.id, status_of(&err)));
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
             }
         }
     }
@@ -372,7 +398,9 @@ async fn accept_loop(core: Arc<ServerCore>) {
 fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
     for _ in 0..ACCEPTS_PER_WAKE {
         let accepted = match core.listener().as_ref() {
-            Some(Listener::Polled(listener, is_unix)) => accept_nonblocking(listener).map(|s| (s, *is_unix)),
+            Some(Listener::Polled(listener, is_unix)) => {
+                accept::accept_nonblocking(listener.as_raw_fd()).map(|s| (s, *is_unix))
+            }
             _ => return Readiness::Continue,
         };
         match accepted {
@@ -385,33 +413,12 @@ fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
             Err(err)
                 if matches!(err.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted) => {}
             Err(err) => {
-                uv_driver::queue_event(Event::AcceptError(core.id, status_of(&err)));
-                return Readiness::PauseMs(ACCEPT_BACKOFF.as_millis() as u64);
+                if let Some(err) = core.accept_failure(err) {
+                    uv_driver::queue_event(Event::AcceptError(core.id, status_of(&err)));
+                    return Readiness::PauseMs(ACCEPT_BACKOFF.as_millis() as u64);
+                }
             }
         }
     }
     Readiness::Continue
-}
-
-extern "C" {
-    fn accept4(fd: c_int, addr: *mut c_void, len: *mut u32, flags: c_int) -> c_int;
-}
-
-/// One `accept4` that returns the socket non-blocking and close-on-exec, as libuv's.
-fn accept_nonblocking(listener: &Socket) -> io::Result<Socket> {
-    const SOCK_NONBLOCK: c_int = 0o4000;
-    const SOCK_CLOEXEC: c_int = 0o2000000;
-    let fd = unsafe {
-        accept4(
-            listener.as_raw_fd(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            SOCK_NONBLOCK | SOCK_CLOEXEC,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // accept4 returned a new fd that nothing else owns.
-    Ok(unsafe { Socket::from_raw_fd(fd) })
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use napi::{Env, JsBuffer};
 use napi_derive::napi;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
-use tokio::net::{TcpSocket, UnixStream};
+use tokio::net::UnixStream;
 
 use crate::addr::{self, SockAddr};
 use crate::errors::{status, status_of};
@@ -31,6 +31,10 @@ const EAGAIN: i32 = -11;
 /// opened for the other direction.
 const ENOTCONN: i32 = -107;
 const EPIPE: i32 = -32;
+/// UV_EALREADY: a second connect while one is in progress.
+const EALREADY: i32 = -114;
+/// The errno of a refused connection, which libuv reports asynchronously.
+const ECONNREFUSED: i32 = 111;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -41,9 +45,11 @@ pub struct SocketHandle {
     /// The JS-thread poller when the loop driver is on (created on first readStart).
     poller: Option<uv_driver::Poller>,
     /// Liveness, as libuv counts a stream: it keeps the event loop alive while ref'd
-    /// and active, that is reading or with a connect, write or shutdown in flight.
+    /// and reading, and while a connect, write or shutdown is in flight (ref'd or not).
     refed: bool,
     reading: bool,
+    /// A connect was started (it is in progress until the stream has its peer).
+    connecting: bool,
     /// The directions the fd allows: both, except for a one-way pipe end.
     readable: bool,
     writable: bool,
@@ -68,6 +74,7 @@ impl SocketHandle {
             poller: None,
             refed: true,
             reading: false,
+            connecting: false,
             readable: true,
             writable: true,
             in_flight: 0,
@@ -155,45 +162,86 @@ impl SocketHandle {
     }
 
     /// Starts a TCP connect to an IP literal; a `Connected` event reports the outcome.
+    ///
+    /// As libuv does, connect(2) is called now: a failure the kernel reports at once is
+    /// returned here (Node throws it from `connect()` as a `connect` error), except
+    /// ECONNREFUSED, which libuv reports later like any refused connection.
     #[napi(catch_unwind)]
     pub fn connect(&mut self, env: Env, ip: String, port: u32) -> i32 {
-        if self.in_flight > 0 || self.core.is_closed() {
-            return EINVAL;
+        if let Some(status) = self.connect_refused() {
+            return status;
         }
         let remote = match addr::parse(&ip, port) {
             Ok(remote) => remote,
             Err(status) => return status,
         };
+        self.connecting = true;
         if self.core.io().is_some() {
             self.begin(&env);
             return self.connect_adopted(Ok(remote.into()));
         }
         let socket = match self.unconnected.take() {
-            Some(socket) => Ok(socket),
-            None => new_tcp_socket(&remote),
+            Some(socket) => socket,
+            None => match new_tcp_socket(&remote) {
+                Ok(socket) => socket,
+                Err(err) => return status_of(&err),
+            },
         };
-        let socket = match socket {
-            Ok(socket) => TcpSocket::from_std_stream(socket.into()),
-            Err(err) => return status_of(&err),
+        let started = match begin_connect(&SockRef::from(&socket), &remote.into()) {
+            Ok(pending) => Ok(pending),
+            Err(err) if err.raw_os_error() == Some(ECONNREFUSED) => Err(err),
+            Err(err) => {
+                // Kept so that the error can name the local end, as Node's does.
+                self.unconnected = Some(socket);
+                return status_of(&err);
+            }
         };
+        let stream = {
+            let _context = runtime::get().enter();
+            match tokio::net::TcpStream::from_std(socket.into()) {
+                Ok(stream) => stream,
+                Err(err) => return status_of(&err),
+            }
+        };
+        self.core.await_peer();
+        if !self.core.attach(Io::Tcp(stream)) {
+            return EINVAL;
+        }
         self.begin(&env);
         let core = self.core.clone();
         runtime::get().spawn(async move {
-            let outcome = tokio::select! {
-                outcome = socket.connect(remote) => outcome,
-                _ = core.closed() => return,
+            let outcome = match started {
+                Ok(pending) => tokio::select! {
+                    outcome = core.finish_connect(pending) => outcome,
+                    _ = core.closed() => return,
+                },
+                Err(refused) => Err(refused),
             };
-            connected(core, outcome.map(Io::Tcp)).await;
+            connected(core, outcome).await;
         });
         0
+    }
+
+    /// Why a connect cannot start: a closed handle, or one already connecting (libuv
+    /// answers EALREADY).
+    fn connect_refused(&self) -> Option<i32> {
+        if self.core.is_closed() {
+            Some(EINVAL)
+        } else if self.connecting && !self.core.has_peer() {
+            Some(EALREADY)
+        } else {
+            None
+        }
     }
 
     /// Starts a Unix-socket connect; a `Connected` event reports the outcome.
     #[napi(catch_unwind)]
     pub fn connect_pipe(&mut self, env: Env, path: String) -> i32 {
-        if self.in_flight > 0 || self.core.is_closed() {
-            return EINVAL;
+        if let Some(status) = self.connect_refused() {
+            return status;
         }
+        self.connecting = true;
+        self.core.await_peer();
         self.begin(&env);
         let core = self.core.clone();
         if core.io().is_some() {
@@ -204,7 +252,12 @@ impl SocketHandle {
                 outcome = connect_unix(&path) => outcome,
                 _ = core.closed() => return,
             };
-            connected(core, outcome.map(Io::Unix)).await;
+            let outcome = outcome.map(|stream| {
+                if core.attach(Io::Unix(stream)) {
+                    core.peer_connected();
+                }
+            });
+            connected(core, outcome).await;
         });
         0
     }
@@ -461,7 +514,10 @@ impl SocketHandle {
 
     /// Brings this handle's share of the environment's ref count up to date.
     fn sync(&mut self, env: &Env) {
-        let counted = self.refed && !self.closed && (self.reading || self.in_flight > 0);
+        // As libuv: an active handle (reading) holds the loop only while ref'd, but a
+        // request in flight (connect, write, shutdown) holds it even when unref'd, so
+        // `end(data); unref()` still delivers everything.
+        let counted = !self.closed && ((self.refed && self.reading) || self.in_flight > 0);
         if counted != self.counted {
             self.counted = counted;
             if counted {
@@ -474,18 +530,14 @@ impl SocketHandle {
 }
 
 /// Finishes a connect attempt on the runtime: report it, then serve the stream.
-async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<Io>) {
-    match outcome {
-        Ok(io) => {
-            if !core.attach(io) {
-                return;
-            }
-            core.channel().send(Event::Connected(core.id, 0));
-            core.drive().await;
-        }
-        Err(err) => core
-            .channel()
-            .send(Event::Connected(core.id, status_of(&err))),
+async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<()>) {
+    let status = outcome.err().map_or(0, |err| status_of(&err));
+    if status == 0 && core.is_closed() {
+        return;
+    }
+    core.channel().send(Event::Connected(core.id, status));
+    if status == 0 {
+        core.drive().await;
     }
 }
 

@@ -146,7 +146,7 @@ impl StreamCore {
         *self.io.write().unwrap_or_else(|p| p.into_inner()) = Some(io);
     }
 
-    /// Marks an adopted socket as not yet connected (reads wait for `connect_in_place`).
+    /// Marks a socket as not yet connected (reads wait until `peer_connected`).
     pub fn await_peer(&self) {
         self.peer_ready.store(false, Ordering::Release);
     }
@@ -370,6 +370,12 @@ impl StreamCore {
             None => return Err(io::ErrorKind::NotConnected.into()),
             Some(io) => begin_connect(&io.sock(), addr)?,
         };
+        self.finish_connect(pending).await
+    }
+
+    /// Waits for a started connect (`pending`: not yet complete) and reports its
+    /// outcome; on success the stream has its peer and may read.
+    pub async fn finish_connect(&self, pending: bool) -> io::Result<()> {
         if pending {
             self.ready(Io::poll_write_ready).await?;
             let error = self.io().as_ref().map(|io| io.sock().take_error());
@@ -377,9 +383,14 @@ impl StreamCore {
                 return Err(err);
             }
         }
+        self.peer_connected();
+        Ok(())
+    }
+
+    /// The stream's connect completed: reads may start.
+    pub fn peer_connected(&self) {
         self.peer_ready.store(true, Ordering::Release);
         self.wake.notify_one();
-        Ok(())
     }
 
     fn ready(
