@@ -1210,6 +1210,23 @@ test("listen({signal}): abort after 'listening' closes the server; a pre-aborted
   });
 });
 
+test("listen({signal}): an earlier abort listener's stopImmediatePropagation() does not keep the server open", T, async () => {
+  const out = await runBoth(async (mod) => {
+    const ac = new AbortController();
+    const ev = [];
+    ac.signal.addEventListener('abort', (e) => { ev.push('first listener'); e.stopImmediatePropagation(); });
+    const srv = reg(mod.createServer());
+    srv.on('close', () => ev.push('close'));
+    const closedSrv = once(srv, 'close');
+    await listen(srv, { port: 0, host: '127.0.0.1', signal: ac.signal });
+    ac.abort();
+    ev.push(['after abort', srv.listening]);
+    await closedSrv;
+    return ev;
+  });
+  check(out, ['first listener', ['after abort', false], 'close']);
+});
+
 // ---------------------------------------------------------------------------
 // destroy(err)
 

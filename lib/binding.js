@@ -9,6 +9,9 @@
 
 const path = require('node:path');
 
+const { initHandleContext, runInHandleContext } = require('./async_context');
+const { kIsPipe } = require('./symbols');
+
 const native = require(path.join(__dirname, '..', 'rsnet.node'));
 
 // Must match `kind` in src/batch.rs.
@@ -132,7 +135,19 @@ function runBatch(batch) {
   return true;
 }
 
+// Runs one event in its handle's async context, as Node's handle callbacks run.
 function deliver(handle, kind, a, chunk, objects) {
+  if (kind === ACCEPTED) {
+    // As libuv creates it before calling the server back, an accepted connection's
+    // handle does not take on the server's context.
+    const client = objects[a];
+    initHandleContext(client, { isPipe: handle[kIsPipe] });
+    track(client);
+  }
+  return runInHandleContext(handle, handleEvent, handle, kind, a, chunk, objects);
+}
+
+function handleEvent(handle, kind, a, chunk, objects) {
   switch (kind) {
     case DATA: return handle.onread(a, chunk);
     // Completions settle the handle's requests first: an idle handle, as in libuv,
@@ -151,13 +166,9 @@ function deliver(handle, kind, a, chunk, objects) {
       handle.settle(1);
       return handle.onshutdown(a);
     case CONNECTED:
-      handle.settle(1);
+      handle.settleConnect();
       return handle.onconnect(a);
-    case ACCEPTED: {
-      const client = objects[a];
-      track(client);
-      return handle.onconnection(0, client);
-    }
+    case ACCEPTED: return handle.onconnection(0, objects[a]);
     case ACCEPT_ERROR: return handle.onconnection(a);
     case SPLICE_READY: return handle.onspliceready(a);
   }

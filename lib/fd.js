@@ -6,6 +6,7 @@ const { guessHandleType, ServerHandle } = require('./binding');
 const { codes: { ERR_INVALID_FD_TYPE }, ErrnoException } = require('./errors');
 const { validateInt32 } = require('./validators');
 const { kIsPipe } = require('./symbols');
+const { initHandleContext } = require('./async_context');
 
 const UV_EINVAL = -22;
 
@@ -28,6 +29,7 @@ function serverHandleFromFd(fd) {
   if (type !== 'PIPE' && type !== 'TCP') return UV_EINVAL;
   const handle = new ServerHandle();
   handle[kIsPipe] = type === 'PIPE';
+  initHandleContext(handle, { isPipe: handle[kIsPipe], isServer: true });
   const err = handle.open(fd);
   if (err) {
     handle.close();

@@ -20,7 +20,9 @@ const {
 const { validateNumber, validatePort, validateAbortSignal } = require('./validators');
 const { normalizeArgs, isPipeName, toNumber } = require('./args');
 const { listenInCluster } = require('./cluster');
-const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay } = require('./symbols');
+const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay, kAsyncId } = require('./symbols');
+const { initHandleContext, handleAsyncId } = require('./async_context');
+const { onAbort } = require('./abort');
 
 const netServerSocketChannel = dc.channel('net.server.socket');
 // Node 20.20 traces listen(): asyncStart on the call, asyncEnd once listening, error on
@@ -59,6 +61,7 @@ function Server(options, connectionListener) {
   }
 
   this._connections = 0;
+  this[kAsyncId] = -1;
   this._handle = null;
   this._usingWorkers = false;
   this._workers = [];
@@ -81,9 +84,11 @@ function createServerHandle(address, port, addressType, fd, flags) {
     return require('./fd').serverHandleFromFd(fd);
   }
   const handle = new ServerHandle();
+  const isPipe = port === -1 && addressType === -1;
+  initHandleContext(handle, { isPipe, isServer: true });
   const ipv6Only = Boolean(flags);
   let err;
-  if (port === -1 && addressType === -1) {
+  if (isPipe) {
     handle[kIsPipe] = true;
     err = handle.bindPipe(address);
   } else if (!address) {
@@ -124,6 +129,7 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
     }
     this._handle = rval;
   }
+  this[kAsyncId] = handleAsyncId(this._handle);
   this._handle.onconnection = onconnection;
   this._handle[kOwner] = this;
 
@@ -168,8 +174,7 @@ function addServerAbortSignalOption(self, options) {
   if (signal.aborted) {
     process.nextTick(onAborted);
   } else {
-    signal.addEventListener('abort', onAborted, { once: true });
-    self.once('close', () => signal.removeEventListener('abort', onAborted));
+    self.once('close', onAbort(signal, onAborted));
   }
 }
 

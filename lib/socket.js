@@ -22,11 +22,13 @@ const {
 } = require('./errors');
 const { validateFunction, validateNumber, validateAbortSignal } = require('./validators');
 const splice = require('./splice');
+const { onAbort } = require('./abort');
 const {
   kOwner, kHandle, kTimeout, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
   kSetKeepAliveInitialDelay, kBuffer, kBufferCb, kBufferGen, kIsPipe, kLastWriteQueueSize,
-  kReinitializeHandle,
+  kReinitializeHandle, kAsyncId,
 } = require('./symbols');
+const { initHandleContext, handleAsyncId, runInHandleContext } = require('./async_context');
 
 const noop = () => {};
 // Node caps timers at 2^31-1 ms.
@@ -47,6 +49,7 @@ function Socket(options) {
   }
 
   this.connecting = false;
+  this[kAsyncId] = -1;
   this._hadError = false;
   this[kHandle] = null;
   this._parent = null;
@@ -124,6 +127,7 @@ function initSocketHandle(self) {
   const handle = self._handle;
   if (!handle) return;
   handle[kOwner] = self;
+  self[kAsyncId] = handleAsyncId(handle);
   attachStreamCallbacks(handle);
   handle.bytesRead ??= 0;
   handle.bytesWritten ??= 0;
@@ -139,6 +143,7 @@ function initSocketHandle(self) {
 function newHandle(isPipe) {
   const handle = new SocketHandle();
   handle[kIsPipe] = isPipe;
+  initHandleContext(handle, { isPipe });
   return handle;
 }
 
@@ -153,14 +158,14 @@ function closeHandle(handle) {
 // microtasks (so after destroy()'s 'error'), where libuv runs close callbacks.
 function closeSocketHandle(self, handle, isException, isCleanupPending = false) {
   closeHandle(handle);
-  scheduleClose(() => {
+  scheduleClose(() => runInHandleContext(handle, () => {
     self.emit('close', isException);
     if (isCleanupPending) {
       handle.onread = noop;
       self._handle = null;
       self._sockname = null;
     }
-  });
+  }));
 }
 
 Object.defineProperty(Socket.prototype, '_handle', {
@@ -212,7 +217,7 @@ function onReadableStreamEnd() {
   if (!this.allowHalfOpen) this.write = writeAfterFIN;
 }
 
-Socket.prototype.setTimeout = function setTimeout_(msecs, callback) {
+Socket.prototype.setTimeout = function setStreamTimeout(msecs, callback) {
   if (this.destroyed) return this;
   this.timeout = msecs;
   msecs = getTimerDuration(msecs, 'msecs');
@@ -617,17 +622,16 @@ Socket.prototype[kReinitializeHandle] = function(handle) {
 function addClientAbortSignalOption(self, options) {
   validateAbortSignal(options.signal, 'options.signal');
   const { signal } = options;
-  let onAbortListener;
-  function onAbort() {
-    if (onAbortListener) signal.removeEventListener('abort', onAbortListener);
+  let stopListening;
+  function onAborted() {
+    stopListening?.();
     self._aborted = true;
   }
   if (signal.aborted) {
-    process.nextTick(onAbort);
+    process.nextTick(onAborted);
   } else {
     process.nextTick(() => {
-      onAbortListener = onAbort;
-      signal.addEventListener('abort', onAbort, { once: true });
+      stopListening = onAbort(signal, onAborted);
     });
   }
 }

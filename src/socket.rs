@@ -48,7 +48,7 @@ pub struct SocketHandle {
     /// and reading, and while a connect, write or shutdown is in flight (ref'd or not).
     refed: bool,
     reading: bool,
-    /// A connect was started (it is in progress until the stream has its peer).
+    /// A connect was started and JS has not yet received its outcome.
     connecting: bool,
     /// The directions the fd allows: both, except for a one-way pipe end.
     readable: bool,
@@ -175,9 +175,8 @@ impl SocketHandle {
             Ok(remote) => remote,
             Err(status) => return status,
         };
-        self.connecting = true;
         if self.core.io().is_some() {
-            self.begin(&env);
+            self.begin_connect(&env);
             return self.connect_adopted(Ok(remote.into()));
         }
         let socket = match self.unconnected.take() {
@@ -207,7 +206,7 @@ impl SocketHandle {
         if !self.core.attach(Io::Tcp(stream)) {
             return EINVAL;
         }
-        self.begin(&env);
+        self.begin_connect(&env);
         let core = self.core.clone();
         runtime::get().spawn(async move {
             let outcome = match started {
@@ -223,11 +222,11 @@ impl SocketHandle {
     }
 
     /// Why a connect cannot start: a closed handle, or one already connecting (libuv
-    /// answers EALREADY).
+    /// answers EALREADY until the connect callback has run).
     fn connect_refused(&self) -> Option<i32> {
         if self.core.is_closed() {
             Some(EINVAL)
-        } else if self.connecting && !self.core.has_peer() {
+        } else if self.connecting {
             Some(EALREADY)
         } else {
             None
@@ -240,9 +239,8 @@ impl SocketHandle {
         if let Some(status) = self.connect_refused() {
             return status;
         }
-        self.connecting = true;
         self.core.await_peer();
-        self.begin(&env);
+        self.begin_connect(&env);
         let core = self.core.clone();
         if core.io().is_some() {
             return self.connect_adopted(addr::unix_sockaddr(&path));
@@ -330,6 +328,13 @@ impl SocketHandle {
         let status = self.core.shutdown();
         self.note_request(&env, status);
         status
+    }
+
+    /// JS received the outcome of the connect in flight.
+    #[napi(catch_unwind)]
+    pub fn settle_connect(&mut self, env: Env) {
+        self.connecting = false;
+        self.settle(env, 1);
     }
 
     /// JS reports that `n` requests (connect, write, shutdown) of this handle completed.
@@ -484,7 +489,13 @@ impl SocketHandle {
         0
     }
 
-    /// A connect started: one request in flight.
+    /// A connect started: one request in flight, until JS has its outcome.
+    fn begin_connect(&mut self, env: &Env) {
+        self.connecting = true;
+        self.begin(env);
+    }
+
+    /// A request started (connect, write, shutdown).
     fn begin(&mut self, env: &Env) {
         self.in_flight += 1;
         self.sync(env);
