@@ -443,6 +443,41 @@ test('accept with no fd left: pending connections are closed, no server error', 
   check(out, { exitCode: 0, stderr: '', errors: [], someAccepted: true, someClosed: true });
 });
 
+// Out of fds before the first socket: socket(2) fails and both modules report
+// EMFILE from listen and connect. With a couple of fds left, Node listens; rsnet's
+// runtime, started on first use, needs fds of its own: it must then report an
+// error like any failed listen, never throw.
+test('out of fds before the first socket: listen and connect report EMFILE as errors, never throw', { timeout: 60_000 }, async () => {
+  function starve(impl, free) {
+    const fixture = path.join(__dirname, 'fixtures', 'fd-starved.js');
+    return new Promise((resolve) => {
+      const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$1" "$2" "$3"', process.execPath, fixture, impl, String(free)],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr, seen: out ? JSON.parse(out) : null });
+      });
+    });
+  }
+  const none = { net: await starve('net', 0), rsnet: await starve('rsnet', 0) };
+  check(none, {
+    code: 0,
+    stderr: '',
+    seen: [
+      ['listen error', 'EMFILE', 'listen', 'listen EMFILE: too many open files 127.0.0.1'],
+      ['connect error', 'EMFILE', 'connect', 'connect EMFILE 127.0.0.1:1 - Local (undefined:undefined)'],
+    ],
+  });
+  const two = await starve('rsnet', 2);
+  assert.equal(two.code, 0, two.stderr);
+  assert.ok(two.seen[0] === 'listening' || two.seen[0][0] === 'listen error', JSON.stringify(two.seen));
+});
+
 // ---------------------------------------------------------------------------
 // listen errors
 

@@ -258,7 +258,11 @@ impl ServerHandle {
             return 0;
         }
         // Registering with the reactor needs the runtime's context on this thread.
-        let _context = runtime::get().enter();
+        let runtime = match runtime::get() {
+            Ok(runtime) => runtime,
+            Err(err) => return status_of(&err),
+        };
+        let _context = runtime.enter();
         let listener = if is_unix {
             UnixListener::from_std(socket.into()).map(Listener::Unix)
         } else {
@@ -269,7 +273,7 @@ impl ServerHandle {
             Err(err) => return status_of(&err),
         }
         self.set_active(&env, true);
-        runtime::get().spawn(accept_loop(self.core.clone()));
+        runtime.spawn(accept_loop(self.core.clone()));
         0
     }
 

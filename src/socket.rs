@@ -133,7 +133,11 @@ impl SocketHandle {
             Ok(adopted) => adopted,
             Err(status) => return status,
         };
-        let _context = runtime::get().enter();
+        let runtime = match runtime::get() {
+            Ok(runtime) => runtime,
+            Err(err) => return status_of(&err),
+        };
+        let _context = runtime.enter();
         let io = match adopted {
             Adopted::Socket(socket, true) => UnixStream::from_std(socket.into()).map(Io::Unix),
             Adopted::Socket(socket, false) => tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp),
@@ -148,7 +152,7 @@ impl SocketHandle {
                 if !self.core.attach(io) {
                     return EINVAL;
                 }
-                runtime::get().spawn(self.core.clone().drive());
+                runtime.spawn(self.core.clone().drive());
                 0
             }
             Err(err) => status_of(&err),
@@ -175,6 +179,10 @@ impl SocketHandle {
             Ok(remote) => remote,
             Err(status) => return status,
         };
+        let runtime = match runtime::get() {
+            Ok(runtime) => runtime,
+            Err(err) => return status_of(&err),
+        };
         if self.core.io().is_some() {
             self.begin_connect(&env);
             return self.connect_adopted(Ok(remote.into()));
@@ -196,7 +204,7 @@ impl SocketHandle {
             }
         };
         let stream = {
-            let _context = runtime::get().enter();
+            let _context = runtime.enter();
             match tokio::net::TcpStream::from_std(socket.into()) {
                 Ok(stream) => stream,
                 Err(err) => return status_of(&err),
@@ -208,7 +216,7 @@ impl SocketHandle {
         }
         self.begin_connect(&env);
         let core = self.core.clone();
-        runtime::get().spawn(async move {
+        runtime.spawn(async move {
             let outcome = match started {
                 Ok(pending) => tokio::select! {
                     outcome = core.finish_connect(pending) => outcome,
@@ -239,13 +247,17 @@ impl SocketHandle {
         if let Some(status) = self.connect_refused() {
             return status;
         }
+        let runtime = match runtime::get() {
+            Ok(runtime) => runtime,
+            Err(err) => return status_of(&err),
+        };
         self.core.await_peer();
         self.begin_connect(&env);
         let core = self.core.clone();
         if core.io().is_some() {
             return self.connect_adopted(addr::unix_sockaddr(&path));
         }
-        runtime::get().spawn(async move {
+        runtime.spawn(async move {
             let outcome = tokio::select! {
                 outcome = connect_unix(&path) => outcome,
                 _ = core.closed() => return,
@@ -475,7 +487,11 @@ impl SocketHandle {
     /// Connects the socket adopted from an fd in place; a `Connected` event follows.
     fn connect_adopted(&self, addr: std::io::Result<socket2::SockAddr>) -> i32 {
         let core = self.core.clone();
-        runtime::get().spawn(async move {
+        let Ok(runtime) = runtime::get() else {
+            // An adopted socket's stream task already started the runtime.
+            return EINVAL;
+        };
+        runtime.spawn(async move {
             let outcome = match addr {
                 Ok(addr) => tokio::select! {
                     outcome = core.connect_in_place(&addr) => outcome,
