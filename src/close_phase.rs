@@ -76,39 +76,41 @@ unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
 }
 
 unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
-    let placeholder = unsafe { Box::from_raw(placeholder) };
-    let pending = unsafe { Box::from_raw(placeholder.data as *mut Pending) };
-    // During the environment's teardown nothing may run any more.
-    if crate::events::current_channel().is_none() {
-        return;
-    }
-    let env = pending.env;
-    unsafe {
-        let mut scope = ptr::null_mut();
-        if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+    crate::uv::guard("on_closed", || {
+        let placeholder = unsafe { Box::from_raw(placeholder) };
+        let pending = unsafe { Box::from_raw(placeholder.data as *mut Pending) };
+        // During the environment's teardown nothing may run any more.
+        if crate::events::current_channel().is_none() {
             return;
         }
-        let mut callback = ptr::null_mut();
-        sys::napi_get_reference_value(env, pending.callback, &mut callback);
-        sys::napi_delete_reference(env, pending.callback);
-        let mut receiver = ptr::null_mut();
-        sys::napi_get_global(env, &mut receiver);
-        let mut result = ptr::null_mut();
-        let status = sys::napi_make_callback(
-            env,
-            CONTEXT.with(Cell::get),
-            receiver,
-            callback,
-            0,
-            ptr::null(),
-            &mut result,
-        );
-        if status == sys::Status::napi_pending_exception {
-            // A throwing 'close' listener is an uncaught exception, as in Node.
-            let mut error = ptr::null_mut();
-            sys::napi_get_and_clear_last_exception(env, &mut error);
-            sys::napi_fatal_exception(env, error);
+        let env = pending.env;
+        unsafe {
+            let mut scope = ptr::null_mut();
+            if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
+                return;
+            }
+            let mut callback = ptr::null_mut();
+            sys::napi_get_reference_value(env, pending.callback, &mut callback);
+            sys::napi_delete_reference(env, pending.callback);
+            let mut receiver = ptr::null_mut();
+            sys::napi_get_global(env, &mut receiver);
+            let mut result = ptr::null_mut();
+            let status = sys::napi_make_callback(
+                env,
+                CONTEXT.with(Cell::get),
+                receiver,
+                callback,
+                0,
+                ptr::null(),
+                &mut result,
+            );
+            if status == sys::Status::napi_pending_exception {
+                // A throwing 'close' listener is an uncaught exception, as in Node.
+                let mut error = ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env, &mut error);
+                sys::napi_fatal_exception(env, error);
+            }
+            sys::napi_close_handle_scope(env, scope);
         }
-        sys::napi_close_handle_scope(env, scope);
-    }
+    });
 }

@@ -66,3 +66,11 @@ impl Handle {
 pub unsafe extern "C" fn free_handle(handle: *mut Handle) {
     drop(unsafe { Box::from_raw(handle) });
 }
+
+/// Runs the body of a callback libuv makes. A panic must not unwind into libuv: that
+/// aborts the process. It is reported on stderr instead, and the callback returns.
+pub fn guard(callback: &str, body: impl FnOnce()) {
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)).is_err() {
+        eprintln!("rsnet: internal panic in libuv callback {callback}; its work is dropped");
+    }
+}

@@ -89,21 +89,23 @@ pub fn stop() {
 
 /// After the poll phase: everything read this turn, behind anything queued before.
 unsafe extern "C" fn on_check(_: *mut Handle) {
-    let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
-    if reads.is_empty() {
-        return;
-    }
-    let Some(channel) = events::current_channel() else { return };
-    let mut batch = channel.take_now();
-    batch.extend(reads);
-    events::deliver_now(batch);
-    for _ in 0..FOLLOW_UPS {
-        let more = channel.take_now();
-        if more.is_empty() {
-            break;
+    crate::uv::guard("on_check", || {
+        let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
+        if reads.is_empty() {
+            return;
         }
-        events::deliver_now(more);
-    }
+        let Some(channel) = events::current_channel() else { return };
+        let mut batch = channel.take_now();
+        batch.extend(reads);
+        events::deliver_now(batch);
+        for _ in 0..FOLLOW_UPS {
+            let more = channel.take_now();
+            if more.is_empty() {
+                break;
+            }
+            events::deliver_now(more);
+        }
+    });
 }
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).
@@ -257,37 +259,41 @@ unsafe fn update(poll: *mut Handle) -> i32 {
 }
 
 unsafe extern "C" fn on_closed(poll: *mut Handle) {
-    let poll = unsafe { Box::from_raw(poll) };
-    drop(unsafe { Box::from_raw(poll.data as *mut Watch) });
+    crate::uv::guard("on_closed", || {
+        let poll = unsafe { Box::from_raw(poll) };
+        drop(unsafe { Box::from_raw(poll.data as *mut Watch) });
+    });
 }
 
 /// libuv reports readiness (or an error, such as a reset, as UV_EBADF).
 unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
-    let watch = unsafe { watch_of(poll) };
-    let core = watch.core.clone();
-    if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
-        // Completions and a deferred FIN go out through the channel, delivered below.
-        core.flush();
-        if !core.has_pending_writes() {
-            watch.writing.set(false);
-        }
-    }
-    let readable = watch.reading.get() && (events & UV_READABLE != 0 || status < 0);
-    if readable && !matches!(core.splice_step(&queue_event), Step::Deliver) {
-        splice_available(watch);
-    } else if readable {
-        let mut reads = Vec::new();
-        // A read tells the real error behind a failed poll.
-        if read_available(watch, &mut reads) || status < 0 {
-            if reads.is_empty() {
-                reads.push(Event::ReadError(core.id, status));
+    crate::uv::guard("on_event", || {
+        let watch = unsafe { watch_of(poll) };
+        let core = watch.core.clone();
+        if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
+            // Completions and a deferred FIN go out through the channel, delivered below.
+            core.flush();
+            if !core.has_pending_writes() {
+                watch.writing.set(false);
             }
-            // EOF or error: nothing more will be read.
-            watch.reading.set(false);
         }
-        PENDING.with(|pending| pending.borrow_mut().extend(reads));
-    }
-    unsafe { update(poll) };
+        let readable = watch.reading.get() && (events & UV_READABLE != 0 || status < 0);
+        if readable && !matches!(core.splice_step(&queue_event), Step::Deliver) {
+            splice_available(watch);
+        } else if readable {
+            let mut reads = Vec::new();
+            // A read tells the real error behind a failed poll.
+            if read_available(watch, &mut reads) || status < 0 {
+                if reads.is_empty() {
+                    reads.push(Event::ReadError(core.id, status));
+                }
+                // EOF or error: nothing more will be read.
+                watch.reading.set(false);
+            }
+            PENDING.with(|pending| pending.borrow_mut().extend(reads));
+        }
+        unsafe { update(poll) };
+    });
 }
 
 /// A spliced source is readable: moves what is there into its destination until the
@@ -438,20 +444,24 @@ impl Drop for ReadWatcher {
 }
 
 unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events: c_int) {
-    let state = unsafe { &mut *((*poll).data as *mut WatcherState) };
-    if let Readiness::PauseMs(ms) = (state.on_readable)() {
-        unsafe {
-            uv_poll_stop(poll);
-            uv_timer_start(state.timer, on_watcher_timer, ms, 0);
+    crate::uv::guard("on_watcher_event", || {
+        let state = unsafe { &mut *((*poll).data as *mut WatcherState) };
+        if let Readiness::PauseMs(ms) = (state.on_readable)() {
+            unsafe {
+                uv_poll_stop(poll);
+                uv_timer_start(state.timer, on_watcher_timer, ms, 0);
+            }
         }
-    }
+    });
 }
 
 unsafe extern "C" fn on_watcher_timer(timer: *mut Handle) {
-    let poll = unsafe { (*timer).data as *mut Handle };
-    if is_live(poll) {
-        unsafe { uv_poll_start(poll, UV_READABLE, on_watcher_event) };
-    }
+    crate::uv::guard("on_watcher_timer", || {
+        let poll = unsafe { (*timer).data as *mut Handle };
+        if is_live(poll) {
+            unsafe { uv_poll_start(poll, UV_READABLE, on_watcher_event) };
+        }
+    });
 }
 
 unsafe fn close_watcher(poll: *mut Handle) {
@@ -464,6 +474,8 @@ unsafe fn close_watcher(poll: *mut Handle) {
 }
 
 unsafe extern "C" fn on_watcher_closed(poll: *mut Handle) {
-    let poll = unsafe { Box::from_raw(poll) };
-    drop(unsafe { Box::from_raw(poll.data as *mut WatcherState) });
+    crate::uv::guard("on_watcher_closed", || {
+        let poll = unsafe { Box::from_raw(poll) };
+        drop(unsafe { Box::from_raw(poll.data as *mut WatcherState) });
+    });
 }
