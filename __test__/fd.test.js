@@ -76,3 +76,33 @@ test('new Socket({fd}) rejects what is not a socket as Node does', { timeout: 10
     fs.closeSync(fd);
   }
 });
+
+// An unconnected TCP socket fd, made with rsnet's own handle (a bound socket), dup'd
+// so that each run owns a fresh one.
+function unconnectedTcpFd() {
+  const { SocketHandle, dupFd } = require('../lib/binding');
+  const handle = new SocketHandle();
+  assert.equal(handle.bind('127.0.0.1', 0), 0);
+  const fd = dupFd(handle.fd);
+  handle.close();
+  assert.ok(fd >= 0);
+  return fd;
+}
+
+test('new Socket({fd}) of an unconnected socket, then connect() and end(): the reply is read', { timeout: 30_000 }, async () => {
+  const P = require('./helpers/parity');
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const server = await scope.server(builtin, { onConnection: (c) => c.end('bye') });
+    const sock = scope.track(new mod.Socket({ fd: unconnectedTcpFd() }));
+    const events = [];
+    sock.on('connect', () => events.push('connect'));
+    sock.on('data', (d) => events.push(['data', String(d)]));
+    sock.on('end', () => events.push('end'));
+    sock.on('close', (hadError) => events.push(['close', hadError]));
+    sock.connect(server.address().port, '127.0.0.1');
+    sock.end();
+    await P.once(sock, 'close');
+    return { events, bytesRead: sock.bytesRead };
+  });
+  P.assertParity(results, { events: ['connect', ['data', 'bye'], 'end', ['close', false]], bytesRead: 3 });
+});

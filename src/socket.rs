@@ -534,7 +534,13 @@ impl SocketHandle {
     fn poller(&mut self) -> Option<&uv_driver::Poller> {
         if self.poller.is_none() && !self.closed {
             let uv_loop = events::uv_loop()?;
-            self.poller = uv_driver::Poller::new(uv_loop, &self.core);
+            let poller = uv_driver::Poller::new(uv_loop, &self.core)?;
+            // A socket that was not connected yet when it started reading (an adopted
+            // fd) read through the runtime, which it has now left: the poll takes over.
+            if self.reading {
+                poller.start_reading();
+            }
+            self.poller = Some(poller);
         }
         self.poller.as_ref()
     }
