@@ -22,8 +22,12 @@ function echoServer(scope, mod, opts = {}) {
  */
 async function echoOnce({ server, client }, scope, payload, { chunk = 0, waitMs = 50_000 } = {}) {
   const srvRec = new P.Recording();
+  const srvClosed = P.deferred(waitMs, "accepted socket's 'close'");
   const srv = await echoServer(scope, server);
-  srv.on('connection', (s) => srvRec.attach(s));
+  srv.on('connection', (s) => {
+    srvRec.attach(s);
+    s.on('close', () => srvClosed.resolve());
+  });
   const sock = scope.track(client.createConnection({ port: srv.address().port, host: '127.0.0.1' }));
   const rec = P.record(sock);
   if (chunk) {
@@ -33,6 +37,8 @@ async function echoOnce({ server, client }, scope, payload, { chunk = 0, waitMs 
     sock.end(payload);
   }
   await P.once(sock, 'close', { timeoutMs: waitMs, label: 'echo client' });
+  // The two ends close in either order (different sockets): wait for both.
+  await srvClosed.promise;
   return {
     client: rec.view({ exclude: ['finish', 'drain'] }),
     finishCount: rec.count('finish'),

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
-const FILES = ['echo', 'half-open', 'backpressure', 'errors', 'ipc', 'liveness', 'lifecycle', 'splice', 'timeout', 'close-timing', 'fifo', 'fd', 'async-context'].map(
+const FILES = ['echo', 'half-open', 'backpressure', 'errors', 'ipc', 'liveness', 'lifecycle', 'splice', 'timeout', 'close-timing', 'fifo', 'fd', 'async-context', 'read-turns'].map(
   (name) => path.join(__dirname, `${name}.test.js`),
 );
 

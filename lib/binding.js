@@ -58,8 +58,10 @@ function scheduleClose(callback) {
       throw err;
     }
     if (pendingCloses === 0 && backlog.length > 0) {
-      // Ticks queued by this 'close' run before the next I/O event, as in Node.
+      // Ticks queued by this 'close' run before the next I/O event, as in Node. The
+      // close phase comes after the check phase: what waited for a turn may go.
       process._tickCallback();
+      turn++;
       drain();
     }
   };
@@ -70,11 +72,45 @@ function scheduleClose(callback) {
 // later batches wait behind it so that events are never reordered.
 const backlog = [];
 
+// libuv reads a socket at most once per loop turn unless the read filled its buffer:
+// the read after a short one (often the EOF), and the first read of a connection just
+// made or accepted, come on a later turn, after the check phase (setImmediate). Native
+// code may have read both in one go; such an event waits for the next turn, so that
+// `setImmediate` callbacks scheduled on 'data' or 'connect' run before it, as in Node.
+let turn = 0;
+let lastLoopTurn = -1;
+let waitingForTurn = false;
+const kReadTurn = Symbol('readTurn');
+const kOpenedTurn = Symbol('openedTurn');
+
+function waitsForNextTurn(handle, kind) {
+  if (kind === DATA) return handle[kOpenedTurn] === turn;
+  if (kind === EOF || kind === READ_ERROR) return handle[kReadTurn] === turn || handle[kOpenedTurn] === turn;
+  return false;
+}
+
+function nextTurn() {
+  waitingForTurn = false;
+  turn++;
+  drain();
+}
+
+function idle() {
+  return backlog.length === 0 && pendingCloses === 0 && !waitingForTurn;
+}
+
 function dispatch(buffer, count, objects) {
+  if (idle()) {
+    // Several native callbacks can come in one turn; libuv's count tells them apart
+    // (without it, each callback counts as a turn of its own).
+    const loopTurn = native.loopTurn();
+    if (loopTurn !== lastLoopTurn || loopTurn < 0) turn++;
+    lastLoopTurn = loopTurn;
+  }
   // The records are aligned: native code allocates the Buffer on its own (offset 0).
   backlog.push({ buffer, records: new Int32Array(buffer.buffer, buffer.byteOffset, count * RECORD_INTS), objects,
     next: 0, offset: count * RECORD_INTS * 4 });
-  if (backlog.length === 1 && pendingCloses === 0) drain();
+  if (backlog.length === 1 && pendingCloses === 0 && !waitingForTurn) drain();
 }
 
 // A throwing handler becomes an uncaught exception, as in Node; the remaining events
@@ -82,8 +118,8 @@ function dispatch(buffer, count, objects) {
 function drain() {
   try {
     for (let first = true; backlog.length > 0; first = false) {
-      // Behind a pending close: the close phase resumes delivery.
-      if (pendingCloses > 0) return;
+      // Behind a pending close (the close phase resumes delivery) or a turn boundary.
+      if (pendingCloses > 0 || waitingForTurn) return;
       // Each batch is an I/O callback of its own: the previous one's ticks run first.
       if (!first) process._tickCallback();
       if (!runBatch(backlog[0])) return;
@@ -110,8 +146,14 @@ function runBatch(batch) {
       process._tickCallback();
       if (pendingCloses > 0) return false;
     }
-    batch.next += RECORD_INTS;
     const kind = records[i];
+    const handle = live.get(records[i + 1]);
+    if (handle !== undefined && waitsForNextTurn(handle, kind)) {
+      waitingForTurn = true;
+      setImmediate(nextTurn);
+      return false;
+    }
+    batch.next += RECORD_INTS;
     const a = records[i + 2];
     let chunk;
     if (kind === DATA) {
@@ -124,7 +166,6 @@ function runBatch(batch) {
         batch.offset += a;
       }
     }
-    const handle = live.get(records[i + 1]);
     if (handle !== undefined) {
       deliver(handle, kind, a, chunk, objects);
     } else if (kind === ACCEPTED) {
@@ -142,7 +183,12 @@ function deliver(handle, kind, a, chunk, objects) {
     // handle does not take on the server's context.
     const client = objects[a];
     initHandleContext(client, { isPipe: handle[kIsPipe] });
+    client[kOpenedTurn] = turn;
     track(client);
+  } else if (kind === DATA) {
+    handle[kReadTurn] = turn;
+  } else if (kind === CONNECTED) {
+    handle[kOpenedTurn] = turn;
   }
   return runInHandleContext(handle, handleEvent, handle, kind, a, chunk, objects);
 }

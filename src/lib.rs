@@ -12,6 +12,7 @@
 //! - [`uv_driver`]: the opt-in loop driver (`RSNET_DRIVER=loop`): reads on the JS thread
 //!   from a `uv_poll` in Node's own event loop, without a thread hop.
 //! - [`close_phase`]: runs `'close'` callbacks in libuv's close phase, as Node does.
+//! - [`loop_turn`]: the event loop's turn count, so JS can keep libuv's read rhythm.
 //! - [`uv`]: the few libuv functions rsnet calls (Node exports them).
 //! - [`fd`]: adopting existing file descriptors (`new Socket({fd})`, `listen({fd})`).
 //! - [`addr`], [`errors`]: address parsing/formatting and io::Error -> negative errno.
@@ -29,6 +30,7 @@ mod close_phase;
 mod errors;
 mod events;
 mod fd;
+mod loop_turn;
 mod napi_raw;
 mod registry;
 mod runtime;

@@ -1,0 +1,49 @@
+//! Which turn of its event loop an environment is in. libuv counts the turns
+//! (`uv_metrics_info`, libuv >= 1.45); JS uses the count to hand a socket's reads to
+//! callbacks at most once per turn, as libuv itself does (see lib/binding.js).
+
+use std::ffi::{c_int, c_void, CStr};
+use std::sync::OnceLock;
+
+use napi::{sys, Env};
+use napi_derive::napi;
+
+#[repr(C)]
+struct Metrics {
+    loop_count: u64,
+    events: u64,
+    events_waiting: u64,
+    reserved: [*mut u64; 13],
+}
+
+type MetricsInfo = unsafe extern "C" fn(*mut c_void, *mut Metrics) -> c_int;
+
+/// Looked up at run time: a Node 20 whose libuv predates it still loads rsnet.
+fn metrics_info() -> Option<MetricsInfo> {
+    static FOUND: OnceLock<Option<MetricsInfo>> = OnceLock::new();
+    *FOUND.get_or_init(|| {
+        const NAME: &CStr = c"uv_metrics_info";
+        // SAFETY: dlsym only looks the name up among the loaded symbols.
+        let symbol = unsafe { libc::dlsym(libc::RTLD_DEFAULT, NAME.as_ptr()) };
+        // SAFETY: libuv declares uv_metrics_info with exactly this signature.
+        (!symbol.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, MetricsInfo>(symbol) })
+    })
+}
+
+/// The number of the loop turn running now, or -1 if this libuv does not count them.
+#[napi]
+pub fn loop_turn(env: Env) -> f64 {
+    let Some(metrics_info) = metrics_info() else { return -1.0 };
+    let mut uv_loop = std::ptr::null_mut();
+    // SAFETY: called on the JS thread of `env`, whose loop outlives the call.
+    unsafe {
+        if sys::napi_get_uv_event_loop(env.raw(), &mut uv_loop) != sys::Status::napi_ok {
+            return -1.0;
+        }
+        let mut metrics = std::mem::zeroed::<Metrics>();
+        if metrics_info(uv_loop.cast(), &mut metrics) != 0 {
+            return -1.0;
+        }
+        metrics.loop_count as f64
+    }
+}
