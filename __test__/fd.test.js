@@ -106,3 +106,25 @@ test('new Socket({fd}) of an unconnected socket, then connect() and end(): the r
   });
   P.assertParity(results, { events: ['connect', ['data', 'bye'], 'end', ['close', false]], bytesRead: 3 });
 });
+
+test('new Socket({fd}) of a listening socket: a write fails at once with EPIPE, as net', { timeout: 30_000 }, async () => {
+  const P = require('./helpers/parity');
+  const { dupFd } = require('../lib/binding');
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const listening = await scope.server(builtin);
+    const sock = scope.track(new mod.Socket({ fd: dupFd(listening._handle.fd) }));
+    const events = [];
+    sock.on('error', (err) => events.push(['error', err.code, err.syscall]));
+    sock.on('close', (hadError) => events.push(['close', hadError]));
+    const accepted = sock.write('x', (err) => events.push(['write callback', err && err.code]));
+    events.push(['write returned', accepted]);
+    await P.once(sock, 'close', { rejectOnError: false });
+    return events;
+  });
+  P.assertParity(results, [
+    ['write returned', false],
+    ['write callback', 'EPIPE'],
+    ['error', 'EPIPE', 'write'],
+    ['close', true],
+  ]);
+});

@@ -249,6 +249,18 @@ impl StreamCore {
         }
         let io = self.io();
         let Some(io) = io.as_ref() else { return EBADF };
+        if !self.has_peer() {
+            // An adopted socket that is not connected (JS holds writes while a connect
+            // is under way): the kernel refuses a write at once (EPIPE, ENOTCONN), as
+            // libuv's first try finds; the reactor would wait for writability first,
+            // forever on a listening socket. An empty send asks the kernel without
+            // sending anything.
+            if let Err(err) = io.sock().send(&[]) {
+                if err.kind() != io::ErrorKind::WouldBlock {
+                    return status_of(&err);
+                }
+            }
+        }
         let total: usize = chunks.iter().map(|c| c.len()).sum();
         let mut written = 0;
         if queue.pending.is_empty() && !queue.shutdown {
