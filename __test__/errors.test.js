@@ -390,6 +390,12 @@ test('connect() again while the first connect is in progress: connect EALREADY w
   ]);
 });
 
+// `node fixture ...args` under a limit of 64 fds (set by the shell, then exec'd).
+function spawnWithFewFds(fixture, args, stdin) {
+  const script = `ulimit -n 64 && exec ${['"$0"', ...[fixture, ...args].map((_, k) => `"$${k + 1}"`)].join(' ')}`;
+  return spawn('/bin/sh', ['-c', script, process.execPath, fixture, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+}
+
 // Out of fds, libuv's accept closes the connections it cannot take (keeping a spare
 // fd for that) instead of failing on every turn: the server emits no 'error', its
 // clients see their connections closed, and the process goes on.
@@ -397,8 +403,7 @@ test('accept with no fd left: pending connections are closed, no server error', 
   const CLIENTS = 20;
   async function flood(impl) {
     const fixture = path.join(__dirname, 'fixtures', 'emfile-server.js');
-    const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$1" "$2"', process.execPath, fixture, impl],
-      { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnWithFewFds(fixture, [impl], 'pipe');
     const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
     let out = '';
     let stderr = '';
@@ -451,8 +456,7 @@ test('out of fds before the first socket: listen and connect report EMFILE as er
   function starve(impl, free) {
     const fixture = path.join(__dirname, 'fixtures', 'fd-starved.js');
     return new Promise((resolve) => {
-      const child = spawn('/bin/sh', ['-c', 'ulimit -n 64 && exec "$0" "$1" "$2" "$3"', process.execPath, fixture, impl, String(free)],
-        { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnWithFewFds(fixture, [impl, String(free)], 'ignore');
       let out = '';
       let stderr = '';
       child.stdout.on('data', (d) => (out += d));

@@ -60,11 +60,8 @@ impl Io {
             Io::Fifo(s) => s.try_read_buf(buf),
             Io::Polled(fd, _) => {
                 let spare = buf.spare_capacity_mut();
-                // SAFETY: read(2) writes at most `spare.len()` bytes into the spare room.
-                let n = sys_call(|| unsafe {
-                    libc::read(fd.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len())
-                })?;
-                // read(2) initialised the first n bytes.
+                let n = read_into(fd, spare.as_mut_ptr().cast(), spare.len())?;
+                // SAFETY: read(2) initialised the first n bytes of the spare room.
                 unsafe { buf.set_len(buf.len() + n) };
                 Ok(n)
             }
@@ -76,10 +73,7 @@ impl Io {
             Io::Tcp(s) => s.try_read(buf),
             Io::Unix(s) => s.try_read(buf),
             Io::Fifo(s) => s.try_read(buf),
-            // SAFETY: read(2) writes at most `buf.len()` bytes into `buf`.
-            Io::Polled(fd, _) => sys_call(|| unsafe {
-                libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len())
-            }),
+            Io::Polled(fd, _) => read_into(fd, buf.as_mut_ptr(), buf.len()),
         }
     }
 
@@ -141,6 +135,12 @@ impl Io {
             polled @ Io::Polled(..) => polled,
         })
     }
+}
+
+/// read(2) of at most `len` bytes into the `len` writable bytes at `ptr`.
+fn read_into(fd: &OwnedFd, ptr: *mut u8, len: usize) -> io::Result<usize> {
+    // SAFETY: the caller hands over `len` bytes of writable memory at `ptr`.
+    sys_call(|| unsafe { libc::read(fd.as_raw_fd(), ptr.cast(), len) })
 }
 
 /// A read/write-style system call's result as a byte count, retried on EINTR.
