@@ -187,7 +187,10 @@ const LEND_BYTES: usize = 32 * 1024;
 ///
 /// # Safety
 /// Must run on the JS thread of `env`.
-unsafe fn large_chunk_buffer(env: sys::napi_env, bytes: bytes::Bytes) -> napi::Result<sys::napi_value> {
+unsafe fn large_chunk_buffer(
+    env: sys::napi_env,
+    bytes: bytes::Bytes,
+) -> napi::Result<sys::napi_value> {
     if bytes.len() < LEND_BYTES {
         return unsafe { copy_to_buffer(env, &bytes) };
     }
@@ -196,7 +199,14 @@ unsafe fn large_chunk_buffer(env: sys::napi_env, bytes: bytes::Bytes) -> napi::R
     let hint = Box::into_raw(Box::new(bytes));
     let mut buffer = ptr::null_mut();
     let status = unsafe {
-        sys::napi_create_external_buffer(env, len, data, Some(release_block), hint.cast(), &mut buffer)
+        sys::napi_create_external_buffer(
+            env,
+            len,
+            data,
+            Some(release_block),
+            hint.cast(),
+            &mut buffer,
+        )
     };
     if status != sys::Status::napi_ok {
         let bytes = unsafe { Box::from_raw(hint) };
@@ -206,7 +216,11 @@ unsafe fn large_chunk_buffer(env: sys::napi_env, bytes: bytes::Bytes) -> napi::R
 }
 
 /// V8 collected a Buffer lent by `large_chunk_buffer`: free its block.
-unsafe extern "C" fn release_block(_env: sys::napi_env, _data: *mut std::ffi::c_void, hint: *mut std::ffi::c_void) {
+unsafe extern "C" fn release_block(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
     drop(unsafe { Box::from_raw(hint.cast::<bytes::Bytes>()) });
 }
 

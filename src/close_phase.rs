@@ -41,9 +41,17 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
     unsafe {
         check(sys::napi_get_uv_event_loop(raw, &mut uv_loop))?;
         context(raw)?;
-        check(sys::napi_create_reference(raw, callback.raw(), 1, &mut reference))?;
+        check(sys::napi_create_reference(
+            raw,
+            callback.raw(),
+            1,
+            &mut reference,
+        ))?;
     }
-    let pending = Box::into_raw(Box::new(Pending { env: raw, callback: reference }));
+    let pending = Box::into_raw(Box::new(Pending {
+        env: raw,
+        callback: reference,
+    }));
     let placeholder = Handle::boxed(pending.cast());
     unsafe {
         if uv::uv_check_init(uv_loop.cast(), placeholder) != 0 {

@@ -87,7 +87,8 @@ pub fn adopt(fd: RawFd) -> Result<Adopted, i32> {
 fn is_socket(fd: &OwnedFd) -> bool {
     use std::os::unix::fs::FileTypeExt;
     let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd.as_raw_fd()) });
-    file.metadata().is_ok_and(|meta| meta.file_type().is_socket())
+    file.metadata()
+        .is_ok_and(|meta| meta.file_type().is_socket())
 }
 
 /// A duplicate of `fd` (close-on-exec), or a negative errno. Lets rsnet take over a

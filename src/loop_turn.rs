@@ -26,14 +26,17 @@ fn metrics_info() -> Option<MetricsInfo> {
         // SAFETY: dlsym only looks the name up among the loaded symbols.
         let symbol = unsafe { libc::dlsym(libc::RTLD_DEFAULT, NAME.as_ptr()) };
         // SAFETY: libuv declares uv_metrics_info with exactly this signature.
-        (!symbol.is_null()).then(|| unsafe { std::mem::transmute::<*mut c_void, MetricsInfo>(symbol) })
+        (!symbol.is_null())
+            .then(|| unsafe { std::mem::transmute::<*mut c_void, MetricsInfo>(symbol) })
     })
 }
 
 /// The number of the loop turn running now, or -1 if this libuv does not count them.
 #[napi]
 pub fn loop_turn(env: Env) -> f64 {
-    let Some(metrics_info) = metrics_info() else { return -1.0 };
+    let Some(metrics_info) = metrics_info() else {
+        return -1.0;
+    };
     let mut uv_loop = std::ptr::null_mut();
     // SAFETY: called on the JS thread of `env`, whose loop outlives the call.
     unsafe {

@@ -21,8 +21,8 @@ use tokio::sync::Notify;
 use crate::accept;
 use crate::addr::{self, SockAddr};
 use crate::errors::status_of;
-use crate::fd::Adopted;
 use crate::events::{self, Channel, Event};
+use crate::fd::Adopted;
 use crate::registry::{next_id, Closable};
 use crate::runtime;
 use crate::stream::{Io, Kind, StreamCore};
@@ -249,7 +249,8 @@ impl ServerHandle {
             let core = self.core.clone();
             let fd = socket.as_raw_fd();
             *self.core.listener() = Some(Listener::Polled(socket, is_unix));
-            self.acceptor = uv_driver::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)));
+            self.acceptor =
+                uv_driver::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)));
             if self.acceptor.is_none() {
                 Closable::close(&*self.core);
                 return EINVAL;
@@ -389,7 +390,8 @@ async fn accept_loop(core: Arc<ServerCore>) {
             Some(Err(err)) if err.kind() == io::ErrorKind::ConnectionAborted => {}
             Some(Err(err)) => {
                 if let Some(err) = core.accept_failure(err) {
-                    core.channel.send(Event::AcceptError(core.id, status_of(&err)));
+                    core.channel
+                        .send(Event::AcceptError(core.id, status_of(&err)));
                     tokio::time::sleep(ACCEPT_BACKOFF).await;
                 }
             }
@@ -410,12 +412,18 @@ fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
         match accepted {
             Ok((socket, is_unix)) => {
                 let stream = StreamCore::new(core.channel.clone());
-                stream.attach_polled(Io::Polled(socket.into(), if is_unix { Kind::Unix } else { Kind::Tcp }));
+                stream.attach_polled(Io::Polled(
+                    socket.into(),
+                    if is_unix { Kind::Unix } else { Kind::Tcp },
+                ));
                 uv_driver::queue_event(Event::Accepted(core.id, stream));
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Readiness::Continue,
             Err(err)
-                if matches!(err.kind(), io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted) => {}
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
+                ) => {}
             Err(err) => {
                 if let Some(err) = core.accept_failure(err) {
                     uv_driver::queue_event(Event::AcceptError(core.id, status_of(&err)));

@@ -18,8 +18,8 @@ use tokio::net::UnixStream;
 use crate::addr::{self, SockAddr};
 use crate::errors::{status, status_of};
 use crate::events::{self, Event};
-use crate::runtime;
 use crate::fd::Adopted;
+use crate::runtime;
 use crate::stream::{begin_connect, fifo_access, Fifo, Io, StreamCore, QUEUED};
 use crate::uv_driver;
 
@@ -140,7 +140,9 @@ impl SocketHandle {
         let _context = runtime.enter();
         let io = match adopted {
             Adopted::Socket(socket, true) => UnixStream::from_std(socket.into()).map(Io::Unix),
-            Adopted::Socket(socket, false) => tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp),
+            Adopted::Socket(socket, false) => {
+                tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp)
+            }
             Adopted::Fifo(fd) => self.open_fifo(fd),
         };
         match io {

@@ -15,10 +15,10 @@
 //! at once.
 
 use std::collections::VecDeque;
+use std::ffi::c_void;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
-use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::task::{Context, Poll};
@@ -32,12 +32,12 @@ use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
 mod fifo;
-mod transport;
 mod splice;
-pub use splice::{SpliceRead, Step};
+mod transport;
 pub use fifo::{access as fifo_access, Fifo};
-pub use transport::{Io, Kind};
 use splice::Splice;
+pub use splice::{SpliceRead, Step};
+pub use transport::{Io, Kind};
 
 /// Bounds of the room reserved for one read. It starts small (an idle connection holds
 /// little memory) and doubles while reads fill it, up to Node's 64 KiB.

@@ -54,8 +54,7 @@ thread_local! {
 
 /// True when the loop driver was asked for and this libuv's handles fit.
 pub fn wanted() -> bool {
-    std::env::var("RSNET_DRIVER").is_ok_and(|v| v == "loop")
-        && handles_fit()
+    std::env::var("RSNET_DRIVER").is_ok_and(|v| v == "loop") && handles_fit()
 }
 
 /// Starts the check handle that delivers each turn's reads. Called once per environment.
@@ -94,7 +93,9 @@ unsafe extern "C" fn on_check(_: *mut Handle) {
         if reads.is_empty() {
             return;
         }
-        let Some(channel) = events::current_channel() else { return };
+        let Some(channel) = events::current_channel() else {
+            return;
+        };
         let mut batch = channel.take_now();
         batch.extend(reads);
         events::deliver_now(batch);
@@ -176,7 +177,9 @@ impl Poller {
     }
 
     pub fn start_reading(&self) -> i32 {
-        let Some(watch) = self.watch() else { return EBADF };
+        let Some(watch) = self.watch() else {
+            return EBADF;
+        };
         watch.reading.set(true);
         unsafe { update(self.poll) }
     }

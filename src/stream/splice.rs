@@ -124,7 +124,10 @@ impl Splice {
     /// As a destination: forgets `source` as its feeder (not a newer one).
     fn clear_feeder(&self, source: &StreamCore) {
         let mut feeder = self.feeder();
-        if feeder.as_ref().is_some_and(|f| std::ptr::eq(f.as_ptr(), source)) {
+        if feeder
+            .as_ref()
+            .is_some_and(|f| std::ptr::eq(f.as_ptr(), source))
+        {
             *feeder = None;
             self.has_feeder.store(false, Ordering::Release);
         }
@@ -149,7 +152,10 @@ impl StreamCore {
             *feeder = Some(Arc::downgrade(self));
             dst.splice.has_feeder.store(true, Ordering::Release);
         }
-        let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Arming(generation, dst.clone()));
+        let previous = std::mem::replace(
+            &mut *self.splice.mode(),
+            Mode::Arming(generation, dst.clone()),
+        );
         if let Mode::Arming(_, old) | Mode::Armed(_, old) | Mode::On(old) = previous {
             if !Arc::ptr_eq(&old, dst) {
                 old.splice.clear_feeder(self);
@@ -165,7 +171,9 @@ impl StreamCore {
     /// start moving bytes natively. False if that handshake is no longer current.
     pub fn splice_commit(&self, generation: u32) -> bool {
         let mut mode = self.splice.mode();
-        let Mode::Armed(armed, dst) = &*mode else { return false };
+        let Mode::Armed(armed, dst) = &*mode else {
+            return false;
+        };
         if *armed != generation {
             return false;
         }
@@ -241,7 +249,9 @@ impl StreamCore {
     /// reported to JS as usual, so that `'end'` ends the pipe.
     pub fn splice_once(&self, announce: &dyn Fn(Event)) -> SpliceRead {
         let mode = self.splice.mode();
-        let Mode::On(dst) = &*mode else { return SpliceRead::Idle };
+        let Mode::On(dst) = &*mode else {
+            return SpliceRead::Idle;
+        };
         // Held across the read, so the destination cannot end (or fail) between the
         // check and the write: no byte read from the source is ever dropped.
         let mut queue = dst.queue();
@@ -249,7 +259,9 @@ impl StreamCore {
             return SpliceRead::Idle;
         }
         let io = self.io();
-        let Some(io) = io.as_ref() else { return SpliceRead::Done };
+        let Some(io) = io.as_ref() else {
+            return SpliceRead::Done;
+        };
         let outcome = SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let read = io.try_read(&mut scratch[..]);
@@ -278,7 +290,9 @@ impl StreamCore {
     fn take_spliced(&self, queue: &mut WriteQueue, buf: &[u8]) {
         let io = self.io();
         let Some(io) = io.as_ref() else { return };
-        self.splice.written.fetch_add(buf.len() as u64, Ordering::AcqRel);
+        self.splice
+            .written
+            .fetch_add(buf.len() as u64, Ordering::AcqRel);
         let written = if queue.pending.is_empty() {
             match io.try_write(buf) {
                 Ok(n) => n,
@@ -297,7 +311,10 @@ impl StreamCore {
         let rest = Bytes::copy_from_slice(&buf[written..]);
         queue.queued_bytes += rest.len();
         // Not a JS request: completes nothing when flushed.
-        queue.pending.push_back(Pending { data: rest, last: false });
+        queue.pending.push_back(Pending {
+            data: rest,
+            last: false,
+        });
         self.has_pending.store(true, Ordering::Release);
         self.wake.notify_one();
         self.poke_writer();

@@ -83,9 +83,9 @@ impl Io {
             Io::Unix(s) => s.try_write(buf),
             Io::Fifo(s) => s.try_write(buf),
             // SAFETY: write(2) reads `buf.len()` bytes from `buf`.
-            Io::Polled(fd, _) => sys_call(|| unsafe {
-                libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len())
-            }),
+            Io::Polled(fd, _) => {
+                sys_call(|| unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) })
+            }
         }
     }
 
