@@ -47,7 +47,7 @@ function runCase(src, mod) {
   let last;
   const S = () => { const s = new mod.Socket(); s.on('error', () => {}); made.push(s); last = s; return s; };
   const V = () => { const s = new mod.Server(); s.on('error', () => {}); made.push(s); last = s; return s; };
-  // eslint-disable-next-line no-new-func
+   
   const fn = new Function('net', 'H', 'FREE', 'S', 'V', `return (${src});`);
   let result;
   try {
@@ -530,7 +530,7 @@ async function listenOutcome(src, mod) {
     ev.push(['listening', typeof a === 'string' ? a
       : { address: a.address, family: a.family, portOk: Number.isInteger(a.port) && a.port > 0 }]);
   });
-  // eslint-disable-next-line no-new-func
+   
   const fn = new Function('s', 'H', `return (${src});`);
   let ret;
   try {
@@ -757,7 +757,7 @@ const IP_TABLE = [
   [[], 0, false, false],
   [['127.0.0.1'], 4, true, false],
   [{ toString() { return '127.0.0.1'; } }, 4, true, false],
-  [new String('::1'), 6, false, true], // eslint-disable-line no-new-wrappers
+  [new String('::1'), 6, false, true],  
 ];
 
 function ipOutcome(mod, input) {

@@ -2,7 +2,6 @@
 // Echo: bytes in == bytes out, for every size, every way of writing, and every
 // pairing of implementations (rsnet<->rsnet, rsnet<->net, net<->rsnet).
 const { test } = require('node:test');
-const assert = require('node:assert/strict');
 const P = require('./helpers/parity');
 
 const KiB = 1024;

@@ -2,7 +2,6 @@
 // The way people actually use `net` (docs examples, tutorials, DB drivers):
 // these scripts must run unchanged, and print the same thing, with either module.
 const { test } = require('node:test');
-const assert = require('node:assert/strict');
 const P = require('./helpers/parity');
 
 test('the docs echo server + client print the same transcript', { timeout: 30_000 }, async () => {

@@ -331,7 +331,8 @@ Object.defineProperty(Socket.prototype, 'readyState', {
 Object.defineProperty(Socket.prototype, 'bufferSize', {
   __proto__: null,
   get() {
-    if (this._handle) return this.writableLength;
+    // Node: undefined once the handle is gone.
+    return this._handle ? this.writableLength : undefined;
   },
 });
 
