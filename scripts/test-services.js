@@ -18,7 +18,11 @@ const { spawnSync } = require('node:child_process');
 const STATUS_FILE = path.join(os.tmpdir(), 'rsnet-test-services.json');
 
 // name: what the tests ask for; binary: what must be on the PATH; packages: Debian's.
-const SERVICES = [{ name: 'redis', binary: 'redis-server', packages: ['redis-server'] }];
+const SERVICES = [
+  { name: 'redis', binary: 'redis-server', packages: ['redis-server'] },
+  // Not a server: the tls tests make a self-signed certificate with it at test time.
+  { name: 'openssl', binary: 'openssl', packages: ['openssl'] },
+];
 
 function which(binary) {
   const dirs = (process.env.PATH || '').split(path.delimiter).concat(['/usr/bin', '/usr/sbin', '/usr/local/bin']);

@@ -1,0 +1,50 @@
+'use strict';
+// Every real-client scenario runs under both drivers. A test file runs its scenarios in
+// its own process under the driver it was started with (RSNET_DRIVER, default threaded),
+// then `alsoUnderOtherDriver(__filename)` adds one test that reruns the whole file in a
+// child `node --test` under the other driver and passes only if every test there passed
+// (skips are listed in its diagnostics). So `node --test __test__/clients/x.test.js`, and
+// `npm test`, cover both drivers.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const DRIVER = process.env.RSNET_DRIVER === 'loop' ? 'loop' : 'threaded';
+const IS_CHILD = process.env.RSNET_CLIENTS_CHILD === '1';
+
+function alsoUnderOtherDriver(file, { timeoutMs = 300_000 } = {}) {
+  if (IS_CHILD) return;
+  const other = DRIVER === 'loop' ? 'threaded' : 'loop';
+  test(`[${other}] every test of ${path.basename(file)} (child node --test, RSNET_DRIVER=${other})`, { timeout: timeoutMs + 10_000 }, async (t) => {
+    // Without NODE_TEST_CONTEXT the child is a test run of its own that reports TAP on stdout.
+    const { NODE_TEST_CONTEXT, ...env } = process.env;
+    const child = spawn(process.execPath, ['--test', '--test-force-exit', '--test-reporter=tap', file], {
+      env: { ...env, RSNET_DRIVER: other, RSNET_CLIENTS_CHILD: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let timer;
+    const status = await new Promise((resolve) => {
+      timer = setTimeout(() => {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {}
+      }, timeoutMs);
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    clearTimeout(timer);
+    const summary = (stdout.match(/^# (tests|pass|fail|skipped|todo|duration_ms) [\d.]+$/gm) || []).join(', ');
+    const notOk = (stdout.match(/^\s*not ok .*$/gm) || []).join('\n');
+    const skipped = (stdout.match(/^\s*ok .*# (SKIP|TODO).*$/gm) || []).join('\n');
+    t.diagnostic(`RSNET_DRIVER=${other}: ${summary}`);
+    if (skipped) t.diagnostic(`skipped/todo under ${other}:\n${skipped}`);
+    assert.equal(status.code, 0, `under RSNET_DRIVER=${other} (${JSON.stringify(status)}): ${summary}\n${notOk}\n--- child output ---\n${stdout.slice(-20_000)}\n${stderr.slice(-4_000)}`);
+    assert.match(summary, /# fail 0/);
+  });
+}
+
+module.exports = { DRIVER, IS_CHILD, alsoUnderOtherDriver };
