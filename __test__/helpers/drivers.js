@@ -42,7 +42,7 @@ function alsoUnderOtherDriver(file, { timeoutMs = 300_000 } = {}) {
     const skipped = (stdout.match(/^\s*ok .*# (SKIP|TODO).*$/gm) || []).join('\n');
     t.diagnostic(`RSNET_DRIVER=${other}: ${summary}`);
     if (skipped) t.diagnostic(`skipped/todo under ${other}:\n${skipped}`);
-    assert.equal(status.code, 0, `under RSNET_DRIVER=${other} (${JSON.stringify(status)}): ${summary}\n${notOk}\n--- child output ---\n${stdout.slice(-20_000)}\n${stderr.slice(-4_000)}`);
+    assert.equal(status.code, 0, `under RSNET_DRIVER=${other} (${JSON.stringify(status)}): ${summary}\n${notOk}\n--- child output ---\n${stdout.slice(-6_000)}\n${stderr.slice(-2_000)}`);
     assert.match(summary, /# fail 0/);
   });
 }
