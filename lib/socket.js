@@ -11,7 +11,7 @@ const { isUint8Array } = require('node:util').types;
 
 const { SocketHandle, track, untrack, scheduleClose } = require('./binding');
 const {
-  kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites,
+  kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
   writeToHandle,
 } = require('./stream_io');
 const {
@@ -155,10 +155,14 @@ function closeHandle(handle) {
 }
 
 // Closes the socket's handle now; 'close' follows after this turn's ticks and
-// microtasks (so after destroy()'s 'error'), where libuv runs close callbacks.
+// microtasks (so after destroy()'s 'error'), where libuv runs close callbacks. The
+// callbacks of writes still queued come there too, just before 'close': libuv cancels
+// them when it finishes closing the stream.
 function closeSocketHandle(self, handle, isException, isCleanupPending = false) {
-  closeHandle(handle);
+  untrack(handle);
+  handle.close();
   scheduleClose(() => runInHandleContext(handle, () => {
+    cancelPendingWrites(handle);
     self.emit('close', isException);
     if (isCleanupPending) {
       handle.onread = noop;
@@ -464,8 +468,10 @@ Socket.prototype._destroy = function(exception, cb) {
       this.resetAndClosing = false;
       untrack(handle);
       const err = handle.reset();
-      failPendingWrites(handle);
-      scheduleClose(() => this.emit('close', isException));
+      scheduleClose(() => {
+        cancelPendingWrites(handle);
+        this.emit('close', isException);
+      });
       if (err) this.emit('error', new ErrnoException(err, 'reset'));
     } else if (this._closeAfterHandlingError) {
       // Keep the handle usable while 'error' handlers (next tick) run.

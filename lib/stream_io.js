@@ -14,12 +14,21 @@ const kPendingWrites = Symbol('pendingWrites');
 const kOnreadBacklog = Symbol('onreadBacklog');
 const kShutdownCallback = Symbol('shutdownCallback');
 
-function failPendingWrites(handle) {
-  // Write callbacks of a closed handle complete (with no error), as libuv cancels them.
+function takePendingWrites(handle) {
   const pending = handle[kPendingWrites];
-  if (!pending || pending.length === 0) return;
+  if (!pending || pending.length === 0) return [];
   handle[kPendingWrites] = [];
-  for (const cb of pending) process.nextTick(cb, null);
+  return pending;
+}
+
+// Write callbacks of a closed handle complete (with no error), as libuv cancels them.
+function failPendingWrites(handle) {
+  for (const cb of takePendingWrites(handle)) process.nextTick(cb, null);
+}
+
+// The same from the close phase, where libuv runs them: at once, before 'close'.
+function cancelPendingWrites(handle) {
+  for (const cb of takePendingWrites(handle)) cb(null);
 }
 
 // Hands one write (or a corked writev) to the handle. Most writes complete at once
@@ -193,5 +202,6 @@ module.exports = {
   attachStreamCallbacks,
   drainUserBuffer,
   failPendingWrites,
+  cancelPendingWrites,
   writeToHandle,
 };

@@ -359,17 +359,20 @@ impl StreamCore {
                     Step::Hold => false,
                 };
             let want_write = self.has_pending.load(Ordering::Acquire);
+            // Reads before writes, as libuv: on a connection the peer reset, the read
+            // reports ECONNRESET (the error Node's socket is destroyed with) before a
+            // flush can fail on it.
             tokio::select! {
                 biased;
                 _ = self.wake.notified() => {}
-                ready = self.ready(Io::poll_write_ready), if want_write => {
-                    if ready.is_ok() { self.flush(); }
-                }
                 ready = self.ready(Io::poll_read_ready), if want_read => {
                     read_done = ready.is_err() || match step {
                         Step::Feed => matches!(self.splice_once(&announce), SpliceRead::Done),
                         _ => self.read_once(&mut buf, &mut read_size),
                     };
+                }
+                ready = self.ready(Io::poll_write_ready), if want_write => {
+                    if ready.is_ok() { self.flush(&announce); }
                 }
             }
         }
@@ -460,8 +463,11 @@ impl StreamCore {
     }
 
     /// Writes queued data until the kernel is full; reports completed requests, then a
-    /// pending FIN once everything is out.
-    pub fn flush(&self) {
+    /// pending FIN once everything is out, through `announce`: the path this stream's
+    /// reads take to JS, so that a flush's outcome lines up behind the reads made
+    /// before it (the channel for the stream's task, the turn's batch under the loop
+    /// driver).
+    pub fn flush(&self, announce: &dyn Fn(Event)) {
         let mut queue = self.queue();
         let io = self.io();
         let Some(io) = io.as_ref() else { return };
@@ -473,13 +479,21 @@ impl StreamCore {
                 .take(MAX_IOV)
                 .map(|p| IoSlice::new(&p.data))
                 .collect();
+            let offered: usize = slices.iter().map(|s| s.len()).sum();
             let result = io.try_write_vectored(&slices);
             drop(slices);
             match result {
+                // A short write means the kernel is full: wait for writability, as
+                // libuv does, instead of a syscall that would only say EAGAIN. The
+                // wait also lets a peer's reset reach the read side first.
+                Ok(written) if written < offered => {
+                    completed += queue.advance(written);
+                    break;
+                }
                 Ok(written) => completed += queue.advance(written),
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
                 Err(err) => {
-                    self.fail_writes(&mut queue, status_of(&err));
+                    self.fail_writes(&mut queue, status_of(&err), announce);
                     return;
                 }
             }
@@ -490,27 +504,30 @@ impl StreamCore {
             self.splice.wake_feeder();
         }
         if completed > 0 {
-            self.channel.send(Event::Written(self.id, completed));
+            announce(Event::Written(self.id, completed));
         }
         if queue.pending.is_empty() && queue.shutdown {
             queue.shutdown = false;
-            self.channel.send_after(|| {
-                Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write)))
-            });
+            // The reads that could see the peer's answer to this FIN come from the same
+            // thread, after this: announcing in order is enough.
+            announce(Event::Shutdown(
+                self.id,
+                status(io.sock().shutdown(Shutdown::Write)),
+            ));
         }
     }
 }
 
 impl StreamCore {
     /// A write failed: drop what is queued; later writes fail with the same status.
-    fn fail_writes(&self, queue: &mut WriteQueue, failed: i32) {
+    fn fail_writes(&self, queue: &mut WriteQueue, failed: i32, announce: &dyn Fn(Event)) {
         *queue = WriteQueue {
             failed,
             ended: queue.ended,
             ..WriteQueue::default()
         };
         self.has_pending.store(false, Ordering::Release);
-        self.channel.send(Event::WriteError(self.id, failed));
+        announce(Event::WriteError(self.id, failed));
         self.splice.wake_feeder();
     }
 }
@@ -568,16 +585,15 @@ fn next_read_size(current: usize, read: usize, room: usize) -> usize {
     }
 }
 
+/// The JS thread's write: one syscall, straight to the kernel (see `Io::write_direct`).
 fn write_some(io: &Io, chunks: &[&[u8]]) -> io::Result<usize> {
     if let [chunk] = chunks {
-        return io.try_write(chunk);
+        return io.write_direct(&[IoSlice::new(chunk)]);
     }
-    if chunks.len() > MAX_IOV {
-        // Rare (a huge cork); write the first batch now, queue the rest.
-        return write_some(io, &chunks[..MAX_IOV]);
-    }
+    // Rare (a huge cork): write the first batch now, queue the rest.
+    let chunks = &chunks[..chunks.len().min(MAX_IOV)];
     let slices: Vec<IoSlice<'_>> = chunks.iter().map(|c| IoSlice::new(c)).collect();
-    io.try_write_vectored(&slices)
+    io.write_direct(&slices)
 }
 
 impl Closable for StreamCore {

@@ -273,13 +273,9 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
     crate::uv::guard("on_event", || {
         let watch = unsafe { watch_of(poll) };
         let core = watch.core.clone();
-        if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
-            // Completions and a deferred FIN go out through the channel, delivered below.
-            core.flush();
-            if !core.has_pending_writes() {
-                watch.writing.set(false);
-            }
-        }
+        // Reads before writes, as libuv's `uv__stream_io`: on a connection the peer
+        // reset, the read reports ECONNRESET first and the socket is destroyed with it;
+        // the failed flush behind it is then moot (Node: 'error' is `read ECONNRESET`).
         let readable = watch.reading.get() && (events & UV_READABLE != 0 || status < 0);
         if readable && !matches!(core.splice_step(&queue_event), Step::Deliver) {
             splice_available(watch);
@@ -294,6 +290,14 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
                 watch.reading.set(false);
             }
             PENDING.with(|pending| pending.borrow_mut().extend(reads));
+        }
+        if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
+            // Completions and a deferred FIN go out through the channel, delivered with
+            // this turn's reads.
+            core.flush(&queue_event);
+            if !core.has_pending_writes() {
+                watch.writing.set(false);
+            }
         }
         unsafe { update(poll) };
     });

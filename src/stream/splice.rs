@@ -298,7 +298,7 @@ impl StreamCore {
                 Ok(n) => n,
                 Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => 0,
                 Err(err) => {
-                    self.fail_writes(queue, status_of(&err));
+                    self.fail_writes(queue, status_of(&err), &|event| self.channel.send(event));
                     return;
                 }
             }

@@ -102,6 +102,24 @@ impl Io {
         }
     }
 
+    /// Writes straight to the kernel from the calling thread, whatever the reactor last
+    /// saw of the fd. This is libuv's `uv_try_write`: Tokio's `try_write` answers
+    /// WouldBlock without a syscall until its reactor thread has seen the fd writable,
+    /// so a write made right after a connect or an adoption would be queued instead of
+    /// sent, and lost if the process exits at once (`write(); process.exit()`).
+    /// A WouldBlock here leaves the reactor's view as it was; the next flush through
+    /// the reactor finds the truth and waits for writability.
+    pub(super) fn write_direct(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let fd = self.raw_fd();
+        if let [buf] = bufs {
+            // SAFETY: write(2) reads `buf.len()` bytes from `buf`, which we borrow.
+            return sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) });
+        }
+        let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
+        // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
+        sys_call(|| unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
+    }
+
     /// Socket options and addresses, through a borrowed fd (they fail with ENOTSOCK on
     /// a FIFO, as libuv's calls on a pipe do).
     pub fn sock(&self) -> SockRef<'_> {
