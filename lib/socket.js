@@ -30,6 +30,11 @@ const {
 } = require('./symbols');
 const { initHandleContext, handleAsyncId, runInHandleContext } = require('./async_context');
 
+// Node's http client asks a socket's handle for its async id (AsyncWrap#getAsyncId).
+SocketHandle.prototype.getAsyncId ??= function getAsyncId() {
+  return handleAsyncId(this);
+};
+
 const noop = () => {};
 // Node caps timers at 2^31-1 ms.
 const TIMEOUT_MAX = 2 ** 31 - 1;
