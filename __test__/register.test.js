@@ -1,0 +1,207 @@
+'use strict';
+// rsnet/register: real programs (fixtures/register/), written for Node's own modules,
+// run unchanged in child processes with `-r rsnet/register` or `--import
+// rsnet/register`, under each driver. Each run proves rsnet's sockets carried the
+// traffic (an `instanceof require('rsnet').Socket` marker), and where it makes sense
+// the same program runs without the preload and must report the same results.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+
+const ROOT = path.resolve(__dirname, '..');
+const FIX = path.join(__dirname, 'fixtures', 'register');
+const DRIVERS = ['threaded', 'loop'];
+const REQUIRE = ['-r', 'rsnet/register'];
+const IMPORT = ['--import', 'rsnet/register'];
+
+// Runs `node ...flags fixture ...args` from the package root (so `rsnet/register`
+// resolves through the package's own exports map); SIGKILL at the deadline.
+function run(flags, fixture, { args = [], env = {}, deadline = 20000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...flags, path.join(FIX, fixture), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_DEBUG: '', RSNET_REGISTER_DEBUG: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, deadline);
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  });
+}
+
+// The fixture's one JSON line; fails with the child's output when it did not exit cleanly.
+function result(r, what) {
+  assert.equal(r.timedOut, false, `${what}: did not exit by itself\n${r.stderr}`);
+  assert.equal(r.code, 0, `${what}: exit ${r.code} ${r.signal}\n${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop();
+  return JSON.parse(line);
+}
+
+function noWarning(r, what) {
+  assert.doesNotMatch(r.stderr, /Warning/, `${what}: unexpected warning\n${r.stderr}`);
+}
+
+let certs = null;
+// A self-signed certificate for 127.0.0.1, made with the openssl CLI at test time.
+function selfSigned() {
+  if (certs) return certs;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-register-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
+    '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'],
+  { encoding: 'utf8' });
+  assert.ok(!r.error && r.status === 0,
+    `the openssl CLI is needed to make a test certificate: ${r.error?.message || r.stderr}`);
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  certs = [key, cert];
+  return certs;
+}
+
+for (const driver of DRIVERS) {
+  const env = { RSNET_DRIVER: driver };
+
+  test(`[${driver}] Express app (JSON, static file, streamed upload) under -r rsnet/register`, async () => {
+    const swapped = result(await run(REQUIRE, 'express-app.js', { env }), 'express under register');
+    const plain = result(await run([], 'express-app.js', { env }), 'express without register');
+    assert.deepEqual(swapped.served, [true, true, true], 'every request was served on an rsnet socket');
+    assert.deepEqual(plain.served, [false, false, false]);
+    for (const key of ['json', 'file', 'upload']) {
+      assert.equal(swapped[key].client, true, `${key}: the default agent connected with rsnet`);
+      assert.equal(plain[key].client, false);
+      assert.deepEqual({ ...swapped[key], client: null }, { ...plain[key], client: null }, key);
+    }
+    assert.deepEqual(JSON.parse(swapped.json.body), { hello: 'world', n: 42 });
+    assert.equal(swapped.file.body, 'static hello from rsnet\n');
+    assert.equal(swapped.upload.body.bytes, 64 * 65536);
+    assert.equal(swapped.upload.body.sha256, swapped.expectedSha256);
+    assert.equal(swapped.file.reused, true, 'keep-alive: the agent reused its socket');
+  });
+
+  test(`[${driver}] http.Server life cycle is the same with and without the preload`, async () => {
+    const swapped = result(await run(REQUIRE, 'http-lifecycle.js', { env }), 'lifecycle under register');
+    const plain = result(await run([], 'http-lifecycle.js', { env }), 'lifecycle without register');
+    assert.equal(swapped.rsnetSockets, 2, 'both connections were rsnet sockets');
+    assert.equal(plain.rsnetSockets, 0);
+    assert.deepEqual(swapped.log, plain.log);
+    assert.ok(plain.log.includes('headersTimeout: HTTP/1.1 408 Request Timeout'), plain.log.join('\n'));
+  });
+
+  test(`[${driver}] HTTPS server and https.get through the default agent`, async () => {
+    const args = selfSigned();
+    const swapped = result(await run(REQUIRE, 'https-app.js', { env, args }), 'https under register');
+    const plain = result(await run([], 'https-app.js', { env, args }), 'https without register');
+    assert.equal(swapped.serverRaw, true, 'the https server accepted an rsnet socket');
+    assert.equal(swapped.clientRaw, true, 'the https agent laid TLS over an rsnet socket');
+    assert.equal(plain.serverRaw, false);
+    assert.equal(plain.clientRaw, false);
+    const strip = ({ serverRaw, clientRaw, ...rest }) => rest;
+    assert.deepEqual(strip(swapped), strip(plain));
+    assert.equal(plain.client.remoteAddress, '127.0.0.1');
+    assert.equal(plain.connectEvent, true);
+  });
+
+  test(`[${driver}] http2 servers (cleartext and TLS) accept rsnet sockets`, async () => {
+    const r = result(await run(REQUIRE, 'http2-app.js', { env, args: selfSigned() }), 'http2');
+    assert.deepEqual(r, [
+      { secure: false, raw: true, body: 'h2 ok' },
+      { secure: true, raw: true, body: 'h2 ok' },
+    ]);
+  });
+
+  test(`[${driver}] ESM: import from 'node:net' and 'net' under --import and -r`, async () => {
+    const expected = {
+      defaultIsRsnet: true, bareIsRsnet: true, namedSocket: true, namedCreateServer: true,
+      dynamicIsRsnet: true, requireIsRsnet: true, served: true, client: true, body: 'esm ok',
+    };
+    for (const flags of [IMPORT, REQUIRE]) {
+      const r = await run(flags, 'esm-app.mjs', { env });
+      assert.deepEqual(result(r, flags.join(' ')), expected, flags.join(' '));
+      noWarning(r, flags.join(' '));
+    }
+    const plain = result(await run([], 'esm-app.mjs', { env }), 'esm without register');
+    assert.ok(Object.entries(plain).every(([k, v]) => (k === 'body' ? v === 'esm ok' : v === false)),
+      JSON.stringify(plain));
+  });
+
+  test(`[${driver}] global fetch(): the server is rsnet's, the client stays Node's own`, async () => {
+    const r = result(await run(REQUIRE, 'fetch-app.js', { env }), 'fetch');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { via: 'fetch' });
+    assert.equal(r.served, true);
+    // Node's fetch is its bundled undici, which requires Node's net internally.
+    assert.deepEqual(r.clientSockets, ['node']);
+  });
+
+  test(`[${driver}] an unref'd http server lets the process exit`, async () => {
+    const r = await run(REQUIRE, 'unref-server.js', { env, deadline: 10000 });
+    assert.deepEqual(result(r, 'unref'), { listening: true, rsnet: true });
+  });
+}
+
+test('loaded twice (-r and --import): a warning, and the program works', async () => {
+  const r = await run([...REQUIRE, ...IMPORT], 'esm-app.mjs');
+  assert.equal(result(r, 'twice').served, true);
+  assert.match(r.stderr, /RsnetRegisterWarning: rsnet\/register was loaded twice/);
+});
+
+test('required after net: a warning; later requires get rsnet', async () => {
+  const r = await run([], 'late-register.js');
+  assert.deepEqual(result(r, 'late'), { earlyIsRsnet: false, lateIsRsnet: true, text: 'late ok' });
+  assert.match(r.stderr, /RsnetRegisterWarning: rsnet\/register was loaded after the program started/);
+});
+
+test('required in a worker thread: a warning; that worker runs on rsnet', async () => {
+  const r = await run([], 'worker-register.js');
+  assert.deepEqual(result(r, 'worker'), { netIsRsnet: true, served: 'true', mainIsRsnet: false });
+  assert.match(r.stderr, /RsnetRegisterWarning: rsnet\/register was loaded in a worker thread/);
+});
+
+test('workers inherit -r rsnet/register, without a warning', async () => {
+  const r = await run(REQUIRE, 'worker-inherit.js');
+  assert.deepEqual(result(r, 'inherit'), { workerNetIsRsnet: true });
+  noWarning(r, 'inherit');
+});
+
+test('RSNET_REGISTER_DEBUG=1 and NODE_DEBUG=rsnet print what was swapped; otherwise silence', async () => {
+  const lines = [
+    /^RSNET \d+: register: require\('net'\) and require\('node:net'\) -> rsnet/m,
+    /^RSNET \d+: register: import 'net' and 'node:net' -> rsnet/m,
+    /^RSNET \d+: register: http, https, tls and http2 servers listen through rsnet/m,
+    /^RSNET \d+: register: http.Agent createConnection -> rsnet.createConnection/m,
+    /^RSNET \d+: require\('net'\) from .*http-lifecycle\.js -> rsnet/m,
+    /^RSNET \d+: listen: http.Server -> rsnet Server/m,
+  ];
+  for (const env of [{ RSNET_REGISTER_DEBUG: '1' }, { NODE_DEBUG: 'rsnet' }]) {
+    const r = await run(REQUIRE, 'http-lifecycle.js', { env });
+    result(r, JSON.stringify(env));
+    for (const line of lines) assert.match(r.stderr, line, JSON.stringify(env));
+  }
+  const quiet = await run(REQUIRE, 'http-lifecycle.js');
+  result(quiet, 'quiet');
+  assert.equal(quiet.stderr, '');
+});
+
+test('without the preload, requiring rsnet changes nothing global', () => {
+  const r = spawnSync(process.execPath, ['-e', `
+    const rsnet = require('rsnet');
+    const net = require('net');
+    const http = require('http');
+    const server = http.createServer();
+    process.stdout.write(JSON.stringify([net === rsnet, require('node:net') === rsnet,
+      http.Agent.prototype.createConnection === net.createConnection,
+      server instanceof net.Server]));
+  `], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [false, false, true, true]);
+});

@@ -1,0 +1,330 @@
+'use strict';
+// `node -r rsnet/register app.js` / `node --import rsnet/register app.mjs`: run an
+// unchanged program on rsnet. Nothing here runs unless one of the entry points
+// (register.js, register.mjs) calls install().
+//
+// What is swapped, and why each way was chosen on Node 20.20:
+// - require('net') / require('node:net'): Module._load is patched. Every CJS require
+//   (Module.prototype.require, createRequire, the main entry) goes through it, including
+//   inside node_modules, and it sees the `node:` form before Node's builtin shortcut.
+//   Node's own modules use their internal require and are not affected.
+// - import ... from 'node:net' / import('net'): a module.register() resolve hook maps the
+//   specifier to an ESM facade of rsnet (register-net.mjs). Patching Node's net exports
+//   instead (syncBuiltinESMExports) would change what Node's http/tls see at call time
+//   (tls checks `socket instanceof net.Socket` and then expects a C++ stream handle).
+// - Node's http/https/tls/http2 servers extend Node's net.Server, captured when those
+//   modules load, so they cannot be given rsnet's class. Their listen() is redirected:
+//   an rsnet Server listens and every accepted rsnet socket is emitted as 'connection'
+//   on the Node server. The Node server's _handle becomes a small adapter over the rsnet
+//   server, so Node's own address(), close(), listening, ref()/unref(), getConnections()
+//   and 'close' keep working unchanged on it.
+// - The default http/https agents: http.Agent's createConnection becomes rsnet's; the
+//   https one lays Node's TLS over an rsnet socket (tls.connect({ socket })).
+// - process.getBuiltinModule('net') returns rsnet too.
+// Node's global fetch() is not reached: its bundled undici requires Node's net through
+// the internal loader.
+
+const Module = require('node:module');
+const path = require('node:path');
+const util = require('node:util');
+const { pathToFileURL } = require('node:url');
+const nodeNet = require('node:net');
+
+const ROOT = path.resolve(__dirname, '..');
+const INDEX = path.join(ROOT, 'index.js');
+const LIB = path.join(ROOT, 'lib') + path.sep;
+const kRegistered = Symbol.for('rsnet.register');
+const kInner = Symbol('rsnet.register.inner');
+
+const debugEnv = process.env.RSNET_REGISTER_DEBUG;
+const debuglog = util.debuglog('rsnet');
+function debug(...args) {
+  if (debugEnv && debugEnv !== '0') {
+    process.stderr.write(`RSNET ${process.pid}: ${util.format(...args)}\n`);
+  } else {
+    debuglog(...args);
+  }
+}
+
+function warn(message) {
+  process.emitWarning(message, { type: 'RsnetRegisterWarning', code: 'RSNET_REGISTER' });
+}
+
+// rsnet's own files keep Node's net (rsnet re-exports BlockList, isIP... from it).
+function isRsnetFile(filename) {
+  return typeof filename === 'string' && (filename === INDEX || filename.startsWith(LIB));
+}
+
+// Loaded with -r / --import (on the command line or in NODE_OPTIONS), before the app ran.
+function isPreload() {
+  if (require.main !== undefined) return false;
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS || ''].join(' ');
+  return /(?:-r|--require|--import)[=\s]+\S*rsnet\S*register|(?:-r|--require|--import)[=\s]+\S*register\.m?js/
+    .test(flags);
+}
+
+function install(via) {
+  const previous = process[kRegistered];
+  if (previous) {
+    warn(`rsnet/register was loaded twice (${previous.via} from ${previous.root}, then ${via} ` +
+      `from ${ROOT}); the second load does nothing.`);
+    return previous.rsnet;
+  }
+  const { isMainThread, parentPort } = require('node:worker_threads');
+  // Node's module-hooks thread (an internal worker, with no parentPort) runs the
+  // preloads too: nothing to swap there, and it must not register hooks of its own.
+  if (!isMainThread && parentPort === null) return null;
+  if (!isPreload()) {
+    warn(`rsnet/register was loaded ${isMainThread ? 'after the program started' : 'in a worker thread'}: ` +
+      "modules that already loaded 'net', 'http' or 'https' keep the objects they hold. " +
+      `Preload it instead: node ${via === 'import' ? '--import' : '-r'} rsnet/register app.js` +
+      (isMainThread ? '' : ' (workers inherit the preload).'));
+  }
+  const rsnet = require('../index.js');
+  Object.defineProperty(process, kRegistered, {
+    __proto__: null, value: { root: ROOT, via, rsnet }, configurable: true,
+  });
+  hookRequire(rsnet);
+  hookImport();
+  hookServers(rsnet);
+  hookAgents(rsnet);
+  return rsnet;
+}
+
+function hookRequire(rsnet) {
+  const load = Module._load;
+  const seen = new Set();
+  Module._load = function _load(request, parent, isMain) {
+    if ((request === 'net' || request === 'node:net') && !isRsnetFile(parent?.filename)) {
+      const from = parent?.filename || '<unknown>';
+      if (!seen.has(from)) {
+        seen.add(from);
+        debug("require('%s') from %s -> rsnet", request, from);
+      }
+      return rsnet;
+    }
+    return Reflect.apply(load, this, arguments);
+  };
+  if (typeof process.getBuiltinModule === 'function') {
+    const getBuiltinModule = process.getBuiltinModule;
+    process.getBuiltinModule = function(id) {
+      if (id === 'net' || id === 'node:net') return rsnet;
+      return Reflect.apply(getBuiltinModule, this, arguments);
+    };
+  }
+  debug("register: require('net') and require('node:net') -> rsnet (Module._load)");
+}
+
+function hookImport() {
+  if (typeof Module.register !== 'function') {
+    warn("rsnet/register: this Node has no module.register(); import 'node:net' stays Node's.");
+    return;
+  }
+  try {
+    Module.register(pathToFileURL(path.join(__dirname, 'register-hooks.mjs')).href,
+      pathToFileURL(__filename).href);
+    debug("register: import 'net' and 'node:net' -> rsnet (module.register resolve hook)");
+  } catch (err) {
+    warn(`rsnet/register: could not register the ESM hook (${err.message}); ` +
+      "import 'node:net' stays Node's.");
+  }
+}
+
+// ---- Node's own servers -------------------------------------------------------------
+
+// Node's servers know their listener only through `_handle`: this gives them one.
+class ListenerAdapter {
+  constructor(inner) {
+    this[kInner] = inner;
+    // A pipe server's address() is its path (Node reads `_pipeName` when the handle
+    // has no getsockname).
+    if (!inner._pipeName) {
+      this.getsockname = function(out) {
+        Object.assign(out, inner.address());
+        return 0;
+      };
+    }
+  }
+
+  close() {
+    const inner = this[kInner];
+    delete inner.close;
+    inner.close();
+  }
+
+  ref() { this[kInner].ref(); }
+
+  unref() { this[kInner].unref(); }
+}
+
+function serverKind(server, mods) {
+  if (server instanceof mods.https.Server) return 'https.Server';
+  if (server instanceof mods.http.Server) return 'http.Server';
+  if (server instanceof mods.tls.Server) return server.constructor?.name || 'tls.Server';
+  if (server.constructor?.name === 'Http2Server') return 'Http2Server';
+  return null;
+}
+
+// listen(handle) with one of Node's own handles (a TCP wrap, a Node server or socket)
+// cannot move to rsnet; an rsnet server's handle can.
+function listensOnNodeHandle(args) {
+  const first = args[0];
+  if (first === null || typeof first !== 'object') return false;
+  const handle = first._handle || first.handle;
+  return Boolean(handle) && !(handle instanceof require('./binding').ServerHandle);
+}
+
+function hookServers(rsnet) {
+  const mods = { http: require('node:http'), https: require('node:https'), tls: require('node:tls') };
+  const listen = nodeNet.Server.prototype.listen;
+  nodeNet.Server.prototype.listen = function(...args) {
+    const kind = serverKind(this, mods);
+    if (kind === null || this._handle || listensOnNodeHandle(args)) {
+      return Reflect.apply(listen, this, args);
+    }
+    debug('listen: %s -> rsnet Server', kind);
+    if (this instanceof mods.tls.Server) patchJSStream(rsnet, mods.tls);
+    listenThroughRsnet(rsnet, this, args);
+    return this;
+  };
+  debug('register: http, https, tls and http2 servers listen through rsnet (net.Server.prototype.listen)');
+}
+
+function listenThroughRsnet(rsnet, outer, args) {
+  const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
+  const inner = new rsnet.Server({
+    allowHalfOpen: outer.allowHalfOpen,
+    pauseOnConnect: outer.pauseOnConnect,
+    noDelay: outer.noDelay,
+    keepAlive: outer.keepAlive,
+    keepAliveInitialDelay: outer.keepAliveInitialDelay * 1000,
+    highWaterMark: outer.highWaterMark,
+  });
+  // The Node server holds the count and the limit: sockets report to it when they close.
+  Object.defineProperty(inner, '_connections', {
+    __proto__: null, get() { return outer._connections; }, set(v) { outer._connections = v; },
+  });
+  Object.defineProperty(inner, 'maxConnections', {
+    __proto__: null, get() { return outer.maxConnections; }, set(v) { outer.maxConnections = v; },
+  });
+  // Anything that closes the rsnet server by itself (an aborted `signal`) closes the
+  // Node server, which closes the rsnet one through its adapter.
+  inner.close = function(callback) {
+    outer.close(callback);
+    return this;
+  };
+  const adopt = () => {
+    if (outer._handle || !inner._handle) return;
+    outer._pipeName = inner._pipeName;
+    outer._handle = new ListenerAdapter(inner);
+    if (outer._unref) outer._handle.unref();
+  };
+  inner.on('listening', () => {
+    adopt();
+    outer.emit('listening');
+  });
+  inner.on('error', (err) => outer.emit('error', err));
+  inner.on('drop', (data) => outer.emit('drop', data));
+  inner.on('connection', (socket) => {
+    socket.server = outer;
+    socket._server = outer;
+    outer.emit('connection', socket);
+  });
+  inner.listen(...args);
+  adopt();
+  if (cb !== null) outer.once('listening', cb);
+}
+
+// TLS over an rsnet socket goes through Node's JSStreamSocket, whose native handle has
+// no getpeername/getsockname/ref/unref: Node's TLSSocket would report no remoteAddress
+// and could not unref a pooled keep-alive socket. Give that handle class those methods,
+// answering for rsnet sockets only (other streams see what they saw before).
+let jsStreamPatched = false;
+function patchJSStream(rsnet, tls) {
+  if (jsStreamPatched) return;
+  jsStreamPatched = true;
+  const { PassThrough } = require('node:stream');
+  let probe;
+  try {
+    probe = new tls.TLSSocket(new PassThrough());
+  } catch {
+    return;
+  }
+  const handle = probe._handle?._parent;
+  probe.destroy();
+  if (!handle) return;
+  const owner = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+  const proto = Object.getPrototypeOf(handle);
+  if (!owner || !proto) return;
+  const rawOf = (h) => {
+    const stream = h[owner]?.stream;
+    return stream instanceof rsnet.Socket ? stream : null;
+  };
+  const define = (name, fn) => {
+    if (!(name in proto)) proto[name] = fn;
+  };
+  define('getpeername', function(out) {
+    const raw = rawOf(this);
+    if (!raw) return undefined;
+    Object.assign(out, raw._getpeername());
+    return 0;
+  });
+  define('getsockname', function(out) {
+    const raw = rawOf(this);
+    if (!raw) return undefined;
+    Object.assign(out, raw._getsockname());
+    return 0;
+  });
+  define('ref', function() { rawOf(this)?.ref(); });
+  define('unref', function() { rawOf(this)?.unref(); });
+  define('setNoDelay', function(enable) { rawOf(this)?.setNoDelay(enable); return 0; });
+  define('setKeepAlive', function(enable, delaySecs) {
+    rawOf(this)?.setKeepAlive(enable, delaySecs * 1000);
+    return 0;
+  });
+  debug('register: TLS over rsnet sockets reports their addresses and ref/unref (JSStream handle)');
+}
+
+// ---- Node's default agents ------------------------------------------------------------
+
+const CONNECT_OPTIONS = ['host', 'port', 'path', 'localAddress', 'localPort', 'family', 'hints',
+  'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'noDelay', 'keepAlive',
+  'keepAliveInitialDelay'];
+
+function hookAgents(rsnet) {
+  const http = require('node:http');
+  const https = require('node:https');
+  const tls = require('node:tls');
+  if (http.Agent.prototype.createConnection === nodeNet.createConnection) {
+    http.Agent.prototype.createConnection = rsnet.createConnection;
+    debug('register: http.Agent createConnection -> rsnet.createConnection');
+  }
+  const createTLS = https.Agent.prototype.createConnection;
+  https.Agent.prototype.createConnection = function createConnection(port, host, options) {
+    if (port !== null && typeof port === 'object') options = port;
+    else if (host !== null && typeof host === 'object') options = host;
+    options = { ...options };
+    if (typeof port === 'number') options.port = port;
+    if (typeof host === 'string') options.host = host;
+    if (options.socket) return Reflect.apply(createTLS, this, [options]);
+    const connectOptions = {};
+    for (const key of CONNECT_OPTIONS) {
+      if (options[key] !== undefined) connectOptions[key] = options[key];
+    }
+    patchJSStream(rsnet, tls);
+    const raw = rsnet.connect(connectOptions);
+    const socket = Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
+    // As over a net.Socket: the TLS socket is connecting until TCP is, then says 'connect'.
+    if (raw.connecting) {
+      socket.connecting = true;
+      raw.once('connect', () => {
+        socket.connecting = false;
+        socket.emit('connect');
+      });
+    }
+    return socket;
+  };
+  debug('register: https.Agent createConnection -> TLS over rsnet.connect');
+}
+
+module.exports = { install };
