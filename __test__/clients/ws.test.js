@@ -4,8 +4,9 @@
 // returns `impl` sockets. Text and binary messages, the close handshake started by either
 // side, and each raw socket's event sequence around the close.
 //
-// Known difference (the lead is on it): under the threaded driver a socket emits 'end'
-// before 'finish' after the close handshake; net and the loop driver emit 'finish' first.
+// Reported under the threaded driver: a socket emitting 'end' before 'finish' after the
+// close handshake (net and the loop driver emit 'finish' first). These tests check that
+// order on both raw sockets, for the close started by either side, in all pairs.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
