@@ -2,9 +2,9 @@
 // Every real-client scenario runs under both drivers. A test file runs its scenarios in
 // its own process under the driver it was started with (RSNET_DRIVER, default threaded),
 // then `alsoUnderOtherDriver(__filename)` adds one test that reruns the whole file in a
-// child `node --test` under the other driver and passes only if every test there passed
-// (skips are listed in its diagnostics). So `node --test __test__/clients/x.test.js`, and
-// `npm test`, cover both drivers.
+// child `node --test` under the other driver: it fails if any test there failed, and is
+// reported as skipped (with the reasons) if any was skipped. So
+// `node --test __test__/clients/x.test.js`, and `npm test`, cover both drivers.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -44,6 +44,11 @@ function alsoUnderOtherDriver(file, { timeoutMs = 300_000 } = {}) {
     if (skipped) t.diagnostic(`skipped/todo under ${other}:\n${skipped}`);
     assert.equal(status.code, 0, `under RSNET_DRIVER=${other} (${JSON.stringify(status)}): ${summary}\n${notOk}\n--- child output ---\n${stdout.slice(-6_000)}\n${stderr.slice(-2_000)}`);
     assert.match(summary, /# fail 0/);
+    // A run whose tests were skipped is reported as skipped (with their reasons), not passed.
+    const reasons = [...new Set((stdout.match(/# (SKIP|TODO) .*$/gm) || []).map((l) => l.replace(/^# (SKIP|TODO) /, '')))];
+    const count = (k) => Number((summary.match(new RegExp(`# ${k} (\\d+)`)) || [])[1] || 0);
+    if (count('skipped') > 0) t.skip(`${count('skipped')} of ${count('tests')} skipped under ${other}: ${reasons.join('; ')}`);
+    else if (count('todo') > 0) t.todo(`${count('todo')} of ${count('tests')} todo under ${other}: ${reasons.join('; ')}`);
   });
 }
 
