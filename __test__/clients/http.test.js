@@ -17,7 +17,7 @@ const { impls, RSNET_IS_FALLBACK, once, withTimeout, randomBytes, SocketTrace, m
 const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const { feed, request, serverEvents } = require('../helpers/http.js');
 
-const skip = RSNET_IS_FALLBACK ? 'rsnet.node is not built' : false;
+const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false;
 const T = 15_000;
 const POST_BODY = randomBytes(1024 * 1024); // the same bytes for both runs
 

@@ -20,7 +20,7 @@ const { impls, RSNET_IS_FALLBACK, once, withTimeout, sha256, randomBytes, Socket
 const { redisSkipReason, startRedis } = require('../helpers/services.js');
 const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 
-const skip = redisSkipReason() || (RSNET_IS_FALLBACK ? 'rsnet.node is not built' : false);
+const skip = redisSkipReason() || (RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false);
 const T = 15_000;
 
 /** An ioredis Connector whose streams come from `impl.createConnection`; each one is traced. */

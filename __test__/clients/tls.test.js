@@ -17,7 +17,7 @@ const { impls, RSNET_IS_FALLBACK, once, withTimeout, sha256, randomBytes, Socket
 const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const { which } = require('../../scripts/test-services.js');
 
-const skip = RSNET_IS_FALLBACK ? 'rsnet.node is not built' : which('openssl') ? false : 'no openssl CLI to make a test certificate (scripts/test-services.js installs it)';
+const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : which('openssl') ? false : 'no openssl CLI to make a test certificate (scripts/test-services.js installs it)';
 const T = 20_000;
 const BIG = randomBytes(16 * 1024 * 1024); // the same bytes for both runs
 

@@ -11,7 +11,7 @@ const { Client, Agent, fetch } = require('undici');
 const { impls, RSNET_IS_FALLBACK, withTimeout, sha256, randomBytes, SocketTrace, madeBy } = require('../helpers/clients.js');
 const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 
-const skip = RSNET_IS_FALLBACK ? 'rsnet.node is not built' : false;
+const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false;
 const T = 15_000;
 const BODY = randomBytes(3 * 1024 * 1024 + 17); // the same bytes for both runs
 
