@@ -6,6 +6,8 @@
 
 const builtin = require('node:net');
 const dc = require('node:diagnostics_channel');
+// NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
+const debug = require('node:util').debuglog('net');
 
 const { Socket } = require('./lib/socket');
 const { Server, createServerHandle } = require('./lib/server');
@@ -22,6 +24,7 @@ function createServer(options, connectionListener) {
 function connect(...args) {
   const normalized = normalizeArgs(args);
   const options = normalized[0];
+  debug('createConnection', normalized);
   const socket = new Socket(options);
   if (netClientSocketChannel.hasSubscribers) netClientSocketChannel.publish({ socket });
   if (options.timeout) socket.setTimeout(options.timeout);

@@ -6,7 +6,7 @@
 const EventEmitter = require('node:events');
 const dc = require('node:diagnostics_channel');
 const dns = require('node:dns');
-const { promisify } = require('node:util');
+const { promisify, debuglog } = require('node:util');
 const { getDefaultHighWaterMark } = require('node:stream');
 
 const { ServerHandle } = require('./binding');
@@ -24,6 +24,8 @@ const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay, 
 const { initHandleContext, handleAsyncId } = require('./async_context');
 const { onAbort } = require('./abort');
 
+// NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
+const debug = debuglog('net');
 const netServerSocketChannel = dc.channel('net.server.socket');
 // Node 20.20 traces listen(): asyncStart on the call, asyncEnd once listening, error on
 // a failed bind or listen (never `start`/`end`: listen is not one synchronous span).
@@ -87,6 +89,7 @@ function createServerHandle(address, port, addressType, fd, flags) {
   const isPipe = port === -1 && addressType === -1;
   initHandleContext(handle, { isPipe, isServer: true });
   const ipv6Only = Boolean(flags);
+  debug('bind to', address || 'any');
   let err;
   if (isPipe) {
     handle[kIsPipe] = true;
@@ -108,7 +111,11 @@ function createServerHandle(address, port, addressType, fd, flags) {
 }
 
 function setupListenHandle(address, port, addressType, backlog, fd, flags) {
-  if (!this._handle) {
+  debug('setupListenHandle', address, port, addressType, backlog, fd);
+  if (this._handle) {
+    debug('setupListenHandle: have a handle already');
+  } else {
+    debug('setupListenHandle: create a handle');
     let rval = null;
     // No address: try IPv6 any (dual-stack) first, see whether IPv6 is available.
     if (!address && typeof fd !== 'number') {
@@ -289,6 +296,7 @@ Server.prototype.address = function() {
 // A listener accepted `clientHandle` (or failed with `err`).
 function onconnection(err, clientHandle) {
   const self = this[kOwner];
+  debug('onconnection');
   if (err) {
     self.emit('error', new ErrnoException(err, 'accept'));
     return;
@@ -377,11 +385,16 @@ Server.prototype[Symbol.asyncDispose] = async function() {
 };
 
 Server.prototype._emitCloseIfDrained = function() {
-  if (this._handle || this._connections) return;
+  debug('SERVER _emitCloseIfDrained');
+  if (this._handle || this._connections) {
+    debug('SERVER handle? %j   connections? %d', Boolean(this._handle), this._connections);
+    return;
+  }
   process.nextTick(emitCloseNT, this);
 };
 
 function emitCloseNT(self) {
+  debug('SERVER: emit close');
   self.emit('close');
 }
 

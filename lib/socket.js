@@ -8,6 +8,8 @@
 const stream = require('node:stream');
 const { clearTimeout, setTimeout } = require('node:timers');
 const { isUint8Array } = require('node:util').types;
+// NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
+const debug = require('node:util').debuglog('net');
 
 const { SocketHandle, track, untrack, scheduleClose } = require('./binding');
 const {
@@ -168,6 +170,7 @@ function closeSocketHandle(self, handle, isException, isCleanupPending = false) 
   handle.close();
   scheduleClose(() => runInHandleContext(handle, () => {
     cancelPendingWrites(handle);
+    debug('emit close');
     self.emit('close', isException);
     if (isCleanupPending) {
       handle.onread = noop;
@@ -194,9 +197,16 @@ Socket.prototype._unrefTimer = function _unrefTimer() {
 Socket.prototype._final = function(cb) {
   // Not connected yet (or never asked to): the FIN waits for a connect.
   if (this.pending) {
+    debug('_final: not yet connected');
     return this.once('connect', () => this._final(cb));
   }
   if (!this._handle) return cb();
+  debug('_final: not ended, call shutdown()');
+  const done = cb;
+  cb = (err) => {
+    if (!err) debug('afterShutdown destroyed=%j', this.destroyed);
+    done(err);
+  };
   const status = this._handle.shutdown();
   if (status === 1) {
     this._handle[kShutdownCallback] = cb;
@@ -277,6 +287,7 @@ Socket.prototype._onTimeout = function() {
       return;
     }
   }
+  debug('_onTimeout');
   this.emit('timeout');
 };
 
@@ -346,6 +357,7 @@ Object.defineProperty(Socket.prototype, 'bufferSize', {
 });
 
 function tryReadStart(socket) {
+  debug('Socket._handle.readStart');
   socket._handle.reading = true;
   // onread: bytes that arrived while paused go to the callback before any new read.
   if (socket[kOnreadBacklog]?.length > 0 && !drainUserBuffer(socket)) {
@@ -358,7 +370,9 @@ function tryReadStart(socket) {
 
 // Readable asks for data: start native reads (they stop when push() says "full").
 Socket.prototype._read = function(n) {
+  debug('_read - n', n, 'isConnecting?', Boolean(this.connecting), 'hasHandle?', Boolean(this._handle));
   if (this.connecting || !this._handle) {
+    debug('_read wait for connection');
     this.once('connect', () => this._read(n));
   } else if (!this._handle.reading) {
     tryReadStart(this);
@@ -374,6 +388,7 @@ Socket.prototype.resetAndDestroy = function() {
   if (this._handle) {
     if (this._handle[kIsPipe]) throw new ERR_INVALID_HANDLE_TYPE();
     if (this.connecting) {
+      debug('reset wait for connection');
       this.once('connect', () => this._reset());
     } else {
       this._reset();
@@ -460,10 +475,13 @@ Socket.prototype.destroySoon = function() {
 };
 
 Socket.prototype._destroy = function(exception, cb) {
+  debug('destroy');
   this.connecting = false;
   for (let s = this; s !== null; s = s._parent) clearTimeout(s[kTimeout]);
 
+  debug('close');
   if (this._handle) {
+    if (this !== process.stderr) debug('close handle');
     const isException = Boolean(exception);
     // bytesRead/bytesWritten stay readable after destroy().
     this[kBytesRead] = this.bytesRead;
@@ -475,6 +493,7 @@ Socket.prototype._destroy = function(exception, cb) {
       const err = handle.reset();
       scheduleClose(() => {
         cancelPendingWrites(handle);
+        debug('emit close');
         this.emit('close', isException);
       });
       if (err) this.emit('error', new ErrnoException(err, 'reset'));
@@ -496,6 +515,7 @@ Socket.prototype._destroy = function(exception, cb) {
   }
 
   if (this._server) {
+    debug('has server');
     this._server._connections--;
     if (this._server._emitCloseIfDrained) this._server._emitCloseIfDrained();
   }
@@ -506,6 +526,7 @@ function emitCloseNT(self) {
 }
 
 Socket.prototype._reset = function() {
+  debug('reset connection');
   this.resetAndClosing = true;
   return this.destroy();
 };
