@@ -8,13 +8,14 @@
 // its native handle (parser.consume), so no 'data' event is ever emitted there, while an
 // rsnet socket is read through 'data'. Nothing a user listens to differs.
 const { test } = require('node:test');
+// First: it fixes RSNET_DRIVER before rsnet loads.
+const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const { impls, RSNET_IS_FALLBACK, once, withTimeout, randomBytes, SocketTrace, madeBy } = require('../helpers/clients.js');
-const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const { feed, request, serverEvents } = require('../helpers/http.js');
 
 const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false;

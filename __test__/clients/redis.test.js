@@ -9,6 +9,8 @@
 // a test-only preload (fixtures/preload-rsnet-as-net.js) that answers
 // `require('net')` with rsnet, as rsnet/register will.
 const { test } = require('node:test');
+// First: it fixes RSNET_DRIVER before rsnet loads.
+const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -18,7 +20,6 @@ const StandaloneConnector = require('ioredis/built/connectors/StandaloneConnecto
 
 const { impls, RSNET_IS_FALLBACK, once, withTimeout, sha256, randomBytes, SocketTrace, madeBy } = require('../helpers/clients.js');
 const { redisSkipReason, startRedis } = require('../helpers/services.js');
-const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 
 const skip = redisSkipReason() || (RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false);
 const T = 15_000;

@@ -6,6 +6,8 @@
 // Compared: bytes both ways, half-close, a 16 MiB echo, and each TLS socket's event
 // sequence (see below for the raw sockets under them).
 const { test, before, after } = require('node:test');
+// First: it fixes RSNET_DRIVER before rsnet loads.
+const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -14,7 +16,6 @@ const tls = require('node:tls');
 const { spawnSync } = require('node:child_process');
 
 const { impls, RSNET_IS_FALLBACK, once, withTimeout, sha256, randomBytes, SocketTrace, madeBy } = require('../helpers/clients.js');
-const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const { which } = require('../../scripts/test-services.js');
 
 const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : which('openssl') ? false : 'no openssl CLI to make a test certificate (scripts/test-services.js installs it)';

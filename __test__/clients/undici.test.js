@@ -4,12 +4,13 @@
 // once with rsnet sockets. Compared: replies, which server connection served each
 // request (keep-alive reuse), pipelining, and each client socket's event sequence.
 const { test } = require('node:test');
+// First: it fixes RSNET_DRIVER before rsnet loads.
+const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { Client, Agent, fetch } = require('undici');
 
 const { impls, RSNET_IS_FALLBACK, withTimeout, sha256, randomBytes, SocketTrace, madeBy } = require('../helpers/clients.js');
-const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 
 const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false;
 const T = 15_000;

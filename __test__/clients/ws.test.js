@@ -8,12 +8,13 @@
 // close handshake (net and the loop driver emit 'finish' first). These tests check that
 // order on both raw sockets, for the close started by either side, in all pairs.
 const { test } = require('node:test');
+// First: it fixes RSNET_DRIVER before rsnet loads.
+const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const { WebSocket, WebSocketServer } = require('ws');
 
 const { impls, RSNET_IS_FALLBACK, withTimeout, sha256, randomBytes, SocketTrace, madeBy } = require('../helpers/clients.js');
-const { DRIVER, alsoUnderOtherDriver } = require('../helpers/drivers.js');
 
 const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RSNET_FORCE_NET=1)' : false;
 const T = 15_000;

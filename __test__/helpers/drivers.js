@@ -10,10 +10,29 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
+// Explicit, never the addon's default (which may change): unset means threaded here, and
+// it is set in the environment before rsnet loads (require this module first), so the
+// addon and the children (fixtures, the rerun below) all see it.
 const DRIVER = process.env.RSNET_DRIVER === 'loop' ? 'loop' : 'threaded';
+process.env.RSNET_DRIVER = DRIVER;
 const IS_CHILD = process.env.RSNET_CLIENTS_CHILD === '1';
 
+/** A test that this process's rsnet really runs DRIVER (when the addon can tell). */
+function checkDriver() {
+  test(`[${DRIVER}] rsnet runs the ${DRIVER} driver in this process`, async (t) => {
+    const { impls, RSNET_IS_FALLBACK, ADDON } = require('./parity.js');
+    if (RSNET_IS_FALLBACK) return t.skip('rsnet is not loaded');
+    const binding = require(ADDON);
+    if (typeof binding.driver !== 'function') return t.skip('this build of the addon does not tell its driver');
+    const server = impls.rsnet.createServer();
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise((resolve) => server.close(resolve));
+    assert.equal(binding.driver(), DRIVER);
+  });
+}
+
 function alsoUnderOtherDriver(file, { timeoutMs = 300_000 } = {}) {
+  checkDriver();
   if (IS_CHILD) return;
   const other = DRIVER === 'loop' ? 'threaded' : 'loop';
   test(`[${other}] every test of ${path.basename(file)} (child node --test, RSNET_DRIVER=${other})`, { timeout: timeoutMs + 10_000 }, async (t) => {
