@@ -51,7 +51,7 @@ function run(cmd, args, timeoutMs) {
   });
   const tail = `${r.stdout || ''}${r.stderr || ''}`.trim().split('\n').slice(-5).join('\n');
   if (r.error) return { ok: false, why: `${cmd} ${args[0]}: ${r.error.code || r.error.message}` };
-  if (r.status !== 0) return { ok: false, why: `${cmd} ${args[0]} exited ${r.status}${r.signal ? ` (${r.signal})` : ''}: ${tail}` };
+  if (r.status !== 0) return { ok: false, why: `${cmd} ${args.find((a) => !a.startsWith('-') && !a.includes('='))} exited ${r.status}${r.signal ? ` (${r.signal})` : ''}: ${tail}` };
   return { ok: true };
 }
 
@@ -83,7 +83,8 @@ function install(service) {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return `not root: run \`apt-get install ${service.packages.join(' ')}\` as root`;
   if (!which('apt-get')) return `no apt-get on this machine: install ${service.binary} by hand`;
   return withoutServiceStarts(() => {
-    const args = ['install', '-y', '--no-install-recommends', ...service.packages];
+    // Waits up to a minute for a dpkg lock that another apt-get holds.
+    const args = ['-o', 'DPkg::Lock::Timeout=60', 'install', '-y', '--no-install-recommends', ...service.packages];
     // Fast path: the package lists may already be fresh. Otherwise update them once and retry.
     let r = run('apt-get', args, 300_000);
     if (!r.ok) {

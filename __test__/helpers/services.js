@@ -14,13 +14,22 @@ const { STATUS_FILE, which } = require('../../scripts/test-services.js');
 
 const live = new Set(); // child processes still running: killed by pid if the process exits
 
-process.on('exit', () => {
+function killLive() {
   for (const child of live) {
     try {
       process.kill(child.pid, 'SIGKILL');
     } catch {}
   }
-});
+}
+process.on('exit', killLive);
+// A test process ended by a signal (a runner's timeout) runs no 'exit' handlers: kill the
+// servers, then die of the same signal as before.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killLive();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** null when redis-server can be run; otherwise why not (for `test(..., { skip })`). */
 function redisSkipReason() {
