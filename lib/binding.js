@@ -100,6 +100,16 @@ function idle() {
 }
 
 function dispatch(buffer, count, objects) {
+  // An empty batch is native code's call to complete one request (see afterIo).
+  if (count === 0) return runOneAfterIo();
+  if (afterIo.length > 0) {
+    // Requested after the last check phase (by a setImmediate or timer callback):
+    // libuv completes them at the start of the next turn, before its I/O.
+    while (afterIo.length > 0) {
+      afterIo.shift()();
+      process._tickCallback();
+    }
+  }
   if (idle()) {
     // Several native callbacks can come in one turn; libuv's count tells them apart
     // (without it, each callback counts as a turn of its own).
@@ -111,6 +121,24 @@ function dispatch(buffer, count, objects) {
   backlog.push({ buffer, records: new Int32Array(buffer.buffer, buffer.byteOffset, count * RECORD_INTS), objects,
     next: 0, offset: count * RECORD_INTS * 4 });
   if (backlog.length === 1 && pendingCloses === 0 && !waitingForTurn) drain();
+}
+
+// Requests that completed at once (a FIN sent with nothing queued). libuv completes
+// them from its pending queue, which it runs right after the poll phase's I/O
+// callbacks, before the check phase (setImmediate). Native code calls back once per
+// completion from its check handle, which runs before Node's: each completion is then
+// a callback of its own, after this turn's I/O events.
+const afterIo = [];
+
+function completeAfterIo(callback) {
+  afterIo.push(callback);
+  native.requestCompletion();
+}
+
+function runOneAfterIo() {
+  const callback = afterIo.shift();
+  if (afterIo.length > 0) native.requestCompletion();
+  if (callback !== undefined) callback();
 }
 
 // A throwing handler becomes an uncaught exception, as in Node; the remaining events
@@ -230,5 +258,6 @@ module.exports = {
   track,
   untrack,
   scheduleClose,
+  completeAfterIo,
   UV_EOF,
 };

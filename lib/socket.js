@@ -11,7 +11,7 @@ const { isUint8Array } = require('node:util').types;
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
 const debug = require('node:util').debuglog('net');
 
-const { SocketHandle, track, untrack, scheduleClose } = require('./binding');
+const { SocketHandle, track, untrack, scheduleClose, completeAfterIo } = require('./binding');
 const {
   kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
   writeToHandle,
@@ -207,10 +207,16 @@ Socket.prototype._final = function(cb) {
     if (!err) debug('afterShutdown destroyed=%j', this.destroyed);
     done(err);
   };
-  const status = this._handle.shutdown();
+  const handle = this._handle;
+  const status = handle.shutdown();
   if (status === 1) {
-    this._handle[kShutdownCallback] = cb;
-  } else if (status === 0 || status === -107 /* ENOTCONN: the peer is gone */) {
+    handle[kShutdownCallback] = cb;
+  } else if (status === 0) {
+    // The FIN left now; libuv completes such a shutdown from its pending queue, right
+    // after the I/O callbacks of this turn: before setImmediate callbacks, and before
+    // a peer's FIN read on a later turn.
+    completeAfterIo(() => runInHandleContext(handle, cb));
+  } else if (status === -107 /* ENOTCONN: the peer is gone */) {
     cb();
   } else {
     cb(new ErrnoException(status, 'shutdown'));

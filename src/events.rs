@@ -24,6 +24,7 @@ use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
 use crate::batch;
+use crate::driver::Driver;
 use crate::napi_raw::{self, check};
 use crate::registry::Registry;
 use crate::stream::StreamCore;
@@ -96,18 +97,6 @@ impl Channel {
         self.schedule(&mut queue);
     }
 
-    /// Runs `act` and queues the event it returns under the queue lock, so no event of
-    /// another thread caused by the act (a peer's EOF after our FIN) can come first.
-    pub fn send_after(&self, act: impl FnOnce() -> Event) {
-        let mut queue = self.lock();
-        let event = act();
-        if queue.tsfn.is_none() {
-            return;
-        }
-        queue.events.push(event);
-        self.schedule(&mut queue);
-    }
-
     fn schedule(&self, queue: &mut Queue) {
         let Some(tsfn) = queue.tsfn else { return };
         if !queue.scheduled {
@@ -121,22 +110,6 @@ impl Channel {
                 );
             }
         }
-    }
-
-    /// Queues `events` behind anything already pending, or gives them back when the
-    /// queue is idle so the caller may deliver them directly (loop driver). Keeps the
-    /// order of cause and effect: a FIN's Shutdown event is queued before the FIN
-    /// leaves, so a peer's EOF read later always lines up behind it.
-    pub fn send_unless_idle(&self, events: Vec<Event>) -> Option<Vec<Event>> {
-        let mut queue = self.lock();
-        // The environment is going away: nothing is delivered any more.
-        queue.tsfn?;
-        if !queue.scheduled && queue.events.is_empty() {
-            return Some(events);
-        }
-        queue.events.extend(events);
-        self.schedule(&mut queue);
-        None
     }
 
     /// Takes what is queued now (loop driver: events caused by a direct delivery, such as
@@ -169,8 +142,10 @@ impl Channel {
 struct LoopRefs {
     channel: Arc<Channel>,
     refs: u32,
-    /// Set when the loop driver delivers events straight from libuv callbacks.
-    direct: Option<Direct>,
+    driver: Driver,
+    /// Delivery straight from libuv callbacks on the JS thread (the in-loop driver's
+    /// reads, and under both drivers the completions of the check phase).
+    direct: Direct,
 }
 
 /// What delivering from a libuv callback (outside any napi call) needs.
@@ -206,15 +181,25 @@ pub fn current_channel() -> Option<Arc<Channel>> {
     LOCAL.with(|local| local.borrow().as_ref().map(|l| l.channel.clone()))
 }
 
-/// The libuv loop of this environment when the loop driver is on.
+/// The libuv loop that polls this environment's sockets: only under the in-loop
+/// driver (None under the threaded one, whose runtime polls them).
 pub fn uv_loop() -> Option<*mut c_void> {
-    LOCAL.with(|local| local.borrow().as_ref()?.direct.map(|d| d.uv_loop))
+    LOCAL.with(|local| {
+        let local = local.borrow();
+        let state = local.as_ref()?;
+        (state.driver == Driver::InLoop).then_some(state.direct.uv_loop)
+    })
+}
+
+/// The driver of this environment, once rsnet was initialised on this thread.
+pub fn driver() -> Option<Driver> {
+    LOCAL.with(|local| local.borrow().as_ref().map(|l| l.driver))
 }
 
 /// Delivers `events` to JS now, from a libuv callback on the JS thread (loop driver).
 pub fn deliver_now(events: Vec<Event>) {
     // Copy out and release the borrow: JS may call back into rsnet (ref/unref...).
-    let Some(direct) = LOCAL.with(|local| local.borrow().as_ref()?.direct) else {
+    let Some(direct) = LOCAL.with(|local| local.borrow().as_ref().map(|l| l.direct)) else {
         return;
     };
     unsafe {
@@ -309,22 +294,19 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
             hook_arg,
         ))?
     };
-    let direct = if crate::uv_driver::wanted() {
-        Some(direct_delivery(raw_env, &dispatch)?)
-    } else {
-        None
-    };
+    let direct = direct_delivery(raw_env, &dispatch)?;
     LOCAL.with(|local| {
         *local.borrow_mut() = Some(LoopRefs {
             channel,
             refs: 0,
+            driver: Driver::chosen(),
             direct,
         })
     });
     Ok(())
 }
 
-/// Keeps what the loop driver needs to call `dispatch` from libuv callbacks. They live
+/// Keeps what delivery from libuv callbacks needs to call `dispatch`. They live
 /// as long as the environment (never released: one each per environment).
 fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Direct> {
     let mut direct = Direct {

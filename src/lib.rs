@@ -9,8 +9,10 @@
 //! - [`socket`]: `SocketHandle`, the JS-visible handle of one stream (connect, read, write).
 //! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
 //! - [`accept`]: accept(2) as libuv calls it, and its answer to running out of fds.
-//! - [`uv_driver`]: the opt-in loop driver (`RSNET_DRIVER=loop`): reads on the JS thread
-//!   from a `uv_poll` in Node's own event loop, without a thread hop.
+//! - [`driver`]: which thread moves a socket's bytes; the one place that chooses.
+//! - [`uv_driver`]: the in-loop driver (the default): reads and writes on the JS thread
+//!   from a `uv_poll` in Node's own event loop, without a thread hop; and the check
+//!   handle both drivers use to complete requests after the turn's I/O.
 //! - [`close_phase`]: runs `'close'` callbacks in libuv's close phase, as Node does.
 //! - [`loop_turn`]: the event loop's turn count, so JS can keep libuv's read rhythm.
 //! - [`uv`]: the few libuv functions rsnet calls (Node exports them).
@@ -27,6 +29,7 @@ mod accept;
 mod addr;
 mod batch;
 mod close_phase;
+mod driver;
 mod errors;
 mod events;
 mod fd;

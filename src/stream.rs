@@ -302,9 +302,11 @@ impl StreamCore {
         QUEUED
     }
 
-    /// Half-closes the write side once queued writes are out. Completion always comes
-    /// as a Shutdown event, as libuv's shutdown request completes on a later turn.
-    /// Returns QUEUED, or a status < 0.
+    /// Half-closes the write side once queued writes are out: QUEUED (a Shutdown event
+    /// follows the flush), or DONE when nothing was queued and the FIN left now, on
+    /// the calling thread. JS completes the latter itself before the next turn's I/O,
+    /// where libuv's pending phase completes such a shutdown; no thread is woken.
+    /// A status < 0 when the socket is gone.
     pub fn shutdown(&self) -> i32 {
         let mut queue = self.queue();
         queue.ended = true;
@@ -316,9 +318,10 @@ impl StreamCore {
         }
         let io = self.io();
         let Some(io) = io.as_ref() else { return EBADF };
-        self.channel
-            .send_after(|| Event::Shutdown(self.id, status(io.sock().shutdown(Shutdown::Write))));
-        QUEUED
+        // As libuv, a failed shutdown(2) (the peer is gone: ENOTCONN) still completes
+        // the request; the read side reports what happened to the connection.
+        let _ = io.sock().shutdown(Shutdown::Write);
+        DONE
     }
 
     /// Closes the socket now, on the calling thread. Idempotent.

@@ -17,6 +17,9 @@ extern "C" {
     pub fn uv_poll_stop(handle: *mut Handle) -> c_int;
     pub fn uv_check_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
     pub fn uv_check_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
+    pub fn uv_idle_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
+    pub fn uv_idle_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
+    pub fn uv_idle_stop(handle: *mut Handle) -> c_int;
     pub fn uv_close(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle));
     pub fn uv_timer_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
     pub fn uv_timer_start(
@@ -30,6 +33,7 @@ extern "C" {
 
 /// libuv's handle types and poll event bits.
 const UV_CHECK: c_int = 2;
+const UV_IDLE: c_int = 6;
 const UV_POLL: c_int = 8;
 const UV_TIMER: c_int = 13;
 pub const UV_READABLE: c_int = 1;
@@ -38,14 +42,14 @@ pub const UV_WRITABLE: c_int = 2;
 /// Room for any of the handles rsnet uses (checked against this libuv at start-up).
 const HANDLE_BYTES: usize = 256;
 
-/// True when this libuv's poll, check and timer handles fit in a [`Handle`].
+/// True when this libuv's poll, check, idle and timer handles fit in a [`Handle`].
 pub fn handles_fit() -> bool {
-    [UV_POLL, UV_CHECK, UV_TIMER]
+    [UV_POLL, UV_CHECK, UV_IDLE, UV_TIMER]
         .iter()
         .all(|&kind| unsafe { uv_handle_size(kind) } <= HANDLE_BYTES)
 }
 
-/// Storage for a libuv handle (`uv_poll_t`, `uv_check_t`, `uv_timer_t`). They all start
+/// Storage for a libuv handle (`uv_poll_t`, `uv_check_t`, `uv_idle_t`, `uv_timer_t`). They all start
 /// with `void* data`.
 #[repr(C, align(16))]
 pub struct Handle {

@@ -1,19 +1,19 @@
-//! The opt-in "loop" driver (`RSNET_DRIVER=loop`): a connected stream's I/O happens on
-//! the JS thread, as in libuv itself.
+//! The in-loop driver (the default; see `driver`): a connected stream's I/O happens
+//! on the JS thread, as in libuv itself.
 //!
-//! In the default driver a Tokio thread reads and wakes the JS thread through the
-//! threadsafe function: two thread wake-ups per incoming message where Node pays one.
-//! Here a stream that starts reading moves off the Tokio reactor
+//! A stream that starts reading moves off the Tokio reactor
 //! ([`StreamCore::make_polled`]) and gets a `uv_poll` handle in Node's own event loop,
 //! watching "readable" while JS reads and "writable" while writes are queued. The
-//! runtime thread does not see its traffic at all. Connect, accept and listeners stay
-//! on the runtime.
+//! runtime thread does not see its traffic at all. Listeners accept here too
+//! ([`ReadWatcher`]); connects start on the JS thread and finish on the runtime.
 //!
 //! Reads made during one loop turn, on any number of sockets, are delivered to JS as
 //! one batch from a `uv_check` handle, which runs right after libuv's poll phase (and
 //! before Node's own check handle, so before `setImmediate` callbacks, as I/O callbacks
 //! come before them in Node). The calls go through `napi_make_callback`, so ticks run
-//! afterwards as after any Node I/O callback.
+//! afterwards as after any Node I/O callback. The same check handle, under both
+//! drivers, completes the requests JS finishes itself (a FIN sent at once), where
+//! libuv's pending queue would.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -40,21 +40,23 @@ const EBADF: i32 = -9;
 /// Rounds of events queued during a delivery that are delivered right after it.
 const FOLLOW_UPS: usize = 8;
 
+/// Completions delivered per check phase at most; more wait for the next turn.
+const MAX_COMPLETIONS: usize = 1024;
+
 thread_local! {
+    /// JS asked for a completion call (`request_completion`).
+    static COMPLETIONS_WANTED: Cell<bool> = const { Cell::new(false) };
     /// Reads of this loop turn, waiting for the check handle.
     static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
     /// Small reads land here before being copied out at their exact size.
     static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_SIZE].into_boxed_slice());
+    /// Keeps the loop turning while a completion is wanted.
+    static IDLE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// This thread's check handle (one environment per JS thread).
     static CHECK: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// Open poll handles: a loop must have none left when its environment ends (a
     /// worker's loop close aborts otherwise), whoever still holds their `Poller`.
     static LIVE: RefCell<HashMap<*mut Handle, Closer>> = RefCell::new(HashMap::new());
-}
-
-/// True when the loop driver was asked for and this libuv's handles fit.
-pub fn wanted() -> bool {
-    std::env::var("RSNET_DRIVER").is_ok_and(|v| v == "loop") && handles_fit()
 }
 
 /// Starts the check handle that delivers each turn's reads. Called once per environment.
@@ -69,6 +71,12 @@ pub fn start(event_loop: *mut c_void) -> io::Result<()> {
         uv_unref(check);
     }
     CHECK.with(|c| c.set(check));
+    let idle = Handle::boxed(std::ptr::null_mut());
+    if unsafe { uv_idle_init(event_loop, idle) } != 0 {
+        drop(unsafe { Box::from_raw(idle) });
+        return Err(io::ErrorKind::Other.into());
+    }
+    IDLE.with(|i| i.set(idle));
     Ok(())
 }
 
@@ -79,6 +87,11 @@ pub fn stop() {
     if !check.is_null() {
         unsafe { uv_close(check, free_handle) };
     }
+    let idle = IDLE.with(|i| i.replace(std::ptr::null_mut()));
+    if !idle.is_null() {
+        unsafe { uv_close(idle, free_handle) };
+    }
+    COMPLETIONS_WANTED.with(|wanted| wanted.set(false));
     let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
     for (poll, closer) in polls {
         unsafe { closer(poll) };
@@ -86,9 +99,12 @@ pub fn stop() {
     PENDING.with(|pending| pending.borrow_mut().clear());
 }
 
-/// After the poll phase: everything read this turn, behind anything queued before.
+/// After the poll phase: everything read this turn, behind anything queued before,
+/// then the requests JS completes after the turn's I/O. Runs under both drivers (the
+/// threaded one reads nothing here; it only completes requests).
 unsafe extern "C" fn on_check(_: *mut Handle) {
     crate::uv::guard("on_check", || {
+        complete_requests();
         let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
         if reads.is_empty() {
             return;
@@ -106,8 +122,44 @@ unsafe extern "C" fn on_check(_: *mut Handle) {
             }
             events::deliver_now(more);
         }
+        complete_requests();
     });
 }
+
+/// Delivers one empty batch per request JS completes itself (a FIN sent at once):
+/// JS runs one completion per call, so each is a callback of its own whose ticks run
+/// before the next, as libuv's pending queue runs them.
+fn complete_requests() {
+    for _ in 0..MAX_COMPLETIONS {
+        if !COMPLETIONS_WANTED.with(|wanted| wanted.replace(false)) {
+            break;
+        }
+        events::deliver_now(Vec::new());
+    }
+    if !COMPLETIONS_WANTED.with(Cell::get) {
+        let idle = IDLE.with(Cell::get);
+        if !idle.is_null() {
+            unsafe { uv_idle_stop(idle) };
+        }
+    }
+}
+
+/// JS has a request to complete after this turn's I/O; the check handle delivers the
+/// call that completes it. Until then an idle handle keeps the loop alive and its poll
+/// phase from blocking, as libuv's pending request would.
+#[napi_derive::napi]
+pub fn request_completion() {
+    if COMPLETIONS_WANTED.with(|wanted| wanted.replace(true)) {
+        return;
+    }
+    let idle = IDLE.with(Cell::get);
+    if !idle.is_null() {
+        unsafe { uv_idle_start(idle, on_idle) };
+    }
+}
+
+/// Nothing to do: an active idle handle is what matters (see `request_completion`).
+unsafe extern "C" fn on_idle(_: *mut Handle) {}
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).
 struct Watch {

@@ -1,0 +1,26 @@
+'use strict';
+// `npm test`: the whole suite once per driver, the default (in-loop) first, then the
+// threaded one. Each run is a plain `node --test` over __test__/ with RSNET_DRIVER
+// set, so every parity suite, order-sensitive or not, is checked under both.
+// Extra arguments (test files) narrow both runs: `npm test -- __test__/echo.test.js`.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const DRIVERS = (process.env.RSNET_TEST_DRIVERS || 'loop,threaded').split(',');
+const targets = process.argv.slice(2);
+
+const failed = [];
+for (const driver of DRIVERS) {
+  process.stdout.write(`\n# rsnet: the test suite under RSNET_DRIVER=${driver}\n`);
+  const result = spawnSync(process.execPath, [
+    '--test', '--test-concurrency=1', '--test-force-exit',
+    ...(targets.length > 0 ? targets : ['__test__/']),
+  ], { cwd: root, stdio: 'inherit', env: { ...process.env, RSNET_DRIVER: driver } });
+  if (result.status !== 0) failed.push(`${driver} (exit ${result.status ?? result.signal})`);
+}
+if (failed.length > 0) {
+  process.stdout.write(`\n# rsnet: FAILED under ${failed.join(', ')}\n`);
+  process.exit(1);
+}
+process.stdout.write(`\n# rsnet: passed under ${DRIVERS.join(' and ')}\n`);
