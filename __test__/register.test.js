@@ -143,6 +143,12 @@ for (const driver of DRIVERS) {
     assert.deepEqual(r.clientSockets, ['node']);
   });
 
+  test(`[${driver}] a cluster worker's http server (listening through the primary)`, async () => {
+    const r = await run(REQUIRE, 'cluster-http.js', { env });
+    assert.deepEqual(result(r, 'cluster'), { served: 'true', client: true });
+    noWarning(r, 'cluster');
+  });
+
   test(`[${driver}] an unref'd http server lets the process exit`, async () => {
     const r = await run(REQUIRE, 'unref-server.js', { env, deadline: 10000 });
     assert.deepEqual(result(r, 'unref'), { listening: true, rsnet: true });
@@ -204,4 +210,24 @@ test('without the preload, requiring rsnet changes nothing global', () => {
   `], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [false, false, true, true]);
+});
+
+// Installed as a symlink (npm link, workspaces): the program's own require('rsnet') may
+// resolve through the link's path, yet gets the registered instance (one native
+// runtime per process). Seen with a cluster worker whose first require('rsnet') runs
+// in a request handler.
+test('a symlinked install: -r rsnet/register from outside the package, in a cluster worker', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-link-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(ROOT, path.join(dir, 'node_modules', 'rsnet'), 'dir');
+    fs.copyFileSync(path.join(FIX, 'cluster-http.js'), path.join(dir, 'app.js'));
+    const r = spawnSync(process.execPath, ['-r', 'rsnet/register', 'app.js'], {
+      cwd: dir, encoding: 'utf8', timeout: 20000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { served: 'true', client: true });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -103,6 +103,10 @@ function hookRequire(rsnet) {
       }
       return rsnet;
     }
+    // One rsnet per process (its native runtime starts once): require('rsnet') gets
+    // this instance even where it would resolve to another path (a symlinked install
+    // seen through a path the loader did not resolve, a second copy).
+    if (request === 'rsnet' && !isRsnetFile(parent?.filename)) return rsnet;
     return Reflect.apply(load, this, arguments);
   };
   if (typeof process.getBuiltinModule === 'function') {
