@@ -108,15 +108,11 @@ const scenarios = {
   },
 };
 
-// At HEAD, rsnet completes end()'s shutdown at once when the FIN left at once, so
-// 'afterShutdown' comes before the next read starts; Node completes it after the turn's
-// I/O. A change making it complete as libuv does is under way (lib/socket.js _final).
-const TODO = { 'client-echo': 'afterShutdown comes before the next readStart (shutdown completes synchronously)' };
 const withoutConnectPath = (list) => list.filter((e) => !CONNECT_PATH.some((re) => re.test(e)));
 
 for (const driver of DRIVERS) {
   for (const [name, run] of Object.entries(scenarios)) {
-    test(`[${driver}] NODE_DEBUG=net: ${name} prints Node's lines, in Node's order`, { todo: TODO[name] }, async () => {
+    test(`[${driver}] NODE_DEBUG=net: ${name} prints Node's lines, in Node's order`, async () => {
       const node = await run('net', driver);
       const ours = await run('rsnet', driver);
       assert.ok(withoutConnectPath(node).length > 3, node.join('\n'));
