@@ -155,6 +155,15 @@ for (const driver of DRIVERS) {
   });
 }
 
+test('RSNET_REGISTER_ESM=0: require is swapped, ESM imports of net stay Node\'s', async () => {
+  const r = await run(REQUIRE, 'esm-app.mjs', { env: { RSNET_REGISTER_ESM: '0' } });
+  const out = result(r, 'RSNET_REGISTER_ESM=0');
+  assert.equal(out.defaultIsRsnet, false);
+  assert.equal(out.dynamicIsRsnet, false);
+  assert.equal(out.requireIsRsnet, true);
+  assert.equal(out.served, true);
+});
+
 test('loaded twice (-r and --import): a warning, and the program works', async () => {
   const r = await run([...REQUIRE, ...IMPORT], 'esm-app.mjs');
   assert.equal(result(r, 'twice').served, true);
