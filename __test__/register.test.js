@@ -97,6 +97,15 @@ for (const driver of DRIVERS) {
     assert.ok(plain.log.includes('headersTimeout: HTTP/1.1 408 Request Timeout'), plain.log.join('\n'));
   });
 
+  test(`[${driver}] http.Server edge cases (pipe, EADDRINUSE, signal, maxConnections) as without it`, async () => {
+    const swapped = result(await run(REQUIRE, 'http-edges.js', { env }), 'edges under register');
+    const plain = result(await run([], 'http-edges.js', { env }), 'edges without register');
+    assert.equal(swapped.rsnetSockets, 2);
+    assert.equal(plain.rsnetSockets, 0);
+    assert.deepEqual(swapped.lines, plain.lines);
+    assert.equal(plain.lines.length, 10, plain.lines.join('\n'));
+  });
+
   test(`[${driver}] HTTPS server and https.get through the default agent`, async () => {
     const args = selfSigned();
     const swapped = result(await run(REQUIRE, 'https-app.js', { env, args }), 'https under register');
