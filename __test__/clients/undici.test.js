@@ -16,8 +16,11 @@ const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded (rsnet.node missing, or RS
 const T = 15_000;
 const BODY = randomBytes(3 * 1024 * 1024 + 17); // the same bytes for both runs
 
-/** Node's http server (built-in net): each reply names the connection that served it. */
-async function startServer() {
+/**
+ * Node's http server, on built-in net or fed by an rsnet server (`serverImpl`): each
+ * reply names the connection that served it.
+ */
+async function startServer(serverImpl) {
   const conns = [];
   let pipelined = null; // resolves when /pl3 has arrived
   let pl3Arrived;
@@ -39,8 +42,13 @@ async function startServer() {
     });
   });
   server.on('connection', (s) => conns.push(s));
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: server.address().port, conns };
+  if (serverImpl === impls.net) {
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, port: server.address().port, conns, close: () => server.close() };
+  }
+  const feeder = serverImpl.createServer((socket) => server.emit('connection', socket));
+  await new Promise((resolve) => feeder.listen(0, '127.0.0.1', resolve));
+  return { server, port: feeder.address().port, conns, close: () => feeder.close() };
 }
 
 /** undici's connector returning `impl` sockets; each one traced. */
@@ -62,8 +70,8 @@ async function text(res) {
   return { status: res.statusCode, conn: res.headers['x-conn'], body: body.length > 200 ? `${body.length} bytes ${sha256(body).slice(0, 16)}` : body.toString() };
 }
 
-async function scenario(impl) {
-  const { server, port } = await startServer();
+async function scenario(impl, serverImpl = impls.net) {
+  const { server, port, conns, close } = await startServer(serverImpl);
   const traces = [];
   const seen = {};
   const client = new Client(`http://127.0.0.1:${port}`, { connect: connector(impl, traces), pipelining: 3 });
@@ -85,9 +93,9 @@ async function scenario(impl) {
     client.destroy();
     agent.destroy();
     server.closeAllConnections();
-    server.close();
+    close();
   }
-  return { seen, traces: traces.map((t) => t.toJSON()), madeBy: [...new Set(traces.map((t) => madeBy(t.socket)))] };
+  return { seen, traces: traces.map((t) => t.toJSON()), madeBy: [...new Set(traces.map((t) => madeBy(t.socket)))], serverMadeBy: [...new Set(conns.map(madeBy))] };
 }
 
 test(`[${DRIVER}] undici Client/Agent with a connect() of net/rsnet sockets: GET, POST, 3 MiB echo, pipelining, keep-alive reuse: same over net and rsnet`, { skip, timeout: 60_000 }, async (t) => {
@@ -101,6 +109,18 @@ test(`[${DRIVER}] undici Client/Agent with a connect() of net/rsnet sockets: GET
   assert.match(viaNet.seen.pipelined[0].body, /pipelined:true$/);
   assert.deepEqual(viaRsnet.seen, viaNet.seen);
   assert.deepEqual(viaRsnet.traces, viaNet.traces);
+});
+
+test(`[${DRIVER}] undici against an http.Server fed by an rsnet server (client sockets on net, then on rsnet): same as net/net`, { skip, timeout: 60_000 }, async (t) => {
+  const oracle = await scenario(impls.net, impls.net);
+  for (const client of ['net', 'rsnet']) {
+    const r = await scenario(impls[client], impls.rsnet);
+    t.diagnostic(`client ${client}, server rsnet: ${JSON.stringify(r)}`);
+    assert.deepEqual(r.madeBy, [client]);
+    assert.deepEqual(r.serverMadeBy, ['rsnet']);
+    assert.deepEqual(r.seen, oracle.seen, `client on ${client}`);
+    assert.deepEqual(r.traces, oracle.traces, `client on ${client}`);
+  }
 });
 
 alsoUnderOtherDriver(__filename);
