@@ -14,20 +14,11 @@ const { kIsPipe } = require('./symbols');
 
 const native = require(path.join(__dirname, '..', 'rsnet.node'));
 
-// Must match `kind` in src/batch.rs.
-const DATA = 1;
-const EOF = 2;
-const READ_ERROR = 3;
-const WRITTEN = 4;
-const WRITE_ERROR = 5;
-const SHUTDOWN = 6;
-const CONNECTED = 7;
-const ACCEPTED = 8;
-const ACCEPT_ERROR = 9;
-const SPLICE_READY = 10;
-
-// libuv's end-of-file status, as Node's stream handles report it to `onread`.
-const UV_EOF = -4095;
+// The event kinds of a batch record and libuv's statuses, as the addon defines them
+// (src/batch.rs, src/errno.rs).
+const { events: EVENTS, errno } = native.constants();
+const { DATA, EOF, READ_ERROR, WRITTEN, WRITE_ERROR, SHUTDOWN, CONNECTED, ACCEPTED, ACCEPT_ERROR, SPLICE_READY } = EVENTS;
+const { UV_EOF } = errno;
 const RECORD_INTS = 4;
 
 const live = new Map();
@@ -259,5 +250,6 @@ module.exports = {
   untrack,
   scheduleClose,
   completeAfterIo,
+  errno,
   UV_EOF,
 };

@@ -1,5 +1,5 @@
 'use strict';
-// `npm test`: the whole suite once per driver, the default (in-loop) first, then the
+// `npm test`: the Rust unit tests, then the whole JS suite once per driver, the default (in-loop) first, then the
 // threaded one. Each run is a plain `node --test` over __test__/ with RSNET_DRIVER
 // set, so every parity suite, order-sensitive or not, is checked under both.
 // Extra arguments (test files) narrow both runs: `npm test -- __test__/echo.test.js`.
@@ -11,6 +11,12 @@ const DRIVERS = (process.env.RSNET_TEST_DRIVERS || 'loop,threaded').split(',');
 const targets = process.argv.slice(2);
 
 const failed = [];
+if (targets.length === 0) {
+  // The Rust unit tests of the pure parts (errno mapping, addresses, write queue).
+  process.stdout.write('\n# rsnet: Rust unit tests (cargo test)\n');
+  const cargo = spawnSync('cargo', ['test', '--release', '--locked'], { cwd: root, stdio: 'inherit' });
+  if (cargo.status !== 0) failed.push(`cargo test (exit ${cargo.status ?? cargo.error})`);
+}
 for (const driver of DRIVERS) {
   process.stdout.write(`\n# rsnet: the test suite under RSNET_DRIVER=${driver}\n`);
   const result = spawnSync(process.execPath, [

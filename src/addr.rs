@@ -1,8 +1,10 @@
 //! Socket addresses between JS strings and Rust, in the shapes Node uses.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 
 use napi_derive::napi;
+
+use crate::errno::EINVAL;
 
 /// What `getsockname`/`getpeername` report, as Node's TCP handle does.
 #[napi(object)]
@@ -28,13 +30,34 @@ impl From<SocketAddr> for SockAddr {
 /// Parses an IP literal (JS has validated it with `isIP`) and a port into an address.
 /// Returns EINVAL as Node's `uv_ip4_addr`/`uv_ip6_addr` would for anything else.
 pub fn parse(ip: &str, port: u32) -> Result<SocketAddr, i32> {
-    const EINVAL: i32 = -22;
     let port = u16::try_from(port).map_err(|_| EINVAL)?;
-    // Strip an IPv6 zone (`fe80::1%eth0`): std cannot parse it and loopback tests never need it.
-    let ip = ip.split('%').next().unwrap_or(ip);
-    ip.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, port))
-        .map_err(|_| EINVAL)
+    // An IPv6 zone (`fe80::1%eth0`, `fe80::1%2`) becomes the scope id, as libuv's
+    // `uv_ip6_addr` makes it: an interface name through if_nametoindex (0, no scope,
+    // when there is no such interface), else a number.
+    let (ip, zone) = match ip.split_once('%') {
+        Some((ip, zone)) => (ip, Some(zone)),
+        None => (ip, None),
+    };
+    match (ip.parse::<IpAddr>().map_err(|_| EINVAL)?, zone) {
+        (IpAddr::V6(v6), Some(zone)) => Ok(SocketAddr::V6(SocketAddrV6::new(
+            v6,
+            port,
+            0,
+            scope_id(zone),
+        ))),
+        (ip, _) => Ok(SocketAddr::new(ip, port)),
+    }
+}
+
+fn scope_id(zone: &str) -> u32 {
+    if let Ok(index) = zone.parse::<u32>() {
+        return index;
+    }
+    match std::ffi::CString::new(zone) {
+        // SAFETY: a valid NUL-terminated string; if_nametoindex only reads it.
+        Ok(name) => unsafe { libc::if_nametoindex(name.as_ptr()) },
+        Err(_) => 0,
+    }
 }
 
 /// The address of a Unix socket path, built as libuv builds it: a name longer than
@@ -61,4 +84,40 @@ pub fn unix_sockaddr(path: &str) -> std::io::Result<socket2::SockAddr> {
         })?
     };
     Ok(addr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ip_literals_and_ports() {
+        assert_eq!(parse("127.0.0.1", 80), Ok("127.0.0.1:80".parse().unwrap()));
+        assert_eq!(parse("::1", 65535), Ok("[::1]:65535".parse().unwrap()));
+        assert_eq!(parse("::1", 65536), Err(EINVAL));
+        assert_eq!(parse("localhost", 80), Err(EINVAL));
+    }
+
+    #[test]
+    fn an_ipv6_zone_becomes_the_scope_id() {
+        let scoped = |text| match parse(text, 1) {
+            Ok(SocketAddr::V6(v6)) => v6.scope_id(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(scoped("fe80::1%7"), 7);
+        assert_eq!(scoped("fe80::1%lo"), unsafe {
+            libc::if_nametoindex(c"lo".as_ptr())
+        });
+        assert_eq!(scoped("fe80::1%no-such-interface"), 0);
+    }
+
+    #[test]
+    fn reports_addresses_as_node_does() {
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:9".parse().unwrap();
+        let node = SockAddr::from(mapped);
+        assert_eq!(
+            (node.address.as_str(), node.family.as_str(), node.port),
+            ("::ffff:127.0.0.1", "IPv6", 9)
+        );
+    }
 }

@@ -8,8 +8,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use napi_derive::napi;
 use socket2::{Domain, SockRef, Socket, Type};
 
-/// UV_EINVAL: the fd is not a stream socket rsnet can drive.
-pub const EINVAL: i32 = -22;
+use crate::errno::{EBADF, EINVAL};
 
 /// What kind of handle `fd` could back, named as libuv's `uv_guess_handle` names it
 /// ('TCP', 'PIPE', 'TTY', 'FILE', 'UDP', 'UNKNOWN'), which Node's errors report.
@@ -79,7 +78,7 @@ pub fn adopt(fd: RawFd) -> Result<Adopted, i32> {
     if let Err(err) = socket.set_nonblocking(true) {
         // Not ours after all: give the fd back open.
         let _still_callers = std::os::fd::IntoRawFd::into_raw_fd(socket);
-        return Err(crate::errors::status_of(&err));
+        return Err(crate::errno::status_of(&err));
     }
     Ok(Adopted::Socket(socket, is_unix))
 }
@@ -98,11 +97,11 @@ fn is_socket(fd: &OwnedFd) -> bool {
 pub fn dup_fd(fd: i32) -> i32 {
     use std::os::fd::IntoRawFd;
     if fd < 0 {
-        return -9;
+        return EBADF;
     }
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
     match borrowed.try_clone_to_owned() {
         Ok(owned) => owned.into_raw_fd(),
-        Err(err) => crate::errors::status_of(&err),
+        Err(err) => crate::errno::status_of(&err),
     }
 }

@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 
 use crate::accept;
 use crate::addr::{self, SockAddr};
-use crate::errors::status_of;
+use crate::errno::{status_of, EACCES, EINVAL};
 use crate::events::{self, Channel, Event};
 use crate::fd::Adopted;
 use crate::registry::{next_id, Closable};
@@ -28,10 +28,6 @@ use crate::runtime;
 use crate::stream::{Io, Kind, StreamCore};
 use crate::uv_driver::{self, Readiness};
 
-/// UV_EINVAL: listen without bind, or bind twice.
-const EINVAL: i32 = -22;
-/// UV_EACCES: what libuv makes of binding a Unix socket in a missing directory.
-const EACCES: i32 = -13;
 /// How long accepting pauses after an error such as EMFILE, instead of spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// Connections accepted per readiness callback under the loop driver (as libuv, which
@@ -309,7 +305,7 @@ impl ServerHandle {
             permissions.set_mode(permissions.mode() | mode);
             std::fs::set_permissions(&path, permissions)
         });
-        crate::errors::status(result)
+        crate::errno::status(result)
     }
 
     /// Stops listening now: the port (or socket file) is released on return.

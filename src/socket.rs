@@ -16,25 +16,12 @@ use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 use tokio::net::UnixStream;
 
 use crate::addr::{self, SockAddr};
-use crate::errors::{status, status_of};
+use crate::errno::{status, status_of, EAGAIN, EALREADY, EINVAL, ENOTCONN, EPIPE};
 use crate::events::{self, Event};
 use crate::fd::Adopted;
 use crate::runtime;
 use crate::stream::{begin_connect, fifo_access, Fifo, Io, StreamCore, QUEUED};
 use crate::uv_driver;
-
-/// What a handle reports when asked to connect twice (UV_EINVAL).
-const EINVAL: i32 = -22;
-/// UV_EAGAIN: a splice not possible yet (loop driver, a side not polled yet).
-const EAGAIN: i32 = -11;
-/// What libuv answers for reading (UV_ENOTCONN) or writing (UV_EPIPE) a pipe end
-/// opened for the other direction.
-const ENOTCONN: i32 = -107;
-const EPIPE: i32 = -32;
-/// UV_EALREADY: a second connect while one is in progress.
-const EALREADY: i32 = -114;
-/// The errno of a refused connection, which libuv reports asynchronously.
-const ECONNREFUSED: i32 = 111;
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -198,7 +185,7 @@ impl SocketHandle {
         };
         let started = match begin_connect(&SockRef::from(&socket), &remote.into()) {
             Ok(pending) => Ok(pending),
-            Err(err) if err.raw_os_error() == Some(ECONNREFUSED) => Err(err),
+            Err(err) if err.raw_os_error() == Some(libc::ECONNREFUSED) => Err(err),
             Err(err) => {
                 // Kept so that the error can name the local end, as Node's does.
                 self.unconnected = Some(socket);

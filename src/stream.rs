@@ -27,7 +27,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use socket2::SockRef;
 use tokio::sync::Notify;
 
-use crate::errors::{status, status_of};
+use crate::errno::{status, status_of, EBADF};
 use crate::events::{Channel, Event};
 use crate::registry::{next_id, Closable};
 
@@ -54,8 +54,6 @@ thread_local! {
 
 /// Chunks handed to one `writev`.
 const MAX_IOV: usize = 64;
-/// What a handle reports for I/O on a closed socket (UV_EBADF).
-const EBADF: i32 = -9;
 /// `write` completed synchronously (0); `write`/`shutdown` will complete with an event (1).
 pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
@@ -563,12 +561,11 @@ impl WriteQueue {
 /// Starts a non-blocking connect; true while it is still under way (completion is
 /// signalled by writability).
 pub fn begin_connect(sock: &SockRef<'_>, addr: &socket2::SockAddr) -> io::Result<bool> {
-    const EINPROGRESS: i32 = 115;
     match sock.connect(addr) {
         Ok(()) => Ok(false),
         Err(err)
             if err.kind() == io::ErrorKind::WouldBlock
-                || err.raw_os_error() == Some(EINPROGRESS) =>
+                || err.raw_os_error() == Some(libc::EINPROGRESS) =>
         {
             Ok(true)
         }
@@ -602,5 +599,65 @@ fn write_some(io: &Io, chunks: &[&[u8]]) -> io::Result<usize> {
 impl Closable for StreamCore {
     fn close(&self) {
         StreamCore::close(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue_of(parts: &[(&'static [u8], bool)]) -> WriteQueue {
+        let mut queue = WriteQueue::default();
+        for &(data, last) in parts {
+            queue.queued_bytes += data.len();
+            queue.pending.push_back(Pending {
+                data: Bytes::from_static(data),
+                last,
+            });
+        }
+        queue
+    }
+
+    #[test]
+    fn advance_completes_a_request_only_with_its_last_part() {
+        // Request 1 is two chunks (a cork), request 2 one.
+        let mut queue = queue_of(&[(b"ab", false), (b"cd", true), (b"ef", true)]);
+        assert_eq!(queue.advance(3), 0, "half of request 1's second chunk");
+        assert_eq!(queue.queued_bytes, 3);
+        assert_eq!(&queue.pending[0].data[..], b"d");
+        assert_eq!(queue.advance(2), 1, "request 1 done, request 2 half");
+        assert_eq!(queue.advance(1), 1);
+        assert!(queue.pending.is_empty());
+        assert_eq!(queue.queued_bytes, 0);
+    }
+
+    #[test]
+    fn advance_counts_an_empty_trailing_part() {
+        let mut queue = queue_of(&[(b"xy", false), (b"", true)]);
+        assert_eq!(queue.advance(2), 1);
+        assert!(queue.pending.is_empty());
+    }
+
+    #[test]
+    fn read_size_grows_while_reads_fill_it_and_shrinks_when_they_do_not() {
+        assert_eq!(next_read_size(MIN_READ, MIN_READ, MIN_READ), 2 * MIN_READ);
+        assert_eq!(next_read_size(MAX_READ, MAX_READ, MAX_READ), MAX_READ);
+        assert_eq!(next_read_size(4 * MIN_READ, 10, 4 * MIN_READ), 2 * MIN_READ);
+        assert_eq!(next_read_size(MIN_READ, 10, MIN_READ), MIN_READ);
+        assert_eq!(
+            next_read_size(4 * MIN_READ, 2 * MIN_READ, 4 * MIN_READ),
+            4 * MIN_READ
+        );
+    }
+
+    #[test]
+    fn a_splice_may_only_join_an_idle_queue() {
+        assert!(WriteQueue::default().accepts_splice());
+        assert!(!queue_of(&[(b"a", true)]).accepts_splice());
+        let ended = WriteQueue {
+            ended: true,
+            ..WriteQueue::default()
+        };
+        assert!(!ended.accepts_splice());
     }
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::errors::status_of;
+use crate::errno::{status_of, EBADF};
 use crate::events::{self, Event};
 use crate::stream::{SpliceRead, Step, StreamCore};
 use crate::uv::*;
@@ -35,8 +35,6 @@ const READS_PER_WAKE: usize = 4;
 /// transfer: handed over without a copy); smaller ones are copied out of a scratch
 /// buffer at their exact size.
 const BULK_READ: usize = 16 * 1024;
-/// UV_EBADF: reading from a poller whose environment is gone.
-const EBADF: i32 = -9;
 /// Rounds of events queued during a delivery that are delivered right after it.
 const FOLLOW_UPS: usize = 8;
 

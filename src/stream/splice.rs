@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use bytes::Bytes;
 
 use super::{Pending, StreamCore, WriteQueue};
-use crate::errors::status_of;
+use crate::errno::{status_of, EBADF, EBUSY, EINVAL};
 use crate::events::Event;
 
 /// One splice read: larger than a JS read (nothing is handed to JS), so a bulk
@@ -39,13 +39,6 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Box<[u8]>> =
         std::cell::RefCell::new(vec![0; SPLICE_READ].into_boxed_slice());
 }
-
-/// UV_EBUSY: the destination is already fed by another splice.
-const EBUSY: i32 = -16;
-/// UV_EINVAL: a stream cannot be spliced into itself.
-const EINVAL: i32 = -22;
-/// UV_EBADF: one side is closed.
-const EBADF: i32 = -9;
 
 enum Mode {
     Off,
