@@ -1,6 +1,7 @@
 'use strict';
 // The examples a new user runs (examples/register-http.js, examples/proxy-splice.js)
 // run, under each driver, and exit by themselves with the output they promise.
+const { DRIVERS } = require('./helpers/drivers-list');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -17,7 +18,7 @@ function run(driver, ...args) {
   return r.stdout;
 }
 
-for (const driver of ['threaded', 'loop']) {
+for (const driver of DRIVERS) {
   test(`[${driver}] examples/register-http.js: Node's http over rsnet under -r rsnet/register`, () => {
     const out = run(driver, '-r', 'rsnet/register', 'examples/register-http.js');
     assert.match(out, /^response: \{"hello":"world","socket":"Socket"\}$/m);

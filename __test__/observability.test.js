@@ -14,7 +14,8 @@ const builtin = require('node:net');
 const rsnet = require('..');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'debug', 'debug-net.js');
-const DRIVERS = ['threaded', 'loop'];
+// Both drivers, or the one of this `npm test` run.
+const { DRIVERS } = require('./helpers/drivers-list');
 // Lines Node prints from the connect path (lookup, connect attempts, afterConnect):
 // rsnet's lib/connect.js does not print them yet.
 const CONNECT_PATH = [/^pipe /, /^connect: /, /^connect\/multiple: /, /^afterConnect$/];

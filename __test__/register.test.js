@@ -13,7 +13,8 @@ const { spawn, spawnSync } = require('node:child_process');
 
 const ROOT = path.resolve(__dirname, '..');
 const FIX = path.join(__dirname, 'fixtures', 'register');
-const DRIVERS = ['threaded', 'loop'];
+// Both drivers, or the one of this `npm test` run.
+const { DRIVERS } = require('./helpers/drivers-list');
 const REQUIRE = ['-r', 'rsnet/register'];
 const IMPORT = ['--import', 'rsnet/register'];
 

@@ -2,6 +2,7 @@
 // index.d.ts: rsnet type-checks exactly as Node's net (__test__/types/parity.ts, the
 // typed example), deliberate type errors are reported (negative/), and the compiled
 // typed example runs under both drivers. Uses the pinned typescript dev dependency.
+const { DRIVERS } = require('./helpers/drivers-list');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -31,7 +32,7 @@ test('the typed example and the parity checks compile, and the example runs', ()
     const example = fs.readdirSync(path.join(dir, 'out'), { recursive: true })
       .find((f) => f.endsWith('typed-echo.js'));
     assert.ok(example, 'tsc emitted typed-echo.js');
-    for (const driver of ['threaded', 'loop']) {
+    for (const driver of DRIVERS) {
       const run = spawnSync(process.execPath, [path.join(dir, 'out', example)], {
         encoding: 'utf8', timeout: 10000, env: { ...process.env, RSNET_DRIVER: driver },
       });

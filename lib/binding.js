@@ -83,6 +83,7 @@ function waitsForNextTurn(handle, kind) {
 function nextTurn() {
   waitingForTurn = false;
   turn++;
+  runEarlierCompletions();
   drain();
 }
 
@@ -93,14 +94,7 @@ function idle() {
 function dispatch(buffer, count, objects) {
   // An empty batch is native code's call to complete one request (see afterIo).
   if (count === 0) return runOneAfterIo();
-  if (afterIo.length > 0) {
-    // Requested after the last check phase (by a setImmediate or timer callback):
-    // libuv completes them at the start of the next turn, before its I/O.
-    while (afterIo.length > 0) {
-      afterIo.shift()();
-      process._tickCallback();
-    }
-  }
+  runEarlierCompletions();
   if (idle()) {
     // Several native callbacks can come in one turn; libuv's count tells them apart
     // (without it, each callback counts as a turn of its own).
@@ -124,6 +118,16 @@ const afterIo = [];
 function completeAfterIo(callback) {
   afterIo.push(callback);
   native.requestCompletion();
+}
+
+// Completions requested before the I/O about to be delivered (by a setImmediate or
+// timer callback, after this turn's check handle ran): libuv runs them from the
+// pending queue at the start of the next turn, before it polls for I/O again.
+function runEarlierCompletions() {
+  while (afterIo.length > 0) {
+    afterIo.shift()();
+    process._tickCallback();
+  }
 }
 
 function runOneAfterIo() {

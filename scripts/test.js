@@ -22,7 +22,7 @@ for (const driver of DRIVERS) {
   const result = spawnSync(process.execPath, [
     '--test', '--test-concurrency=1', '--test-force-exit',
     ...(targets.length > 0 ? targets : ['__test__/']),
-  ], { cwd: root, stdio: 'inherit', env: { ...process.env, RSNET_DRIVER: driver } });
+  ], { cwd: root, stdio: 'inherit', env: { ...process.env, RSNET_DRIVER: driver, RSNET_TEST_ONE_DRIVER: '1' } });
   if (result.status !== 0) failed.push(`${driver} (exit ${result.status ?? result.signal})`);
 }
 if (failed.length > 0) {

@@ -1,6 +1,6 @@
 'use strict';
 // Every real-client scenario runs under both drivers. A test file runs its scenarios in
-// its own process under the driver it was started with (RSNET_DRIVER, default threaded),
+// its own process under the driver it was started with (RSNET_DRIVER, default threaded here),
 // then `alsoUnderOtherDriver(__filename)` adds one test that reruns the whole file in a
 // child `node --test` under the other driver: it fails if any test there failed, and is
 // reported as skipped (with the reasons) if any was skipped. So
@@ -15,7 +15,12 @@ const path = require('node:path');
 // addon and the children (fixtures, the rerun below) all see it.
 const DRIVER = process.env.RSNET_DRIVER === 'loop' ? 'loop' : 'threaded';
 process.env.RSNET_DRIVER = DRIVER;
-const IS_CHILD = process.env.RSNET_CLIENTS_CHILD === '1';
+// `npm test` (scripts/test.js) runs the whole suite once per driver and says so: a
+// file then covers only the driver of its run.
+const ONE_DRIVER = process.env.RSNET_TEST_ONE_DRIVER === '1';
+const IS_CHILD = process.env.RSNET_CLIENTS_CHILD === '1' || ONE_DRIVER;
+// The drivers a file that spawns its own children should cover.
+const DRIVERS = ONE_DRIVER ? [DRIVER] : ['threaded', 'loop'];
 
 /** A test that this process's rsnet really runs DRIVER (when the addon can tell). */
 function checkDriver() {
@@ -71,4 +76,4 @@ function alsoUnderOtherDriver(file, { timeoutMs = 300_000 } = {}) {
   });
 }
 
-module.exports = { DRIVER, IS_CHILD, alsoUnderOtherDriver };
+module.exports = { DRIVER, DRIVERS, IS_CHILD, alsoUnderOtherDriver };
