@@ -122,7 +122,6 @@ for (const driver of DRIVERS) {
   }
 
   test(`[${driver}] NODE_DEBUG=net: the connect path's lines too`,
-    { todo: "lib/connect.js does not print 'pipe', 'connect: ...' and 'afterConnect' yet" },
     async () => {
       for (const name of ['client-echo', 'client-refused']) {
         assert.deepEqual(await scenarios[name]('rsnet', driver), await scenarios[name]('net', driver), name);

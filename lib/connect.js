@@ -21,6 +21,9 @@ const { kOwner, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay,
 const defaults = require('./defaults');
 const splice = require('./splice');
 
+// NODE_DEBUG=net: the same connect-path lines as Node's net, in its format.
+const debug = require('node:util').debuglog('net');
+
 const UV_EINVAL = -22;
 const UV_ECANCELED = -125;
 const UV_ETIMEDOUT = -110;
@@ -49,6 +52,7 @@ function install(Socket) {
     }
     const { path } = options;
     const pipe = Boolean(path);
+    debug('pipe', pipe, path);
     if (!this._handle) {
       this._handle = newHandle(pipe);
       initSocketHandle(this);
@@ -105,10 +109,13 @@ function install(Socket) {
     if (dnsopts.family !== 4 && dnsopts.family !== 6 && dnsopts.hints === 0) {
       dnsopts.hints = dns.ADDRCONFIG;
     }
+    debug('connect: find host', host);
+    debug('connect: dns options', dnsopts);
     self._host = host;
     const lookup = options.lookup || dns.lookup;
 
     if (dnsopts.family !== 4 && dnsopts.family !== 6 && !localAddress && autoSelectFamily) {
+      debug('connect: autodetecting');
       dnsopts.all = true;
       lookupAndConnectMultiple(self, lookup, host, options, dnsopts, port, localAddress,
         localPort, autoSelectFamilyAttemptTimeout);
@@ -175,10 +182,12 @@ function install(Socket) {
       }
       self._unrefTimer();
       if (toAttempt.length === 1) {
+        debug('connect/multiple: only one address found, switching back to single connection');
         const { address, family } = toAttempt[0];
         internalConnect(self, address, port, family, localAddress, localPort);
         return;
       }
+      debug('connect/multiple: will try the following addresses', toAttempt);
       self.autoSelectFamilyAttemptedAddresses = [];
       internalConnectMultiple({
         socket: self, addresses: toAttempt, current: 0, port, localPort, timeout,
@@ -191,12 +200,15 @@ function install(Socket) {
     const handle = self._handle;
     if (localAddress || localPort) {
       localAddress = localAddress || (addressType === 4 ? '0.0.0.0' : '::');
+      debug('connect: binding to localAddress: %s and localPort: %d (addressType: %d)',
+        localAddress, localPort, addressType);
       const err = bindChecked(handle, localAddress, localPort, addressType);
       if (err) {
         self.destroy(new ExceptionWithHostPort(err, 'bind', localAddress, localPort));
         return;
       }
     }
+    debug('connect: attempting to connect to %s:%d (addressType: %d)', address, port, addressType);
     self.emit('connectionAttempt', address, port, addressType);
     const req = { address, port, localAddress, localPort, addressType, oncomplete: afterConnect };
     const err = addressType === 4 || addressType === 6 ?
@@ -227,6 +239,8 @@ function install(Socket) {
     let localAddress;
     if (localPort) {
       localAddress = addressType === 4 ? '0.0.0.0' : '::';
+      debug('connect/multiple: binding to localAddress: %s and localPort: %d (addressType: %d)',
+        localAddress, localPort, addressType);
       const err = bindChecked(self._handle, localAddress, localPort, addressType);
       if (err) {
         context.errors.push(new ExceptionWithHostPort(err, 'bind', localAddress, localPort));
@@ -234,6 +248,7 @@ function install(Socket) {
         return;
       }
     }
+    debug('connect/multiple: attempting to connect to %s:%d (addressType: %d)', address, port, addressType);
     self.emit('connectionAttempt', address, port, addressType);
     const req = { address, port, localAddress, localPort, addressType };
     req.oncomplete = (status, handle) => afterConnectMultiple(context, current, status, handle, req);
@@ -252,14 +267,18 @@ function install(Socket) {
       req.oncomplete(status, this);
     };
     if (current < context.addresses.length - 1) {
+      debug('connect/multiple: setting the attempt timeout to %d ms', context.timeout);
       context.timer = setTimeout(internalConnectMultipleTimeout, context.timeout, context, req, handle);
     }
   }
 
   function afterConnectMultiple(context, current, status, handle, req) {
+    debug('connect/multiple: connection attempt to %s:%s completed with status %s',
+      req.address, req.port, status);
     clearTimeout(context.timer);
     // A success that arrives after its attempt timed out is closed and ignored.
     if (status === 0 && current !== context.current - 1) {
+      debug('connect/multiple: ignoring successful but timedout connection to %s:%s', req.address, req.port);
       closeHandle(handle);
       return;
     }
@@ -275,6 +294,7 @@ function install(Socket) {
   }
 
   function internalConnectMultipleTimeout(context, req, handle) {
+    debug('connect/multiple: connection to %s:%s timed out', req.address, req.port);
     context.socket.emit('connectionAttemptTimeout', req.address, req.port, req.addressType);
     req.oncomplete = () => {};
     context.errors.push(createConnectionError(req, UV_ETIMEDOUT));
@@ -317,6 +337,7 @@ function afterConnect(status, handle, req) {
   const self = handle[kOwner];
   // The socket may have been destroyed while connecting.
   if (!self || self.destroyed) return;
+  debug('afterConnect');
   self.connecting = false;
   self._sockname = null;
   if (status === 0) {
