@@ -10,13 +10,11 @@
 const fs = require('node:fs');
 const net = require('node:net');
 
-const { dupFd } = require('./binding');
+const { dupFd, errno: { UV_EADDRINUSE, UV_EINVAL } } = require('./binding');
 const { ExceptionWithHostPort, UVExceptionWithHostPort } = require('./errors');
 const { serverHandleFromFd } = require('./fd');
 const { kIsPipe } = require('./symbols');
 
-const UV_EADDRINUSE = -98;
-const UV_EINVAL = -22;
 
 let cluster;
 

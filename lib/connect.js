@@ -24,9 +24,7 @@ const splice = require('./splice');
 // NODE_DEBUG=net: the same connect-path lines as Node's net, in its format.
 const debug = require('node:util').debuglog('net');
 
-const UV_EINVAL = -22;
-const UV_ECANCELED = -125;
-const UV_ETIMEDOUT = -110;
+const { UV_EADDRINUSE, UV_ECANCELED, UV_EINVAL, UV_ETIMEDOUT } = require('./binding').errno;
 
 function install(Socket) {
   const { initSocketHandle, newHandle, closeHandle } = require('./socket');
@@ -311,7 +309,7 @@ function bindChecked(handle, address, port, family) {
   let err = handle.bind(address, port | 0);
   if (err === 0 && port > 0) {
     const out = handle.getsockname();
-    if (out && out.port !== port) err = -98; // EADDRINUSE
+    if (out && out.port !== port) err = UV_EADDRINUSE;
   }
   return err;
 }

@@ -2,13 +2,11 @@
 // Adopting existing file descriptors: `new Socket({fd})` and `server.listen({fd})`.
 // Sockets (TCP or Unix) and FIFOs/pipe ends are supported; other kinds fail as in Node.
 
-const { guessHandleType, ServerHandle } = require('./binding');
+const { guessHandleType, ServerHandle, errno: { UV_EINVAL } } = require('./binding');
 const { codes: { ERR_INVALID_FD_TYPE }, ErrnoException } = require('./errors');
 const { validateInt32 } = require('./validators');
 const { kIsPipe } = require('./symbols');
 const { initHandleContext } = require('./async_context');
-
-const UV_EINVAL = -22;
 
 // Gives `socket` a handle over `options.fd`; throws as Node's constructor does.
 function adoptFd(socket, options) {
