@@ -16,6 +16,9 @@ const defaults = require('./lib/defaults');
 
 const netClientSocketChannel = dc.channel('net.client.socket');
 
+// rsnet's handles show in process.getActiveResourcesInfo() as Node's own do.
+require('./lib/active_resources').install();
+
 function createServer(options, connectionListener) {
   return new Server(options, connectionListener);
 }

@@ -27,6 +27,11 @@ function track(handle) {
   live.set(handle.id, handle);
 }
 
+// The open handles, oldest first (for process.getActiveResourcesInfo()).
+function liveHandles() {
+  return live.values();
+}
+
 function untrack(handle) {
   live.delete(handle.id);
 }
@@ -252,6 +257,7 @@ module.exports = {
   dupFd: native.dupFd,
   track,
   untrack,
+  liveHandles,
   scheduleClose,
   completeAfterIo,
   errno,
