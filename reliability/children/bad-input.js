@@ -1,0 +1,244 @@
+'use strict';
+// Child for the bad-input part: runs a slice of the generated calls against ONE
+// module (argv: module seed count [excluded indices]) and prints one line per case:
+//   S <i>            the case started (so a crash can be pinned on the cases in flight)
+//   C <i> <json>     what happened: sync throw or return, async events within the bound
+// then DONE, and then must exit by itself (a leaked handle shows up as a hang).
+const builtin = require('net');
+const fs = require('fs');
+const { loadModule, tmpDir } = require('../lib/common');
+const { generate, exclusive } = require('../lib/bad-calls');
+const { makeValue } = require('../lib/bad-values');
+
+const [modName, seedArg, countArg, excludedArg = ''] = process.argv.slice(2);
+const mod = loadModule(modName);
+const excluded = new Set(excludedArg.split(',').filter(Boolean).map(Number));
+const cases = generate(Number(seedArg), Number(countArg)).filter((c) => !excluded.has(c.i));
+
+// Bounds: every case gets at least MIN_MS for async events (all timeouts drawn are
+// <= 1.5 ms or overflow to 1 ms, so they fire inside it), and at most MAX_MS while
+// a connect or listen it started is still pending.
+const MIN_MS = 30;
+const MAX_MS = 1500;
+// One at a time when the parent is pinning a crash or hang on one case.
+const CONCURRENCY = Number(process.env.RELIABILITY_CONCURRENCY) || 16;
+
+const ctx = { tmp: tmpDir('bad'), livePort: 0, deadPort: 0, deadPort2: 0, record: null };
+const inflight = new Set();
+
+function norm(s) {
+  if (typeof s !== 'string') return s;
+  // Ports and the temp dir differ from run to run and module to module; nothing else may.
+  let out = s.split(ctx.tmp).join('<TMP>');
+  for (const p of [ctx.livePort, ctx.deadPort, ctx.deadPort2]) out = out.split(String(p)).join('<PORT>');
+  return out.length > 300 ? `${out.slice(0, 300)}…(${out.length})` : out;
+}
+
+// A compact, run-independent summary of a value (returned, or passed to a callback).
+function summary(v, self) {
+  if (v === self && self !== undefined) return 'this';
+  if (v === null) return 'null';
+  if (v instanceof Error) return `Error(${v.code || v.name})`;
+  if (v instanceof builtin.Socket || (mod.Socket && v instanceof mod.Socket)) return 'Socket';
+  if (v instanceof builtin.Server || (mod.Server && v instanceof mod.Server)) return 'Server';
+  if (Array.isArray(v)) return `[${v.map((x) => summary(x)).join(',')}]`;
+  if (typeof v === 'object') {
+    // address() objects: ports are ephemeral, so only their type is compared.
+    return `{${Object.keys(v).sort().map((k) => `${k}:${k === 'port' ? typeof v[k] : typeof v[k] === 'object' ? typeof v[k] : norm(String(v[k]))}`).join(',')}}`;
+  }
+  if (typeof v === 'function') return 'function';
+  if (typeof v === 'symbol') return 'symbol';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'string') return `'${norm(v)}'`;
+  return String(v);
+}
+
+function errInfo(e) {
+  if (!(e instanceof Error)) return { thrown: summary(e) };
+  return { code: e.code, name: e.name, message: norm(e.message) };
+}
+
+// Records what an emitter emits, compactly: errors by code and syscall (their
+// messages carry ports and addresses), other events by name.
+const SOCKET_EVENTS = ['lookup', 'connect', 'ready', 'timeout', 'end', 'finish', 'error', 'close'];
+const SERVER_EVENTS = ['listening', 'error', 'close'];
+function watch(em, tag, events, state) {
+  state.watched.push(em);
+  for (const ev of events) {
+    em.on(ev, (...a) => {
+      if (/^(connect|listening|error|close)$/.test(ev)) state.settled.add(em);
+      if (ev === 'error') {
+        const e = a[0];
+        state.events.push(`${tag}:error:${e && e.code}:${e && e.syscall}`);
+      } else if (ev === 'close') {
+        state.events.push(`${tag}:close${a[0] ? '(hadError)' : ''}`);
+      } else {
+        state.events.push(`${tag}:${ev}`);
+      }
+    });
+  }
+}
+
+function build(spec) {
+  if (typeof spec === 'string') return spec === 'deadPort2' ? ctx.deadPort2 : makeValue(spec, ctx);
+  if (spec.obj) {
+    const o = {};
+    for (const [k, v] of Object.entries(spec.obj)) o[k] = build(v);
+    return o;
+  }
+  if (spec.arr) return spec.arr.map(build);
+  throw new Error('bad spec');
+}
+
+const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+function closed(em) {
+  return new Promise((resolve) => {
+    if (em.destroyed && em.closed) return resolve();
+    em.once('close', resolve);
+    setTimeout(resolve, 500);
+  });
+}
+
+async function receiver(c) {
+  if (c.on === 'socket') {
+    const s = new mod.Socket();
+    if (c.state === 'fresh') return s;
+    if (c.state === 'destroyed') { s.destroy(); await closed(s); return s; }
+    s.connect(ctx.livePort, '127.0.0.1');
+    await new Promise((r) => { s.once('connect', r); s.once('error', r); });
+    if (c.state === 'ended') { s.end(); await new Promise((r) => { s.once('finish', r); setTimeout(r, 500); }); }
+    return s;
+  }
+  if (c.on === 'server') {
+    const srv = mod.createServer();
+    if (c.state === 'fresh') return srv;
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    if (c.state === 'closed') await new Promise((r) => srv.close(r));
+    return srv;
+  }
+  return mod;
+}
+
+function invoke(c, recv, args) {
+  const m = c.target.replace(/^(socket|server)\./, '');
+  if (c.on !== 'module') return recv[m](...args);
+  if (c.target === 'new Server') return new mod.Server(...args);
+  if (c.target === 'Server()') return mod.Server(...args);
+  if (c.target === 'new Socket') return new mod.Socket(...args);
+  if (c.target.startsWith('setDefault')) {
+    // Process-wide defaults: restore them at once so later cases see the usual ones.
+    const fam = mod.getDefaultAutoSelectFamily();
+    const to = mod.getDefaultAutoSelectFamilyAttemptTimeout();
+    try { return mod[c.target](...args); } finally {
+      mod.setDefaultAutoSelectFamily(fam);
+      mod.setDefaultAutoSelectFamilyAttemptTimeout(to);
+    }
+  }
+  return mod[c.target](...args);
+}
+
+async function runCase(c) {
+  process.stdout.write(`S ${c.i}\n`);
+  inflight.add(c.i);
+  const state = { events: [], watched: [], uncaught: [], settled: new Set() };
+  const out = { i: c.i };
+  const tStart = Date.now();
+  let recv;
+  try {
+    recv = await receiver(c);
+  } catch (e) {
+    out.setup = errInfo(e);
+  }
+  if (recv !== mod && recv) watch(recv, c.on === 'socket' ? 'recv' : 'srv', c.on === 'socket' ? SOCKET_EVENTS : SERVER_EVENTS, state);
+  let calls = 0;
+  const cbArgs = [];
+  ctx.record = function record(...a) { calls++; cbArgs.push(a.map((x) => summary(x, recv))); };
+  const myRecord = ctx.record;
+  let args;
+  try {
+    args = c.args.map(build);
+  } catch (e) {
+    out.build = errInfo(e);
+  }
+  // The callback recorder must be this case's, even when cases interleave.
+  if (args) args = args.map((a) => (a === myRecord ? (...x) => myRecord(...x) : a));
+  let pendingListen = false;
+  if (args) {
+    try {
+      const ret = invoke(c, recv, args);
+      out.ret = summary(ret, recv === mod ? undefined : recv);
+      if (ret && ret !== recv && typeof ret.on === 'function' && (ret instanceof mod.Socket || ret instanceof mod.Server)) {
+        watch(ret, ret instanceof mod.Socket ? 'ret' : 'retsrv', ret instanceof mod.Socket ? SOCKET_EVENTS : SERVER_EVENTS, state);
+      }
+      pendingListen = c.target === 'server.listen';
+    } catch (e) {
+      out.threw = errInfo(e);
+    }
+  }
+  await wait(MIN_MS);
+  const t0 = Date.now();
+  // Still pending: a connect or listen this call started (it did not throw) that has
+  // neither succeeded nor failed yet.
+  const pending = () => !out.threw && state.watched.some((em) => !state.settled.has(em) &&
+    ((em instanceof mod.Socket && em.connecting) || (pendingListen && em instanceof mod.Server)));
+  while (pending() && Date.now() - t0 < MAX_MS) await wait(5);
+  out.events = state.events.slice();
+  out.cb = cbArgs;
+  out.calls = calls;
+  // Clean up: nothing of this case may outlive it.
+  for (const em of state.watched) {
+    em.on('error', () => {});
+    try {
+      if (em instanceof mod.Server) { if (em.listening) em.close(); } else em.destroy();
+    } catch (e) { out.cleanup = errInfo(e); }
+  }
+  await Promise.all(state.watched.filter((em) => em instanceof mod.Socket).map(closed));
+  inflight.delete(c.i);
+  if (state.uncaught.length) out.uncaught = state.uncaught;
+  out.ms = Date.now() - tStart; // not compared: for finding slow cases
+  process.stdout.write(`C ${c.i} ${JSON.stringify(out)}\n`);
+}
+
+// An exception escaping to the event loop is not a crash of the process (we catch
+// it), but it is a difference: it is recorded on every case in flight.
+const uncaught = [];
+process.on('uncaughtException', (e) => {
+  uncaught.push(`${[...inflight].join(',')}:${e && e.code}:${norm(e && e.message)}`);
+  process.stdout.write(`U ${JSON.stringify({ inflight: [...inflight], err: errInfo(e) })}\n`);
+});
+// So a warning (TimeoutOverflowWarning, deprecations) is not printed per case.
+process.removeAllListeners('warning');
+process.on('warning', () => {});
+
+async function main() {
+  const helper = builtin.createServer((s) => { helperConns.add(s); s.on('error', () => {}); s.on('close', () => helperConns.delete(s)); s.resume(); });
+  const helperConns = new Set();
+  await new Promise((r) => helper.listen(0, '127.0.0.1', r));
+  ctx.livePort = helper.address().port;
+  for (const k of ['deadPort', 'deadPort2']) {
+    const s = builtin.createServer();
+    await new Promise((r) => s.listen(0, '127.0.0.1', r));
+    ctx[k] = s.address().port;
+    await new Promise((r) => s.close(r));
+  }
+  const queue = cases.slice();
+  // Exclusive cases run alone: wait for the shared ones in flight, then run.
+  const running = new Set();
+  while (queue.length) {
+    const c = queue.shift();
+    if (exclusive(c)) {
+      await Promise.all(running);
+      await runCase(c);
+      continue;
+    }
+    const p = runCase(c).finally(() => running.delete(p));
+    running.add(p);
+    if (running.size >= CONCURRENCY) await Promise.race(running);
+  }
+  await Promise.all(running);
+  for (const s of helperConns) s.destroy();
+  helper.close();
+  fs.rmSync(ctx.tmp, { recursive: true, force: true });
+  process.stdout.write('DONE\n');
+}
+main();
