@@ -5,7 +5,7 @@
 // Usage: RSNET_BENCH_MODULE=net|rsnet node client-pingpong.js --port P
 //        [--size 64] [--duration 5] [--warmup 1] [--stall 10]
 // Prints one JSON line: round trips/s, latency p50/p99 (µs), own CPU.
-const { net } = require('./net-module');
+const { net, driver } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 const { Pattern } = require('./pattern');
 const { parseOptions, fail, cpuSeconds, cpuSince } = require('./cli');
@@ -97,6 +97,7 @@ function finish() {
     p99_us: pct(99),
     max_us: pct(100),
     ...cpuSince(cpuAtConnect),
+    driver: driver(),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   // Close politely; do not let a slow close hold the process.

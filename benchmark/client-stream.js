@@ -6,7 +6,7 @@
 // Usage: RSNET_BENCH_MODULE=net|rsnet node client-stream.js --port P
 //        [--chunk 65536] [--duration 5] [--warmup 1] [--stall 10]
 // Prints one JSON line: MB/s (10^6 bytes) echoed inside the window, own CPU.
-const { net } = require('./net-module');
+const { net, driver } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 const { Pattern } = require('./pattern');
 const { parseOptions, fail, cpuSeconds, cpuSince } = require('./cli');
@@ -91,6 +91,7 @@ function maybeFinish() {
     ops_total: received,
     mb_per_s: (atEnd - atFrom) / seconds / 1e6,
     ...cpuSince(cpuAtConnect),
+    driver: driver(),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   socket.on('close', () => process.exit(0));

@@ -2,8 +2,8 @@
 // The server under test: a plain echo server, written the way a Node user would
 // write one (echo with backpressure: pause when write() says the buffer is full,
 // resume on 'drain'). Run with RSNET_BENCH_MODULE=net or =rsnet.
-// Prints {"port":P,"pid":N,"module":M} once listening on 127.0.0.1.
-const { net, name } = require('./net-module');
+// Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
+const { net, name, driver } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 
 exitWithParent();
@@ -23,5 +23,5 @@ server.on('error', (err) => {
 });
 
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid, module: name })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid, module: name, driver: driver() })}\n`);
 });

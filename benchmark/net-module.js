@@ -1,11 +1,26 @@
 'use strict';
 // The module switch shared by every script under test. RSNET_BENCH_MODULE=net
-// loads Node's built-in net, =rsnet loads this repository's addon. The scripts
-// are otherwise byte-for-byte the same code for both, which is the point.
+// loads Node's built-in net, =rsnet loads this repository's addon (its driver comes
+// from RSNET_DRIVER, which the runner sets). The scripts are otherwise
+// byte-for-byte the same code for both, which is the point.
+const path = require('node:path');
+
 const name = process.env.RSNET_BENCH_MODULE || 'net';
 let net;
 if (name === 'net') net = require('net');
 else if (name === 'rsnet') net = require('..');
 else throw new Error(`RSNET_BENCH_MODULE must be "net" or "rsnet", got ${JSON.stringify(name)}`);
 
-module.exports = { net, name };
+// The rsnet driver this process really runs ("loop" or "threaded"), null for net or
+// when the addon cannot tell. Only meaningful once a socket or server exists.
+function driver() {
+  if (name !== 'rsnet') return null;
+  try {
+    const binding = require(path.join(__dirname, '..', 'rsnet.node'));
+    return typeof binding.driver === 'function' ? binding.driver() || null : null;
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { net, name, driver };

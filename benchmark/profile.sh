@@ -9,7 +9,7 @@
 #   RSNET_DRIVER=loop benchmark/profile.sh rsnet stream --conns 1 --chunk 65536
 #
 # MODULE is net or rsnet. SERVER_CPU / LOAD_CPU pin the two sides (default: both on
-# CPU 0, as the pingpong-1-pinned mode). TOP sets how many symbols are listed (30).
+# CPU 0, as the pingpong-1-same-cpu mode). TOP sets how many symbols are listed (30).
 # Needs `perf` (linux-perf) on PATH and the loadgen built (npm run bench builds it);
 # neither is installed by `npm install`, since only profiling needs them.
 set -euo pipefail

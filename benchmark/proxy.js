@@ -2,8 +2,8 @@
 // TCP proxy under test: for every client, connect to the fixed upstream (the
 // plain-Rust echo server) and pipe both ways, as a Node user would.
 // Usage: RSNET_BENCH_MODULE=net|rsnet node proxy.js --upstream PORT
-// Prints {"port":P,"pid":N,"module":M} once listening on 127.0.0.1.
-const { net, name } = require('./net-module');
+// Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
+const { net, name, driver } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 const { parseOptions, fail } = require('./cli');
 
@@ -29,5 +29,5 @@ server.on('error', (err) => {
 });
 
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid, module: name })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: server.address().port, pid: process.pid, module: name, driver: driver() })}\n`);
 });

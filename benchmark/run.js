@@ -1,22 +1,37 @@
 #!/usr/bin/env node
 'use strict';
 // rsnet benchmark runner (`npm run bench`). Builds the loadgen, then for every
-// mode runs the implementations interleaved round by round (net, rsnet, rust
-// ceiling, net, rsnet, ...), and prints one table of medians and ratios; the
-// same table goes to benchmark/RESULTS.md. See benchmark/README.md.
+// mode runs the implementations interleaved round by round (net, rsnet (loop),
+// rsnet (threaded), rust ceiling, net, ...), each process pinned to its CPU, and
+// prints one table of medians with each rsnet driver's ratio to net; the same
+// table goes to benchmark/RESULTS.md. See benchmark/README.md.
 //
 //   node benchmark/run.js [--quick] [--rounds N] [--only mode1,mode2]
-//                         [--modules net,rsnet] [--duration S] [--warmup S]
+//                         [--drivers loop,threaded] [--aa] [--pin TEST,LOAD|none]
+//                         [--http-load wrk|loadgen] [--duration S] [--warmup S] [--out FILE]
 const os = require('node:os');
 const path = require('node:path');
 const procs = require('./runner/procs');
 const system = require('./runner/system');
-const { MODES } = require('./runner/modes');
-const { measure } = require('./runner/execute');
-const { buildTable, markdown, writeResults } = require('./runner/report');
+const { MODES, HTTP_CONNS } = require('./runner/modes');
+const { measure, cpusFor } = require('./runner/execute');
+const { buildTable, markdown, writeResults, howToRead } = require('./runner/report');
+
+const DRIVERS = ['loop', 'threaded'];
 
 function parseCli(argv) {
-  const o = { quick: false, rounds: 3, only: null, modules: 'net,rsnet', duration: null, warmup: null, out: path.join(__dirname, 'RESULTS.md') };
+  const o = {
+    quick: false,
+    rounds: 3,
+    only: null,
+    drivers: DRIVERS.slice(),
+    aa: false,
+    pin: null,
+    httpLoad: 'wrk',
+    duration: null,
+    warmup: null,
+    out: path.join(__dirname, 'RESULTS.md'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -26,22 +41,49 @@ function parseCli(argv) {
     if (a === '--quick') o.quick = true;
     else if (a === '--rounds') o.rounds = Number(val());
     else if (a === '--only') o.only = val().split(',').filter(Boolean);
-    else if (a === '--modules') o.modules = val();
+    else if (a === '--drivers') o.drivers = val().split(',').filter((d) => d && d !== 'none');
+    else if (a === '--aa') o.aa = true;
+    else if (a === '--pin') o.pin = val();
+    else if (a === '--http-load') o.httpLoad = val();
     else if (a === '--duration') o.duration = Number(val());
     else if (a === '--warmup') o.warmup = Number(val());
     else if (a === '--out') o.out = path.resolve(val());
+    else if (a === '--modules') usage('--modules is gone: net is always the first column; choose rsnet columns with --drivers loop,threaded, and add --aa for a second net column');
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
   if (!(o.rounds >= 1)) usage('--rounds must be >= 1');
+  for (const d of o.drivers) if (!DRIVERS.includes(d)) usage(`--drivers takes ${DRIVERS.join(' and/or ')} (or none), got ${d}`);
+  if (!['wrk', 'loadgen'].includes(o.httpLoad)) usage('--http-load takes wrk or loadgen');
   return o;
 }
 
 function usage(err) {
   if (err) console.error(`run.js: ${err}`);
-  console.error(`usage: node benchmark/run.js [--quick] [--rounds N] [--only MODES] [--modules net,rsnet] [--duration S] [--warmup S] [--out FILE]
+  console.error(`usage: node benchmark/run.js [--quick] [--rounds N] [--only MODES] [--drivers loop,threaded] [--aa]
+                         [--pin TEST,LOAD|none] [--http-load wrk|loadgen] [--duration S] [--warmup S] [--out FILE]
 modes: ${MODES.map((m) => m.name).join(', ')}`);
   process.exit(err ? 64 : 0);
+}
+
+// Which CPU the process under test gets and which one the load gets, or null.
+function choosePinning(opt, warn) {
+  if (opt.pin === 'none') return null;
+  if (!system.hasTaskset()) {
+    warn('taskset is not available: nothing is pinned (as with --pin none)');
+    return null;
+  }
+  const allowed = system.allowedCpus();
+  if (opt.pin) {
+    const [test, load] = opt.pin.split(',').map(Number);
+    if (![test, load].every((c) => allowed.includes(c))) usage(`--pin takes TEST,LOAD from the CPUs this process may use (${allowed.join(',')}), or none`);
+    return { test, load };
+  }
+  if (allowed.length < 2) {
+    warn(`only one CPU (${allowed[0]}) is available: the process under test and the load share it in every mode`);
+    return { test: allowed[0], load: allowed[0] };
+  }
+  return { test: allowed[0], load: allowed[1] };
 }
 
 async function main() {
@@ -53,21 +95,24 @@ async function main() {
     notes.push(msg);
   };
 
-  // Modules under test. If rsnet does not load, fall back to net alone.
-  let modules = opt.modules.split(',').filter(Boolean);
-  for (const m of modules) if (m !== 'net' && m !== 'rsnet') usage(`--modules takes net and/or rsnet, got ${m}`);
-  if (modules.length > 2) usage('--modules takes at most two modules (A,B: the ratio is B/A)');
-  if (modules.includes('rsnet')) {
-    const problem = system.rsnetProblem();
+  // Implementations: net first (the baseline of every ratio), then one rsnet column
+  // per driver that loads and really runs, then the Rust ceiling.
+  const impls = [{ id: 'net', short: 'net', module: 'net', driver: null }];
+  if (opt.aa) impls.push({ id: 'net #2', short: 'net#2', module: 'net', driver: null });
+  const seen = {};
+  for (const d of opt.drivers) {
+    const problem = system.rsnetProblem(d);
     if (problem) {
-      warn(`rsnet could not be loaded (${problem}); benchmarking net only. Build it with \`npm run build\`.`);
-      modules = modules.filter((m) => m !== 'rsnet');
+      warn(`rsnet with RSNET_DRIVER=${d} could not be used (${problem}); its column is left out. Build it with \`npm run build\`.`);
+      continue;
     }
+    seen[d] = (seen[d] || 0) + 1;
+    const n = seen[d] > 1 ? ` #${seen[d]}` : '';
+    impls.push({ id: `rsnet (${d}${n})`, short: `${d}${n.replace(' ', '')}`, module: 'rsnet', driver: d });
   }
-  if (!modules.length) modules = ['net'];
-  const dup = modules.length === 2 && modules[0] === modules[1];
-  const impls = modules.map((m, i) => ({ id: dup ? `${m}#${i + 1}` : m, module: m }));
-  impls.push({ id: 'rust', module: null });
+  impls.push({ id: 'rust', short: 'rust', module: null, driver: null });
+
+  const pin = choosePinning(opt, warn);
 
   // Modes.
   let modes = MODES;
@@ -76,9 +121,20 @@ async function main() {
     if (unknown.length) usage(`unknown mode(s) ${unknown.join(', ')}`);
     modes = MODES.filter((m) => opt.only.includes(m.name));
   }
-  if (modes.some((m) => m.pin) && !system.hasTaskset()) {
-    warn('taskset is not available: skipping the pinned mode');
-    modes = modes.filter((m) => !m.pin);
+  if (!pin && modes.some((m) => m.sameCpu)) {
+    notes.push(`not pinned: ${modes.filter((m) => m.sameCpu).map((m) => m.name).join(', ')} (both sides on one CPU) needs taskset and was skipped`);
+    modes = modes.filter((m) => !m.sameCpu);
+  }
+
+  let wrk = null;
+  let httpLoad = 'none';
+  if (modes.some((m) => m.kind === 'http-server')) {
+    if (opt.httpLoad === 'wrk') {
+      const found = system.findOrInstallWrk();
+      if (found.note) (found.wrk ? notes.push(found.note) : warn(`${found.note}: the http-server modes use loadgen's HTTP/1.1 client instead`));
+      wrk = found.wrk;
+    }
+    httpLoad = wrk ? `${system.wrkVersion(wrk)}, \`wrk -t1 -c${HTTP_CONNS}\` (keep-alive GETs)` : `loadgen http (HTTP/1.1 keep-alive GETs, ${HTTP_CONNS} connections)`;
   }
 
   console.error('building loadgen (cargo build --release) ...');
@@ -86,6 +142,8 @@ async function main() {
 
   const ctx = {
     loadgen,
+    wrk,
+    pin,
     clkTck: system.clkTck(),
     duration: opt.duration || (opt.quick ? 0.7 : 4),
     warmup: opt.warmup ?? (opt.quick ? 0.2 : 1),
@@ -103,9 +161,21 @@ async function main() {
   }
   // In --quick mode the ceiling runs once per mode instead of every round, to fit in 2 minutes.
   const ceilingRounds = opt.quick ? 1 : opt.rounds;
-  if (opt.quick) notes.push('--quick: short runs; the rust ceiling ran 1 round per mode, net/rsnet ran every round. Use the default run for numbers worth quoting.');
+  if (opt.quick) notes.push('--quick: short runs; the rust ceiling ran 1 round per mode, the JS columns ran every round. Use the default run for numbers worth quoting.');
+  if (wrk && modes.some((m) => m.kind === 'http-server')) {
+    const wd = Math.max(1, Math.round(ctx.duration));
+    notes.push(`http-server modes: wrk measures whole seconds (${wd}s here)${ctx.warmup >= 0.5 ? ` after an unmeasured ${Math.max(1, Math.round(ctx.warmup))}s wrk warm-up` : ', with no warm-up run'}; their CPU rows cover the measured run only`);
+  }
   const settings = `${opt.rounds} rounds, ${ctx.warmup}s warm-up + ${ctx.duration}s measured per run, concurrent mode ${ctx.concurrentConns} conns`;
-  console.error(`modules: ${impls.map((i) => i.id).join(', ')}; ${settings}`);
+  const setup = [
+    `Implementations: ${impls.map((i) => (i.driver ? `${i.id} = rsnet with RSNET_DRIVER=${i.driver}` : i.module ? `${i.id} = Node's built-in net` : `${i.id} = plain Tokio (loadgen)`)).join('; ')}. Each rsnet process is checked to run the driver it was given.`,
+    pin
+      ? `Pinning (taskset): the process under test on CPU ${pin.test}; the load (loadgen, wrk, the fixed upstream servers) on CPU ${pin.load}; pingpong-1-same-cpu puts both on CPU ${pin.test}. A pinned loadgen runs one thread. rsnet's Tokio threads share its CPU.`
+      : 'Pinning: none (--pin none or no taskset): the scheduler places every process.',
+    `HTTP: http-server load ${httpLoad}; http-client's fixed server is loadgen http-server (plain Rust) on the load CPU.`,
+  ];
+  console.error(`implementations: ${impls.map((i) => i.id).join(', ')}; ${settings}`);
+  for (const l of setup.slice(1)) console.error(l);
 
   const busy = system.busyFraction(1000);
   if (busy > 0.1) {
@@ -142,14 +212,17 @@ async function main() {
     }
   }
 
-  const table = buildTable(modes, results, impls);
-  const [a, b] = impls;
-  if (b.module) console.log(`\nratio = ${b.id}/${a.id} (medians). better=higher: ratio > 1 favours ${b.id}; better=lower: ratio < 1 favours ${b.id}.`);
+  const cpusOf = (mode) => {
+    const c = cpusFor(ctx, mode);
+    return c ? `${c.test} / ${c.load}` : 'any';
+  };
+  const table = buildTable(modes, results, impls, cpusOf);
+  console.log(`\n${setup.map((l) => `- ${l}`).join('\n')}\n\n${howToRead(impls)}`);
   console.log(`\n${markdown(table)}\n`);
   for (const note of notes) console.log(`note: ${note}`);
   if (errors.length) console.log(`${errors.length} run(s) failed; see ${path.relative(process.cwd(), opt.out)}`);
   const command = `node benchmark/run.js ${process.argv.slice(2).join(' ')}`.trim();
-  writeResults(opt.out, { info: system.machineInfo(), command, settings, notes, table, errors, results, impls });
+  writeResults(opt.out, { info: system.machineInfo(), command, settings, setup, notes, table, errors, results, impls });
   console.error(`wrote ${path.relative(process.cwd(), opt.out)} (${((Date.now() - t0) / 1000).toFixed(0)}s of measuring)`);
 }
 

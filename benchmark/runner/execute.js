@@ -1,104 +1,153 @@
 'use strict';
 // Runs ONE measurement: one mode, one implementation, one round. Starts what the
-// mode needs, drives it, samples /proc of the process under test, and always
-// stops every child it started (also when something fails).
+// mode needs, pins each process to its CPU, drives it, samples /proc of the process
+// under test, and always stops every child it started (also when something fails).
 const path = require('node:path');
 const { start, nextJson, runToEnd, stop, readCpu, readMem, describe, sleep } = require('./procs');
 const { perUnit } = require('./modes');
 const { BENCH } = require('./system');
 
-// ctx: { loadgen, clkTck, duration, warmup, stall, hold, concurrentConns }
-// impl: { id, module }  (module null = the plain-Rust ceiling)
+const WRK_LUA = path.join(BENCH, 'wrk-report.lua');
+
+// The CPUs of the two sides for a mode: { test, load }, or null when not pinned.
+function cpusFor(ctx, mode) {
+  if (!ctx.pin) return null;
+  return mode.sameCpu ? { test: ctx.pin.test, load: ctx.pin.test } : ctx.pin;
+}
+
+// ctx: { loadgen, wrk, clkTck, duration, warmup, stall, hold, concurrentConns, pin }
+// impl: { id, module, driver }  (module null = the plain-Rust ceiling)
 async function measure(ctx, mode, impl) {
   const started = [];
   const life = ctx.warmup + ctx.duration + ctx.stall + 30; // hard cap (s) for any child of this run
-  const spawn = (label, argv, opts = {}) => {
-    const c = start(label, argv, { timeoutS: life, ...opts });
+  const cpus = cpusFor(ctx, mode);
+  // A pinned process has one CPU: loadgen then runs one thread (a current-thread runtime).
+  const threads = cpus ? ['--threads', '1'] : [];
+  const env = impl.module ? { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(life) } : { ...process.env };
+  delete env.RSNET_DRIVER;
+  if (impl.driver) env.RSNET_DRIVER = impl.driver;
+  // role: 'test' (the process under test) or 'load' (everything that drives or answers it).
+  const spawn = (label, argv, role, opts = {}) => {
+    const c = start(label, argv, { timeoutS: life, pinCpu: cpus ? cpus[role] : null, ...opts });
     started.push(c);
     return c;
   };
-  // A server that prints {"port":P} once listening: JS script under test, or loadgen.
-  const server = async (label, jsArgs, rustArgs, pinCpu = null) => {
-    const argv = impl.module && jsArgs ? [process.execPath, ...jsArgs] : [ctx.loadgen, ...rustArgs, '--stdin-watch', '--max-seconds', String(life)];
-    const env = { ...process.env, RSNET_BENCH_MODULE: impl.module || 'net', RSNET_BENCH_MAX_SECONDS: String(life) };
-    const c = spawn(label, argv, { env, pinCpu });
+  const checkDriver = (what, info) => {
+    if (impl.driver && info.driver && info.driver !== impl.driver) {
+      throw new Error(`${what} runs rsnet's ${info.driver} driver, not ${impl.driver} (RSNET_DRIVER=${impl.driver})`);
+    }
+  };
+  // The server under test, which prints {"port":P} once listening: a JS script, or loadgen.
+  const subjectServer = async (label, jsArgs, rustArgs) => {
+    const argv = impl.module ? [process.execPath, ...jsArgs] : [ctx.loadgen, ...rustArgs, ...threads, '--stdin-watch', '--max-seconds', String(life)];
+    const c = spawn(label, argv, 'test', { env });
+    const info = await nextJson(c, 30);
+    checkDriver(label, info);
+    return { c, port: info.port };
+  };
+  // A fixed plain-Rust server on the load side (upstream of the proxy and client modes).
+  const loadServer = async (args) => {
+    const c = spawn(`upstream rust ${args[0]}`, [ctx.loadgen, ...args, ...threads, '--stdin-watch', '--max-seconds', String(life)], 'load');
     const info = await nextJson(c, 30);
     return { c, port: info.port };
   };
-  const rustEcho = () => server('upstream rust echo-server', null, ['echo-server']);
   const timing = ['--duration', String(ctx.duration), '--warmup', String(ctx.warmup), '--stall', String(ctx.stall)];
   const alive = (s) => {
     if (s.c.exited) throw new Error(describe(s.c, 'died during the run'));
   };
+  const withCpu = (out, cpu, jsCpu, ops) => ({
+    ...out,
+    cpu_s: cpu,
+    js_cpu_s: jsCpu,
+    cpu_per_op: perUnit(cpu, ops, mode.unit),
+    js_cpu_per_op: perUnit(jsCpu, ops, mode.unit),
+  });
 
   try {
     if (mode.kind === 'server' || mode.kind === 'proxy') {
-      const pin = mode.pin ? 0 : null;
       let subject;
       if (mode.kind === 'server') {
-        subject = await server(`${impl.id} echo-server`, [path.join(BENCH, 'echo-server.js')], ['echo-server'], pin);
+        subject = await subjectServer(`${impl.id} echo-server`, [path.join(BENCH, 'echo-server.js')], ['echo-server']);
       } else {
-        const up = await rustEcho();
-        subject = await server(`${impl.id} proxy`, [path.join(BENCH, 'proxy.js'), '--upstream', String(up.port)], ['proxy', '--upstream', String(up.port)]);
+        const up = await loadServer(['echo-server']);
+        subject = await subjectServer(`${impl.id} proxy`, [path.join(BENCH, 'proxy.js'), '--upstream', String(up.port)], ['proxy', '--upstream', String(up.port)]);
       }
       const before = readCpu(subject.c.pid, ctx.clkTck);
-      const driver = spawn('loadgen', [ctx.loadgen, ...mode.driver, ...timing, '--port', String(subject.port)], { pinCpu: pin });
+      const driver = spawn('loadgen', [ctx.loadgen, ...mode.driver, ...threads, ...timing, '--port', String(subject.port)], 'load');
       const out = await runToEnd(driver);
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
-      const cpu = after.proc - before.proc;
-      const jsCpu = impl.module ? after.main - before.main : null;
-      return {
-        ...out,
-        cpu_s: cpu,
-        js_cpu_s: jsCpu,
-        cpu_per_op: perUnit(cpu, out.ops_total, mode.unit),
-        js_cpu_per_op: perUnit(jsCpu, out.ops_total, mode.unit),
-      };
+      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total);
     }
 
     if (mode.kind === 'concurrent') {
-      const subject = await server(`${impl.id} echo-server`, [path.join(BENCH, 'echo-server.js')], ['echo-server']);
+      const subject = await subjectServer(`${impl.id} echo-server`, [path.join(BENCH, 'echo-server.js')], ['echo-server']);
       await sleep(200); // let start-up allocation settle before the idle sample
       const idle = readMem(subject.c.pid);
       const before = readCpu(subject.c.pid, ctx.clkTck);
       const n = ctx.concurrentConns;
-      const driver = spawn('loadgen', [ctx.loadgen, 'concurrent', '--conns', String(n), '--parallel', '256', '--stall', String(ctx.stall), '--hold', '120', '--stdin-watch', '--port', String(subject.port)]);
+      const args = ['concurrent', '--conns', String(n), '--parallel', '256', '--stall', String(ctx.stall), '--hold', '120', '--stdin-watch', ...threads];
+      const driver = spawn('loadgen', [ctx.loadgen, ...args, '--port', String(subject.port)], 'load');
       const out = await nextJson(driver, life);
       const after = readCpu(subject.c.pid, ctx.clkTck);
       await sleep(ctx.hold * 1000); // all connections are held open now
       alive(subject);
       const mem = readMem(subject.c.pid);
       await stop(driver);
+      const loadCpu = out.cpu_s;
       return {
-        ...out,
+        ...withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, n),
+        load_cpu_s: loadCpu,
         idle_rss_mb: idle.rssMB,
         held_rss_mb: mem.rssMB,
         peak_rss_mb: mem.hwmMB,
         kb_per_conn: ((mem.rssMB - idle.rssMB) * 1024) / n,
-        cpu_s: after.proc - before.proc,
-        js_cpu_s: impl.module ? after.main - before.main : null,
       };
     }
 
+    if (mode.kind === 'http-server') {
+      const size = ['--size', String(mode.size)];
+      const subject = await subjectServer(`${impl.id} http-server`, [path.join(BENCH, 'http-server.js'), ...size], ['http-server', ...size]);
+      if (!ctx.wrk) {
+        // No wrk: loadgen's HTTP/1.1 keep-alive client is the load (same requests, checks every body).
+        const before = readCpu(subject.c.pid, ctx.clkTck);
+        const args = ['http', '--conns', String(mode.conns), ...size, ...threads, ...timing, '--port', String(subject.port)];
+        const out = await runToEnd(spawn('loadgen http', [ctx.loadgen, ...args], 'load'));
+        alive(subject);
+        const after = readCpu(subject.c.pid, ctx.clkTck);
+        return withCpu({ ...out, tool: 'loadgen' }, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total);
+      }
+      // wrk takes whole seconds. Its warm-up is a separate, unmeasured wrk run (skipped
+      // under 0.5 s, as in --quick); CPU is sampled around the measured run only.
+      const url = `http://127.0.0.1:${subject.port}/`;
+      const wrk = (label, seconds) =>
+        runToEnd(spawn(label, [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${Math.max(1, Math.round(seconds))}s`, '--timeout', `${ctx.stall}s`, '-s', WRK_LUA, url], 'load'));
+      if (ctx.warmup >= 0.5) await wrk('wrk (warm-up)', ctx.warmup);
+      const before = readCpu(subject.c.pid, ctx.clkTck);
+      const w = await wrk('wrk', ctx.duration);
+      alive(subject);
+      const after = readCpu(subject.c.pid, ctx.clkTck);
+      const errs = ['connect', 'read', 'write', 'status', 'timeout'].filter((k) => w[`err_${k}`] > 0).map((k) => `${w[`err_${k}`]} ${k}`);
+      if (errs.length) throw new Error(`wrk saw errors: ${errs.join(', ')} (of ${w.requests} requests)`);
+      if (!(w.requests > 0)) throw new Error('wrk completed no request');
+      if (w.bytes < w.requests * mode.size) throw new Error(`wrk read ${w.bytes} bytes for ${w.requests} responses of ${mode.size} bytes each`);
+      const seconds = w.duration_us / 1e6;
+      const out = { ...w, duration_s: seconds, ops_total: w.requests, req_per_s: w.requests / seconds };
+      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests);
+    }
+
     if (mode.kind === 'client') {
-      const up = await rustEcho();
+      const up = await loadServer(mode.upstream);
       const port = ['--port', String(up.port)];
       let out;
       if (impl.module) {
-        const env = { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(life) };
-        out = await runToEnd(spawn(`${impl.id} ${mode.script}`, [process.execPath, path.join(BENCH, mode.script), ...mode.scriptArgs, ...timing, ...port], { env }));
+        out = await runToEnd(spawn(`${impl.id} ${mode.script}`, [process.execPath, path.join(BENCH, mode.script), ...mode.scriptArgs, ...timing, ...port], 'test', { env }));
+        checkDriver(mode.script, out);
       } else {
-        out = await runToEnd(spawn('loadgen', [ctx.loadgen, ...mode.ceiling, ...timing, ...port]));
+        out = await runToEnd(spawn('loadgen', [ctx.loadgen, ...mode.ceiling, ...threads, ...timing, ...port], 'test'));
       }
       alive(up);
-      const jsCpu = impl.module ? out.js_cpu_s : null;
-      return {
-        ...out,
-        js_cpu_s: jsCpu,
-        cpu_per_op: perUnit(out.cpu_s, out.ops_total, mode.unit),
-        js_cpu_per_op: perUnit(jsCpu, out.ops_total, mode.unit),
-      };
+      return withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total);
     }
     throw new Error(`unknown mode kind ${mode.kind}`);
   } catch (err) {
@@ -111,4 +160,4 @@ async function measure(ctx, mode, impl) {
   }
 }
 
-module.exports = { measure };
+module.exports = { measure, cpusFor };

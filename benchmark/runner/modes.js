@@ -1,63 +1,72 @@
 'use strict';
 // The benchmark modes: what runs, what drives it, and which metrics come out.
 // kind says who is under test:
-//   server      the JS echo server (or the Rust ceiling server), driven by loadgen
-//   concurrent  same, but loadgen holds N connections while we sample memory
-//   proxy       the JS proxy (or a Tokio proxy) in front of the Rust echo server
-//   client      the JS client script (or loadgen itself) against the Rust echo server
-// Every metric says which direction is better; cpu metrics are per unit of work
-// (CPU seconds over the whole run divided by all operations, warm-up included).
+//   server       the JS echo server (or the Rust ceiling server), driven by loadgen
+//   concurrent   same, but loadgen holds N connections while we sample memory
+//   proxy        the JS proxy (or a Tokio proxy) in front of the Rust echo server
+//   client       the JS client script (or loadgen itself) against a fixed Rust server
+//   http-server  Node's http.Server fed by the module under test (or the Rust HTTP
+//                responder), driven by wrk (or `loadgen http` when wrk is missing)
+// Pinning (unless --pin none): the process under test gets one CPU ("test"), every
+// load process (loadgen, wrk, the fixed upstream servers) the other ("load").
+// sameCpu modes put both sides on the test CPU.
+// Every metric says which direction is better; cpu metrics are per unit of work.
 
 const M = (key, label, better) => ({ key, label, better });
 
 const LATENCY = [M('p50_us', 'latency p50 (µs)', 'lower'), M('p99_us', 'latency p99 (µs)', 'lower')];
 
-const serverCpu = (unit) => [
-  M('cpu_per_op', `server CPU per ${unit}`, 'lower'),
+const cpu = (who, unit, whole = true) => [
+  M('cpu_per_op', `${who} CPU per ${unit}`, 'lower'),
   M('js_cpu_per_op', `  of which JS thread`, 'lower'),
-  M('cpu_s', 'server CPU s (whole run)', 'lower'),
+  ...(whole ? [M('cpu_s', `${who} CPU s (whole run)`, 'lower')] : []),
 ];
+
+const PINGPONG_1 = ['pingpong', '--conns', '1', '--size', '64', '--threads', '1'];
+const HTTP_SMALL = 13; // bytes of body: a "Hello, World!"-sized response
+const HTTP_LARGE = 65536;
+const HTTP_CONNS = 64;
 
 const MODES = [
   {
     name: 'pingpong-1',
     kind: 'server',
-    driver: ['pingpong', '--conns', '1', '--size', '64', '--threads', '1'],
+    driver: PINGPONG_1,
     unit: 'rt',
-    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...serverCpu('round trip (µs)')],
+    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...cpu('server', 'round trip (µs)')],
   },
   {
-    name: 'pingpong-1-pinned',
+    name: 'pingpong-1-same-cpu',
     kind: 'server',
-    pin: true, // server and loadgen share CPU 0: no help from a second core
-    driver: ['pingpong', '--conns', '1', '--size', '64', '--threads', '1'],
+    sameCpu: true, // server and loadgen share the test CPU: no help from a second core
+    driver: PINGPONG_1,
     unit: 'rt',
-    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...serverCpu('round trip (µs)')],
+    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...cpu('server', 'round trip (µs)')],
   },
   {
     name: 'pingpong-64',
     kind: 'server',
     driver: ['pingpong', '--conns', '64', '--size', '64'],
     unit: 'rt',
-    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...serverCpu('round trip (µs)')],
+    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...cpu('server', 'round trip (µs)')],
   },
   {
     name: 'stream',
     kind: 'server',
     driver: ['stream', '--conns', '1', '--chunk', '65536'],
     unit: 'GB',
-    metrics: [M('mb_per_s', 'MB/s echoed', 'higher'), ...serverCpu('GB (s)')],
+    metrics: [M('mb_per_s', 'MB/s echoed', 'higher'), ...cpu('server', 'GB (s)')],
   },
   {
     name: 'concurrent',
     kind: 'concurrent',
-    conns: 10000,
+    unit: 'conn',
     metrics: [
       M('establish_ms', 'time to establish (ms)', 'lower'),
       M('peak_rss_mb', 'server peak RSS (MB)', 'lower'),
       M('kb_per_conn', 'server RSS per held conn (KB)', 'lower'),
+      ...cpu('server', 'connection (µs)', false),
       M('cpu_s', 'server CPU s to establish', 'lower'),
-      M('js_cpu_s', '  of which JS thread', 'lower'),
     ],
   },
   {
@@ -65,32 +74,24 @@ const MODES = [
     kind: 'server',
     driver: ['churn', '--conns', '16'],
     unit: 'conn',
-    metrics: [M('conn_per_s', 'connections/s', 'higher'), ...serverCpu('connection (µs)')],
+    metrics: [M('conn_per_s', 'connections/s', 'higher'), ...cpu('server', 'connection (µs)')],
   },
   {
     name: 'proxy',
     kind: 'proxy',
     driver: ['stream', '--conns', '1', '--chunk', '65536'],
     unit: 'GB',
-    metrics: [
-      M('mb_per_s', 'MB/s through proxy', 'higher'),
-      M('cpu_per_op', 'proxy CPU s per GB', 'lower'),
-      M('js_cpu_per_op', '  of which JS thread', 'lower'),
-    ],
+    metrics: [M('mb_per_s', 'MB/s through proxy', 'higher'), ...cpu('proxy', 'GB (s)')],
   },
   {
     name: 'client-pingpong',
     kind: 'client',
     script: 'client-pingpong.js',
     scriptArgs: ['--size', '64'],
-    ceiling: ['pingpong', '--conns', '1', '--size', '64', '--threads', '1'],
+    ceiling: PINGPONG_1,
+    upstream: ['echo-server'],
     unit: 'rt',
-    metrics: [
-      M('rt_per_s', 'round trips/s', 'higher'),
-      ...LATENCY,
-      M('cpu_per_op', 'client CPU per round trip (µs)', 'lower'),
-      M('js_cpu_per_op', '  of which JS thread', 'lower'),
-    ],
+    metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...cpu('client', 'round trip (µs)')],
   },
   {
     name: 'client-stream',
@@ -98,19 +99,42 @@ const MODES = [
     script: 'client-stream.js',
     scriptArgs: ['--chunk', '65536'],
     ceiling: ['stream', '--conns', '1', '--chunk', '65536'],
+    upstream: ['echo-server'],
     unit: 'GB',
-    metrics: [
-      M('mb_per_s', 'MB/s echoed', 'higher'),
-      M('cpu_per_op', 'client CPU s per GB', 'lower'),
-      M('js_cpu_per_op', '  of which JS thread', 'lower'),
-    ],
+    metrics: [M('mb_per_s', 'MB/s echoed', 'higher'), ...cpu('client', 'GB (s)')],
+  },
+  {
+    name: 'http-server-hello',
+    kind: 'http-server',
+    size: HTTP_SMALL,
+    conns: HTTP_CONNS,
+    unit: 'req',
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('server', 'request (µs)')],
+  },
+  {
+    name: 'http-server-64k',
+    kind: 'http-server',
+    size: HTTP_LARGE,
+    conns: HTTP_CONNS,
+    unit: 'req',
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('server', 'request (µs)')],
+  },
+  {
+    name: 'http-client',
+    kind: 'client',
+    script: 'http-client.js',
+    scriptArgs: ['--size', String(HTTP_SMALL), '--conns', String(HTTP_CONNS)],
+    ceiling: ['http', '--conns', String(HTTP_CONNS), '--size', String(HTTP_SMALL)],
+    upstream: ['http-server', '--size', String(HTTP_SMALL)],
+    unit: 'req',
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('client', 'request (µs)')],
   },
 ];
 
-// CPU seconds per unit of work: µs per round trip / connection, s per GB.
+// CPU seconds per unit of work: µs per round trip / connection / request, s per GB.
 function perUnit(cpuS, opsTotal, unit) {
   if (cpuS == null || !Number.isFinite(cpuS) || !opsTotal) return null;
   return unit === 'GB' ? cpuS / (opsTotal / 1e9) : (cpuS / opsTotal) * 1e6;
 }
 
-module.exports = { MODES, perUnit };
+module.exports = { MODES, perUnit, HTTP_CONNS };

@@ -1,6 +1,6 @@
 'use strict';
-// Turns per-round results into the one results table (medians, ratio B/A, the
-// Rust ceiling), prints it, and writes RESULTS.md.
+// Turns per-round results into the one results table (medians, each rsnet driver's
+// ratio to net, the Rust ceiling), prints it, and writes RESULTS.md.
 const fs = require('node:fs');
 
 function median(xs) {
@@ -29,16 +29,21 @@ function fmt(x) {
 }
 
 // results[mode][implId] = [{ ok, metrics } | { ok: false, error }] in round order.
-// Returns { header, rows } where a cell shows the median over successful rounds,
-// with "(k/n ok)" when some rounds failed and "FAILED" when all did. The spread
-// column is the larger round-to-round spread of the two modules: a ratio whose
-// distance from 1 is smaller than that is noise.
-function buildTable(modes, results, impls) {
-  const [a, b] = impls.filter((i) => i.module);
+// impls: the JS implementations first (the first one, net, is the baseline of every
+// ratio), then the Rust ceiling (module null). Returns { header, rows, left } where a
+// cell shows the median over successful rounds, with "(k/n ok)" when some rounds
+// failed and "FAILED" when all did. Every other JS column is followed by its ratio
+// to the baseline. The spread column is the largest round-to-round spread of the JS
+// columns: a ratio whose distance from 1 is smaller than that is noise.
+// cpusOf(mode) says which CPUs the process under test and the load had.
+function buildTable(modes, results, impls, cpusOf) {
+  const js = impls.filter((i) => i.module);
+  const [base, ...others] = js;
   const ceiling = impls.find((i) => !i.module);
-  const header = ['mode', 'metric', 'better', a.id];
-  if (b) header.push(b.id, `${b.id}/${a.id}`);
-  header.push('spread', 'rust ceiling');
+  const header = ['mode', 'metric', 'better', 'CPUs test/load', base.id];
+  for (const o of others) header.push(o.id, `${o.short}/${base.short}`);
+  header.push('spread');
+  if (ceiling) header.push('rust ceiling');
   const rows = [];
   for (const mode of modes) {
     const per = results[mode.name];
@@ -53,32 +58,32 @@ function buildTable(modes, results, impls) {
         const v = median(vals);
         return { text: fmt(v) + (ok.length < runs.length ? ` (${ok.length}/${runs.length} ok)` : ''), v, spread: spread(vals) };
       };
-      const ca = cell(a);
-      const row = [mode.name, m.label, m.better, ca.text];
-      let spreads = [ca.spread];
-      if (b) {
-        const cb = cell(b);
-        const ratio = ca.v && cb.v !== null ? `${(cb.v / ca.v).toFixed(2)}x` : '-';
-        row.push(cb.text, ratio);
-        spreads.push(cb.spread);
+      const cb = cell(base);
+      const row = [mode.name, m.label, m.better, cpusOf(mode), cb.text];
+      const spreads = [cb.spread];
+      for (const o of others) {
+        const co = cell(o);
+        row.push(co.text, cb.v && co.v !== null ? `${(co.v / cb.v).toFixed(2)}x` : '-');
+        spreads.push(co.spread);
       }
-      spreads = spreads.filter((x) => x != null);
-      row.push(spreads.length ? `${Math.round(Math.max(...spreads))}%` : '-', cell(ceiling).text);
+      const sp = spreads.filter((x) => x != null);
+      row.push(sp.length ? `${Math.round(Math.max(...sp))}%` : '-');
+      if (ceiling) row.push(cell(ceiling).text);
       rows.push(row);
     }
   }
-  return { header, rows };
+  return { header, rows, left: 4 };
 }
 
-function markdown({ header, rows }) {
+function markdown({ header, rows, left }) {
   const all = [header, ...rows];
   const width = header.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
-  const line = (r) => `| ${r.map((c, i) => (i < 3 ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join(' | ')} |`;
-  const sep = `|${width.map((w, i) => (i < 3 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  const line = (r) => `| ${r.map((c, i) => (i < left ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join(' | ')} |`;
+  const sep = `|${width.map((w, i) => (i < left ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), sep, ...rows.map(line)].join('\n');
 }
 
-function writeResults(file, { info, command, settings, notes, table, errors, results, impls }) {
+function writeResults(file, { info, command, settings, setup, notes, table, errors, results, impls }) {
   const raw = [];
   for (const [mode, per] of Object.entries(results)) {
     for (const impl of impls) {
@@ -96,16 +101,11 @@ function writeResults(file, { info, command, settings, notes, table, errors, res
 - Node: ${info.node}
 - Rust: ${info.rustc}
 - rsnet: ${info.rsnetBuild}
-- rsnet driver: ${process.env.RSNET_DRIVER === 'loop' ? 'loop (RSNET_DRIVER=loop)' : 'threaded (default)'}
 - Command: \`${command}\`
 - Settings: ${settings}
+${setup.map((l) => `- ${l}`).join('\n')}
 
-Each cell is the median over rounds; implementations ran interleaved within each
-round. The ratio is ${impls[1] && impls[1].module ? `${impls[1].id}/${impls[0].id}` : 'n/a'}: for "higher" metrics a ratio above 1 favours
-${impls[1] && impls[1].module ? impls[1].id : '-'}, for "lower" metrics (latency, CPU, memory) a ratio below 1 does.
-"spread" is the larger of the two modules' (max - min) / median over rounds: a
-ratio closer to 1 than that is within noise. "rust ceiling" is the same load
-against plain Tokio code (see README.md).
+${howToRead(impls)}
 
 ${markdown(table)}
 ${notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}${errors.length ? `\n## Failures\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
@@ -120,4 +120,23 @@ ${raw.join('\n')}
   fs.writeFileSync(file, md);
 }
 
-module.exports = { buildTable, markdown, writeResults, median };
+// The paragraph above the table, in RESULTS.md and on the console.
+function howToRead(impls) {
+  const js = impls.filter((i) => i.module);
+  const [base, ...others] = js;
+  const ratios = others.map((o) => `\`${o.short}/${base.short}\``).join(', ');
+  return `Each cell is the median over rounds; the implementations ran interleaved
+within each round (${impls.map((i) => i.id).join(', ')}), each in a fresh process.${
+    others.length
+      ? ` ${ratios}: the column to the left divided by ${base.id}. For "higher"
+metrics a ratio above 1 favours that column, for "lower" metrics (latency, CPU,
+memory) a ratio below 1 does.`
+      : ''
+  } "spread" is the largest (max - min) / median over rounds among the
+JS columns: a ratio closer to 1 than that is within noise. "CPUs test/load" is
+the CPU the process under test was pinned to, and the CPU of everything that drove
+or answered it ("any": not pinned). "rust ceiling" is the same load against plain
+Tokio code, pinned the same way (see README.md).`;
+}
+
+module.exports = { buildTable, markdown, writeResults, howToRead, median };

@@ -27,16 +27,67 @@ function buildLoadgen() {
   return LOADGEN;
 }
 
-// Loads rsnet in a separate process (a broken addon may crash its loader) and
-// checks that it looks like `net`. Returns null if fine, else the reason.
-function rsnetProblem() {
+// Loads rsnet in a separate process (a broken addon may crash its loader) under
+// RSNET_DRIVER=driver, checks that it looks like `net` and, when the addon can tell,
+// that it really runs that driver. Returns null if fine, else the reason.
+function rsnetProblem(driver) {
   const probe = `const m = require(${JSON.stringify(ROOT)});
     for (const f of ['createServer', 'connect', 'Socket', 'Server'])
-      if (typeof m[f] !== 'function') throw new Error('rsnet does not export ' + f);`;
-  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 30000 });
+      if (typeof m[f] !== 'function') throw new Error('rsnet does not export ' + f);
+    const binding = require(${JSON.stringify(path.join(ROOT, 'rsnet.node'))});
+    const s = m.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const d = typeof binding.driver === 'function' ? binding.driver() : null;
+      s.close();
+      if (d && d !== process.env.RSNET_DRIVER) { console.error('Error: the addon runs the ' + d + ' driver'); process.exit(1); }
+    });`;
+  const env = { ...process.env, RSNET_DRIVER: driver };
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', timeout: 30000, env });
   if (!r.error && r.status === 0) return null;
   const msg = (r.stderr || '').split('\n').find((l) => /Error|error:/.test(l)) || (r.error && r.error.message) || `exit ${r.status}`;
   return msg.trim();
+}
+
+// wrk on PATH, or installed from Debian's packages (apt-get, as root; `apt-get update`
+// first only if the plain install fails). Returns its path or null, and what happened.
+function findOrInstallWrk() {
+  const which = () => {
+    const r = sh('sh', ['-c', 'command -v wrk']);
+    return r.ok && r.out ? r.out : null;
+  };
+  let found = which();
+  if (found) return { wrk: found, note: null };
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return { wrk: null, note: 'wrk is not installed and this is not root (apt-get install wrk)' };
+  if (!sh('sh', ['-c', 'command -v apt-get']).ok) return { wrk: null, note: 'wrk is not installed and there is no apt-get' };
+  const install = () => sh('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'install', '-y', '-q', 'wrk'], 300);
+  console.error('installing wrk (apt-get install -y wrk) ...');
+  let r = install();
+  if (!r.ok) {
+    console.error('apt-get install failed; running apt-get update and trying again ...');
+    sh('apt-get', ['-o', 'DPkg::Lock::Timeout=120', 'update', '-q'], 300);
+    r = install();
+  }
+  found = which();
+  if (found) return { wrk: found, note: 'wrk was installed with apt-get' };
+  return { wrk: null, note: `installing wrk failed (${(r.err || r.out).split('\n').slice(-1)[0]})` };
+}
+
+function wrkVersion(wrk) {
+  const r = sh(wrk, ['-v']); // prints its version and usage, exits non-zero
+  const line = `${r.out}\n${r.err}`.split('\n').find((l) => /^wrk /.test(l));
+  return line ? line.replace(/ Copyright.*$/, '').trim() : 'wrk';
+}
+
+// The CPUs this process may run on (its affinity list), e.g. [0, 1].
+function allowedCpus() {
+  const r = sh('taskset', ['-pc', String(process.pid)]);
+  const list = r.ok ? r.out.split(':').pop().trim() : '';
+  const cpus = [];
+  for (const part of list.split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (Number.isFinite(b) ? b : a); c++) cpus.push(c);
+  }
+  return cpus;
 }
 
 function hasTaskset() {
@@ -101,4 +152,4 @@ function machineInfo() {
   };
 }
 
-module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
+module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };

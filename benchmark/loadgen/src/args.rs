@@ -8,6 +8,8 @@ modes:
   concurrent   --port P [--conns N] [--parallel K]    open N, ping each, hold; time to establish
   echo-server  [--port P]                             plain Tokio echo server (prints {\"port\":P})
   proxy        [--port P] --upstream U                plain Tokio TCP proxy to 127.0.0.1:U
+  http         --port P [--conns N] [--size B]        HTTP/1.1 keep-alive GETs (body of B bytes): requests/s, p50/p99
+  http-server  [--port P] [--size B]                  plain Tokio HTTP/1.1 responder, B-byte body (prints {\"port\":P})
 common options:
   --duration S   measured seconds (default 5)      --warmup S   unmeasured lead-in (default 1)
   --threads T    runtime worker threads (default: min(conns, cores); 1 = current-thread)
@@ -37,7 +39,16 @@ pub struct Args {
 impl Args {
     pub fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         let mode = it.next().ok_or("missing MODE")?;
-        const MODES: [&str; 6] = ["pingpong", "stream", "churn", "concurrent", "echo-server", "proxy"];
+        const MODES: [&str; 8] = [
+            "pingpong",
+            "stream",
+            "churn",
+            "concurrent",
+            "echo-server",
+            "proxy",
+            "http",
+            "http-server",
+        ];
         if !MODES.contains(&mode.as_str()) {
             return Err(format!("unknown mode {mode:?}"));
         }
@@ -72,15 +83,21 @@ impl Args {
                 "--chunk" => a.chunk = val.parse().map_err(bad)?,
                 "--threads" => a.threads = val.parse().map_err(bad)?,
                 "--parallel" => a.parallel = val.parse().map_err(bad)?,
-                "--duration" => a.duration = val.parse().map_err(|_| format!("bad value for {flag}"))?,
-                "--warmup" => a.warmup = val.parse().map_err(|_| format!("bad value for {flag}"))?,
+                "--duration" => {
+                    a.duration = val.parse().map_err(|_| format!("bad value for {flag}"))?
+                }
+                "--warmup" => {
+                    a.warmup = val.parse().map_err(|_| format!("bad value for {flag}"))?
+                }
                 "--hold" => a.hold = val.parse().map_err(|_| format!("bad value for {flag}"))?,
                 "--stall" => a.stall = val.parse().map_err(|_| format!("bad value for {flag}"))?,
-                "--max-seconds" => a.max_seconds = val.parse().map_err(|_| format!("bad value for {flag}"))?,
+                "--max-seconds" => {
+                    a.max_seconds = val.parse().map_err(|_| format!("bad value for {flag}"))?
+                }
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
-        let is_server = a.mode == "echo-server" || a.mode == "proxy";
+        let is_server = matches!(a.mode.as_str(), "echo-server" | "proxy" | "http-server");
         if !is_server && a.port == 0 {
             return Err(format!("{} needs --port", a.mode));
         }
@@ -93,9 +110,15 @@ impl Args {
         if !(a.duration > 0.0 && a.warmup >= 0.0 && a.stall > 0.0 && a.hold >= 0.0) {
             return Err("--duration and --stall must be > 0, --warmup and --hold >= 0".into());
         }
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         if a.threads == 0 {
-            a.threads = if is_server { cores } else { a.conns.min(cores).max(1) };
+            a.threads = if is_server {
+                cores
+            } else {
+                a.conns.min(cores).max(1)
+            };
         }
         Ok(a)
     }
@@ -116,6 +139,9 @@ impl Args {
     /// Starts the clock now: warm-up first, then `duration` measured seconds.
     pub fn window(&self) -> Window {
         let from = std::time::Instant::now() + std::time::Duration::from_secs_f64(self.warmup);
-        Window { from, end: from + std::time::Duration::from_secs_f64(self.duration) }
+        Window {
+            from,
+            end: from + std::time::Duration::from_secs_f64(self.duration),
+        }
     }
 }

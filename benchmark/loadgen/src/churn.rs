@@ -59,7 +59,9 @@ async fn worker(
         s.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
         let msg = pat.at(offset, MSG);
         s.write_all(msg).await.map_err(|e| format!("write: {e}"))?;
-        s.read_exact(&mut buf).await.map_err(|e| format!("read: {e}"))?;
+        s.read_exact(&mut buf)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
         pat.check(offset, &buf)?;
         drop(s);
         total += 1;

@@ -24,16 +24,27 @@ pub async fn run(a: &Args) -> Result<String, String> {
     let t0 = Instant::now();
     let mut tasks = Vec::with_capacity(a.conns);
     for id in 0..a.conns as u64 {
-        let permit = gate.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        let permit = gate
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
         let (pat, dog) = (pat.clone(), dog.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = permit; // released once this connection has its echo
-            let mut s = TcpStream::connect(addr).await.map_err(|e| format!("connect #{id}: {e}"))?;
+            let mut s = TcpStream::connect(addr)
+                .await
+                .map_err(|e| format!("connect #{id}: {e}"))?;
             let msg = pat.at(id * 7, MSG);
-            s.write_all(msg).await.map_err(|e| format!("write #{id}: {e}"))?;
+            s.write_all(msg)
+                .await
+                .map_err(|e| format!("write #{id}: {e}"))?;
             let mut buf = [0u8; MSG];
-            s.read_exact(&mut buf).await.map_err(|e| format!("read #{id}: {e}"))?;
-            pat.check(id * 7, &buf).map_err(|e| format!("conn #{id}: {e}"))?;
+            s.read_exact(&mut buf)
+                .await
+                .map_err(|e| format!("read #{id}: {e}"))?;
+            pat.check(id * 7, &buf)
+                .map_err(|e| format!("conn #{id}: {e}"))?;
             dog.tick();
             Ok::<_, String>(s)
         }));

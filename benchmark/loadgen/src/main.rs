@@ -1,14 +1,15 @@
 //! loadgen: load generator and plain-Tokio reference servers for the rsnet benchmark.
 //!
 //! It is neither implementation under test. Client modes (pingpong, stream, churn,
-//! concurrent) drive a server; server modes (echo-server, proxy) are the "Rust
-//! ceiling" and the fixed upstream. Every client mode checks every echoed byte,
+//! concurrent, http) drive a server; server modes (echo-server, proxy, http-server)
+//! are the "Rust ceiling" and the fixed upstream. Every client mode checks every echoed byte,
 //! prints ONE JSON line on stdout, and on any failure prints `loadgen: FAILED: ...`
 //! on stderr and exits with status 2. Traffic only ever goes to 127.0.0.1.
 
 mod args;
 mod churn;
 mod concurrent;
+mod http;
 mod pattern;
 mod pingpong;
 mod report;
@@ -28,7 +29,9 @@ fn main() -> ExitCode {
     };
     let runtime = if args.threads == 1 {
         // One connection on one thread: no cross-thread wakeups in the latency path.
-        tokio::runtime::Builder::new_current_thread().enable_all().build()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(args.threads)
@@ -45,6 +48,8 @@ fn main() -> ExitCode {
             "concurrent" => concurrent::run(&args).await,
             "echo-server" => servers::echo_server(&args).await,
             "proxy" => servers::proxy(&args).await,
+            "http" => http::client(&args).await,
+            "http-server" => http::server(&args).await,
             other => Err(format!("unknown mode {other:?}")),
         }
     });

@@ -20,7 +20,9 @@ pub async fn run(a: &Args) -> Result<String, String> {
     let pat = Arc::new(Pattern::new(a.size));
     let mut streams = Vec::with_capacity(a.conns);
     for _ in 0..a.conns {
-        let s = TcpStream::connect(a.addr()).await.map_err(|e| format!("connect: {e}"))?;
+        let s = TcpStream::connect(a.addr())
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
         s.set_nodelay(true).map_err(|e| format!("nodelay: {e}"))?;
         streams.push(s);
     }
@@ -64,7 +66,11 @@ async fn conn(
     dog: Arc<Watchdog>,
 ) -> Result<ConnResult, String> {
     let mut buf = vec![0u8; size];
-    let mut r = ConnResult { counted: 0, total: 0, latencies_ns: Vec::new() };
+    let mut r = ConnResult {
+        counted: 0,
+        total: 0,
+        latencies_ns: Vec::new(),
+    };
     // Each message starts at a different pattern offset, so a stale echo cannot pass.
     let mut offset = id * 7;
     loop {
@@ -74,14 +80,17 @@ async fn conn(
         }
         let msg = pat.at(offset, size);
         s.write_all(msg).await.map_err(|e| format!("write: {e}"))?;
-        s.read_exact(&mut buf).await.map_err(|e| format!("read (after {} round trips): {e}", r.total))?;
+        s.read_exact(&mut buf)
+            .await
+            .map_err(|e| format!("read (after {} round trips): {e}", r.total))?;
         let took = start.elapsed();
         pat.check(offset, &buf)?;
         r.total += 1;
         dog.tick();
         if start >= win.from {
             r.counted += 1;
-            r.latencies_ns.push(took.as_nanos().min(u32::MAX as u128) as u32);
+            r.latencies_ns
+                .push(took.as_nanos().min(u32::MAX as u128) as u32);
         }
         offset += 13;
     }

@@ -23,12 +23,20 @@ impl Json {
         self
     }
     pub fn num(&mut self, k: &str, v: f64) -> &mut Json {
-        let s = if v.is_finite() { format!("{v:.3}") } else { "null".into() };
+        let s = if v.is_finite() {
+            format!("{v:.3}")
+        } else {
+            "null".into()
+        };
         self.fields.push((k.into(), s));
         self
     }
     pub fn render(&self) -> String {
-        let body: Vec<String> = self.fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        let body: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":{v}"))
+            .collect();
         format!("{{{}}}", body.join(","))
     }
 }
@@ -51,10 +59,18 @@ pub fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 /// This process's user+system CPU seconds, from /proc/self/stat (USER_HZ = 100 on Linux).
 pub fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return f64::NAN };
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return f64::NAN;
+    };
     // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
-    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else { return f64::NAN };
+    let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+        return f64::NAN;
+    };
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let ticks = |i: usize| {
+        f.get(i)
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }

@@ -11,11 +11,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 const BUF: usize = 64 * 1024;
 
-async fn listen(a: &Args) -> Result<TcpListener, String> {
-    let l = TcpListener::bind(("127.0.0.1", a.port)).await.map_err(|e| format!("bind: {e}"))?;
+pub async fn listen(a: &Args) -> Result<TcpListener, String> {
+    let l = TcpListener::bind(("127.0.0.1", a.port))
+        .await
+        .map_err(|e| format!("bind: {e}"))?;
     let port = l.local_addr().map_err(|e| e.to_string())?.port();
     let mut j = Json::new(&a.mode);
-    j.int("port", port as u64).int("pid", std::process::id() as u64);
+    j.int("port", port as u64)
+        .int("pid", std::process::id() as u64);
     emit(&j.render());
     if a.stdin_watch {
         on_stdin_eof(|| std::process::exit(0));
@@ -28,7 +31,9 @@ pub async fn echo_server(a: &Args) -> Result<String, String> {
     let l = listen(a).await?;
     loop {
         // Accept errors (e.g. EMFILE) are transient for a server: keep going.
-        let Ok((s, _)) = l.accept().await else { continue };
+        let Ok((s, _)) = l.accept().await else {
+            continue;
+        };
         tokio::spawn(echo(s));
     }
 }
@@ -51,9 +56,13 @@ pub async fn proxy(a: &Args) -> Result<String, String> {
     let l = listen(a).await?;
     let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], a.upstream));
     loop {
-        let Ok((mut client, _)) = l.accept().await else { continue };
+        let Ok((mut client, _)) = l.accept().await else {
+            continue;
+        };
         tokio::spawn(async move {
-            let Ok(mut up) = TcpStream::connect(upstream).await else { return };
+            let Ok(mut up) = TcpStream::connect(upstream).await else {
+                return;
+            };
             let _ = tokio::io::copy_bidirectional_with_sizes(&mut client, &mut up, BUF, BUF).await;
         });
     }

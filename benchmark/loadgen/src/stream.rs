@@ -17,7 +17,9 @@ pub async fn run(a: &Args) -> Result<String, String> {
     let pat = Arc::new(Pattern::new(a.chunk.max(256 * 1024)));
     let mut streams = Vec::with_capacity(a.conns);
     for _ in 0..a.conns {
-        let s = TcpStream::connect(a.addr()).await.map_err(|e| format!("connect: {e}"))?;
+        let s = TcpStream::connect(a.addr())
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
         streams.push(s);
     }
     let dog = Watchdog::start("stream", a.stall);
@@ -60,7 +62,9 @@ async fn conn(
     let writer = tokio::spawn(async move {
         let mut off = 0u64;
         while Instant::now() < win.end {
-            wr.write_all(wpat.at(off, chunk)).await.map_err(|e| format!("write at offset {off}: {e}"))?;
+            wr.write_all(wpat.at(off, chunk))
+                .await
+                .map_err(|e| format!("write at offset {off}: {e}"))?;
             off += chunk as u64;
             wdog.tick();
         }

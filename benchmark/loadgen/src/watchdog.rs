@@ -13,7 +13,10 @@ pub struct Watchdog {
 
 impl Watchdog {
     pub fn start(mode: &'static str, stall_s: f64) -> Arc<Watchdog> {
-        let dog = Arc::new(Watchdog { progress: AtomicU64::new(0), active: AtomicBool::new(true) });
+        let dog = Arc::new(Watchdog {
+            progress: AtomicU64::new(0),
+            active: AtomicBool::new(true),
+        });
         let d = dog.clone();
         let stall = Duration::from_secs_f64(stall_s);
         std::thread::spawn(move || {
