@@ -96,14 +96,18 @@ function idle() {
   return backlog.length === 0 && pendingCloses === 0 && !waitingForTurn;
 }
 
-function dispatch(buffer, count, objects) {
+// `forNextTurn`: a runtime thread read this while JS ran this turn's callbacks; libuv
+// would see it on its next poll, after this turn's setImmediate callbacks.
+function dispatch(buffer, count, objects, loopTurn, forNextTurn) {
   // An empty batch is native code's call to complete one request (see afterIo).
   if (count === 0) return runOneAfterIo();
   runEarlierCompletions();
-  if (idle()) {
+  if (forNextTurn && !waitingForTurn) {
+    waitingForTurn = true;
+    setImmediate(nextTurn);
+  } else if (idle()) {
     // Several native callbacks can come in one turn; libuv's count tells them apart
     // (without it, each callback counts as a turn of its own).
-    const loopTurn = native.loopTurn();
     if (loopTurn !== lastLoopTurn || loopTurn < 0) turn++;
     lastLoopTurn = loopTurn;
   }

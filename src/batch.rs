@@ -1,6 +1,6 @@
 //! Encodes a drained batch of events as JS values and makes the one JS call.
 //!
-//! Layout of the single Buffer handed to `dispatch(buffer, count, objects)` (a Buffer,
+//! Layout of the single Buffer handed to `dispatch(buffer, count, objects, loopTurn, nextTurn)` (a Buffer,
 //! not an ArrayBuffer: its memory is not zeroed before being overwritten):
 //! `count` records of four int32 `[kind, id, a, b]`, then the bytes of every small
 //! `Data` event back to back (`a` is each one's length, in order). One allocation and
@@ -49,6 +49,7 @@ pub unsafe fn dispatch(
     js_cb: sys::napi_value,
     events: Vec<Event>,
     context: Option<sys::napi_async_context>,
+    next_turn: bool,
 ) -> napi::Result<()> {
     let count = events.len();
     let data_bytes: usize = events
@@ -111,9 +112,21 @@ pub unsafe fn dispatch(
         }
     }
 
-    let mut args = [buffer, ptr::null_mut(), ptr::null_mut()];
+    let mut args = [
+        buffer,
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+    ];
     unsafe {
+        check(sys::napi_get_boolean(env, next_turn, &mut args[4]))?;
         check(sys::napi_create_uint32(env, count as u32, &mut args[1]))?;
+        check(sys::napi_create_double(
+            env,
+            crate::loop_turn::current(env),
+            &mut args[3],
+        ))?;
         if objects.array.is_null() {
             check(sys::napi_get_undefined(env, &mut args[2]))?;
         } else {

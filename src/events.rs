@@ -210,7 +210,7 @@ pub fn deliver_now(events: Vec<Event>) {
         let mut dispatch = ptr::null_mut();
         sys::napi_get_reference_value(direct.env, direct.dispatch, &mut dispatch);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            batch::dispatch(direct.env, dispatch, events, Some(direct.context))
+            batch::dispatch(direct.env, dispatch, events, Some(direct.context), false)
         }));
         if !matches!(outcome, Ok(Ok(()))) {
             batch::raise(direct.env, "rsnet: event dispatch failed");
@@ -358,7 +358,7 @@ unsafe extern "C" fn deliver(
     }
     // A panic must never unwind into Node: report it as an uncaught JS error instead.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        batch::dispatch(env, js_cb, events, None)
+        batch::dispatch(env, js_cb, events, None, second_in_turn(env))
     }));
     let message = match outcome {
         Ok(Ok(())) => return,
@@ -366,6 +366,18 @@ unsafe extern "C" fn deliver(
         Err(_) => "rsnet: internal panic while dispatching events".to_owned(),
     };
     unsafe { batch::raise(env, &message) };
+}
+
+/// Whether a threadsafe-function delivery comes in the same loop turn as the one
+/// before it. libuv polls once per turn, so what a runtime thread read while JS ran
+/// this turn's callbacks (the answer to a write just made) reaches JS on the next
+/// turn; JS holds such a batch until then.
+fn second_in_turn(env: sys::napi_env) -> bool {
+    thread_local! {
+        static LAST_TURN: std::cell::Cell<f64> = const { std::cell::Cell::new(-1.0) };
+    }
+    let turn = crate::loop_turn::current(env);
+    turn >= 0.0 && LAST_TURN.with(|last| last.replace(turn)) == turn
 }
 
 unsafe extern "C" fn finalize_channel(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {

@@ -5,8 +5,7 @@
 use std::ffi::{c_int, c_void, CStr};
 use std::sync::OnceLock;
 
-use napi::{sys, Env};
-use napi_derive::napi;
+use napi::sys;
 
 #[repr(C)]
 struct Metrics {
@@ -32,15 +31,15 @@ fn metrics_info() -> Option<MetricsInfo> {
 }
 
 /// The number of the loop turn running now, or -1 if this libuv does not count them.
-#[napi]
-pub fn loop_turn(env: Env) -> f64 {
+/// Every event batch carries it (see `batch::dispatch`), so JS needs no call of its own.
+pub fn current(env: sys::napi_env) -> f64 {
     let Some(metrics_info) = metrics_info() else {
         return -1.0;
     };
     let mut uv_loop = std::ptr::null_mut();
     // SAFETY: called on the JS thread of `env`, whose loop outlives the call.
     unsafe {
-        if sys::napi_get_uv_event_loop(env.raw(), &mut uv_loop) != sys::Status::napi_ok {
+        if sys::napi_get_uv_event_loop(env, &mut uv_loop) != sys::Status::napi_ok {
             return -1.0;
         }
         let mut metrics = std::mem::zeroed::<Metrics>();
