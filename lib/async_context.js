@@ -8,9 +8,10 @@
 // through one native callback, so each handle carries an AsyncResource of its own
 // and its events run inside it.
 
-const { AsyncResource } = require('node:async_hooks');
+const { AsyncResource, asyncWrapProviders } = require('node:async_hooks');
 
 const kResource = Symbol('kAsyncResource');
+const kProviderType = Symbol('kProviderType');
 
 const SOCKET_TYPES = ['TCPWRAP', 'PIPEWRAP'];
 const SERVER_TYPES = ['TCPSERVERWRAP', 'PIPESERVERWRAP'];
@@ -19,6 +20,7 @@ const SERVER_TYPES = ['TCPSERVERWRAP', 'PIPESERVERWRAP'];
 // wraps, the resource is destroyed (for async_hooks) when the handle is collected.
 function initHandleContext(handle, { isPipe = false, isServer = false } = {}) {
   const type = (isServer ? SERVER_TYPES : SOCKET_TYPES)[isPipe ? 1 : 0];
+  handle[kProviderType] = type;
   handle[kResource] = new AsyncResource(type);
 }
 
@@ -35,4 +37,32 @@ function runInHandleContext(handle, fn, ...args) {
   return resource.runInAsyncScope(fn, null, ...args);
 }
 
-module.exports = { initHandleContext, handleAsyncId, runInHandleContext };
+// The AsyncWrap methods of Node's handles, which Node's own modules call on whatever
+// handle a socket has: the http client passes getAsyncId() on when it frees a kept-alive
+// socket, and the http Agent, when it hands a free socket to a new request, gives the
+// handle a new async id (asyncReset), so that the socket's events from then on run in
+// the context of the request that reuses it (as AsyncLocalStorage users expect).
+function defineAsyncWrapMethods(HandleClass) {
+  const proto = HandleClass.prototype;
+  proto.getAsyncId = function getAsyncId() {
+    return handleAsyncId(this);
+  };
+  // The number of the handle's type in async_hooks.asyncWrapProviders (TCPWRAP...).
+  proto.getProviderType = function getProviderType() {
+    const type = this[kProviderType];
+    return type === undefined ? asyncWrapProviders.NONE : asyncWrapProviders[type];
+  };
+  // A new async id, in the current context: the old one is destroyed for async_hooks.
+  // (init hooks see the handle's new AsyncResource, where Node shows them `resource`.)
+  proto.asyncReset = function asyncReset(resource) {
+    if (resource === null || typeof resource !== 'object') {
+      throw new TypeError('asyncReset() needs a resource object');
+    }
+    const type = this[kProviderType];
+    if (type === undefined) return;
+    this[kResource]?.emitDestroy();
+    this[kResource] = new AsyncResource(type);
+  };
+}
+
+module.exports = { initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods };

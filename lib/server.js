@@ -21,8 +21,15 @@ const { validateNumber, validatePort, validateAbortSignal } = require('./validat
 const { normalizeArgs, isPipeName, toNumber } = require('./args');
 const { listenInCluster } = require('./cluster');
 const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay, kAsyncId } = require('./symbols');
-const { initHandleContext, handleAsyncId } = require('./async_context');
+const { initHandleContext, handleAsyncId, defineAsyncWrapMethods } = require('./async_context');
 const { onAbort } = require('./abort');
+
+defineAsyncWrapMethods(ServerHandle);
+Object.defineProperty(ServerHandle.prototype, 'owner', {
+  __proto__: null,
+  get() { return this[kOwner]; },
+  set(v) { this[kOwner] = v; },
+});
 
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
 const debug = debuglog('net');

@@ -30,12 +30,18 @@ const {
   kSetKeepAliveInitialDelay, kBuffer, kBufferCb, kBufferGen, kIsPipe, kLastWriteQueueSize,
   kReinitializeHandle, kAsyncId,
 } = require('./symbols');
-const { initHandleContext, handleAsyncId, runInHandleContext } = require('./async_context');
+const {
+  initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods,
+} = require('./async_context');
 
-// Node's http client asks a socket's handle for its async id (AsyncWrap#getAsyncId).
-SocketHandle.prototype.getAsyncId ??= function getAsyncId() {
-  return handleAsyncId(this);
-};
+// What Node's own modules (http, the http Agent) call on a socket's handle.
+defineAsyncWrapMethods(SocketHandle);
+// Node's legacy alias of the handle's owner (lib/net.js defines it on TCP handles).
+Object.defineProperty(SocketHandle.prototype, 'owner', {
+  __proto__: null,
+  get() { return this[kOwner]; },
+  set(v) { this[kOwner] = v; },
+});
 
 const noop = () => {};
 // Node caps timers at 2^31-1 ms.

@@ -5,7 +5,7 @@
 
 const { isUint8Array } = require('node:util').types;
 
-const { UV_EOF } = require('./binding');
+const { SocketHandle, UV_EOF } = require('./binding');
 const { ErrnoException } = require('./errors');
 const { kOwner, kBuffer, kBufferCb, kBufferGen, kLastWriteQueueSize } = require('./symbols');
 const splice = require('./splice');
@@ -13,6 +13,13 @@ const splice = require('./splice');
 const kPendingWrites = Symbol('pendingWrites');
 const kOnreadBacklog = Symbol('onreadBacklog');
 const kShutdownCallback = Symbol('shutdownCallback');
+
+// The native write verbs take rsnet's arguments (the bytes alone); the handle's public
+// writeBuffer/writev take Node's (a request object first, see below).
+const kWriteBuffer = Symbol('kWriteBuffer');
+const kWritev = Symbol('kWritev');
+SocketHandle.prototype[kWriteBuffer] = SocketHandle.prototype.writeBuffer;
+SocketHandle.prototype[kWritev] = SocketHandle.prototype.writev;
 
 function takePendingWrites(handle) {
   const pending = handle[kPendingWrites];
@@ -41,14 +48,14 @@ function writeToHandle(socket, writev, data, encoding, cb) {
     const buffers = new Array(data.length);
     for (let i = 0; i < data.length; i++) {
       const { chunk, encoding: chunkEncoding } = data[i];
-      buffers[i] = typeof chunk === 'string' ? Buffer.from(chunk, chunkEncoding) : chunk;
+      buffers[i] = typeof chunk === 'string' ? stringChunk(chunk, chunkEncoding) : chunk;
       bytes += buffers[i].length;
     }
-    status = handle.writev(buffers);
+    status = handle[kWritev](buffers);
   } else {
-    const buffer = typeof data === 'string' ? Buffer.from(data, encoding) : data;
+    const buffer = typeof data === 'string' ? stringToWrite(data, encoding) : data;
     bytes = buffer.length;
-    status = handle.writeBuffer(buffer);
+    status = handle[kWriteBuffer](buffer);
   }
   // Only a write the handle took counts (Node's StreamBase counts dispatched bytes).
   if (status >= 0) handle.bytesWritten += bytes;
@@ -61,6 +68,59 @@ function writeToHandle(socket, writev, data, encoding, cb) {
   } else {
     cb(new ErrnoException(status, 'write'));
   }
+}
+
+// write(string, 'buffer') passes Writable's checks (decodeStrings is off); Node's
+// handle then refuses a string where its writeBuffer() wants bytes.
+function stringToWrite(string, encoding) {
+  if (encoding === 'buffer') throw notABuffer();
+  return Buffer.from(string, encoding);
+}
+
+// In a corked batch, Node's native writev() encodes a string tagged 'buffer' as UTF-8.
+function stringChunk(string, encoding) {
+  return Buffer.from(string, encoding === 'buffer' ? 'utf8' : encoding);
+}
+
+// Node's native type error: a plain TypeError with a code.
+function notABuffer() {
+  const err = new TypeError('Second argument must be a buffer');
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+// Node's StreamBase write verbs, for code that calls a socket's handle directly:
+// writeBuffer(req, buffer) and writev(req, chunks, allBuffers) (chunks alternate with
+// their encodings unless allBuffers). They return 0 or a negative errno; a write that
+// the kernel did not take at once completes later through req.oncomplete(status, handle).
+SocketHandle.prototype.writeBuffer = function writeBuffer(req, data) {
+  if (!isUint8Array(data)) throw notABuffer();
+  return writeRequest(this, req, data.length, this[kWriteBuffer](data));
+};
+
+SocketHandle.prototype.writev = function writev(req, chunks, allBuffers) {
+  let buffers = chunks;
+  if (!allBuffers) {
+    buffers = [];
+    for (let i = 0; i < chunks.length; i += 2) {
+      const chunk = chunks[i];
+      buffers.push(isUint8Array(chunk) ? chunk : stringChunk(String(chunk), chunks[i + 1]));
+    }
+  }
+  let bytes = 0;
+  for (const buffer of buffers) bytes += buffer.length;
+  return writeRequest(this, req, bytes, this[kWritev](buffers));
+};
+
+function writeRequest(handle, req, bytes, status) {
+  if (status < 0) return status;
+  handle.bytesWritten = (handle.bytesWritten ?? 0) + bytes;
+  req.bytes = bytes;
+  req.async = status === 1;
+  if (status === 1) {
+    (handle[kPendingWrites] ??= []).push(() => req.oncomplete?.(0, handle));
+  }
+  return 0;
 }
 
 function onWritten(count) {

@@ -4,7 +4,7 @@
 // The ones that show on sockets and servers carry Node's own descriptions, so that
 // util.inspect() prints an rsnet socket as it prints a net one.
 module.exports = {
-  kOwner: Symbol('owner'),
+  kOwner: Symbol('owner_symbol'),
   kAsyncId: Symbol('async_id_symbol'),
   kHandle: Symbol('kHandle'),
   kTimeout: Symbol('timeout'),
