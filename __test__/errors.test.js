@@ -1370,3 +1370,155 @@ test('destroy() without error while connecting: only close(false)', T, async () 
   });
   check(out, [['close', false]]);
 });
+
+// Node's bind takes the local port as a 32-bit integer and libuv cuts it to 16 bits:
+// localPort -1 binds port 65535 (outside Linux's ephemeral range), and the connect
+// is tried and refused like any other, the local end named as it was given.
+test('localPort -1: bound as port 65535, connect tried and refused, "- Local (0.0.0.0:-1)"', T, async () => {
+  const out = await runBoth(async (mod) => {
+    const ev = [];
+    const s = mod.connect({ port: 0, localPort: -1, host: '127.0.0.1' });
+    record(s, ev, {}, ['connectionAttempt', 'connectionAttemptFailed']);
+    await closed(s);
+    return ev;
+  });
+  const refused = {
+    ctor: 'Error',
+    isError: true,
+    name: 'Error',
+    message: 'connect ECONNREFUSED 127.0.0.1 - Local (0.0.0.0:-1)',
+    code: 'ECONNREFUSED',
+    errno: -111,
+    syscall: 'connect',
+    address: '127.0.0.1',
+    port: undefined,
+    keys: ['address', 'code', 'errno', 'localAddress', 'localPort', 'syscall'],
+    localAddress: '0.0.0.0',
+    localPort: -1,
+  };
+  check(out, [
+    ['connectionAttempt', '127.0.0.1', 0, 4],
+    ['connectionAttemptFailed', '127.0.0.1', 0, 4, refused],
+    ['error', refused],
+    ['close', true],
+  ]);
+});
+
+// A socket keeps its handle across connect() calls; a pipe handle's connect takes the
+// address it is given for a path, so a TCP connect on it fails as a missing path does.
+test('connect(port, host) on a socket connected to a pipe: connect ENOENT, as a path', T, async () => {
+  const dir = tmpDir();
+  try {
+    const out = await runBoth(async (mod, label) => {
+      const peer = builtin.createServer((c) => { c.on('error', () => {}); c.resume(); });
+      await listen(peer, path.join(dir, `${label}.sock`));
+      const port = await freedPort('127.0.0.1');
+      const s = track(mod.connect(path.join(dir, `${label}.sock`)));
+      await once(s, 'connect');
+      const ev = [];
+      record(s, ev, { [port]: 'PORT' }, ['connectionAttempt', 'connectionAttemptFailed']);
+      s.connect(port, '127.0.0.1');
+      await closed(s);
+      await closeServer(peer);
+      return ev;
+    });
+    const enoent = {
+      ctor: 'Error',
+      isError: true,
+      name: 'Error',
+      message: 'connect ENOENT 127.0.0.1:PORT',
+      code: 'ENOENT',
+      errno: -2,
+      syscall: 'connect',
+      address: '127.0.0.1',
+      port: 'PORT',
+      keys: ['address', 'code', 'errno', 'port', 'syscall'],
+    };
+    check(out, [
+      ['connectionAttempt', '127.0.0.1', 'PORT', 4],
+      ['connectionAttemptFailed', '127.0.0.1', 'PORT', 4, enoent],
+      ['error', enoent],
+      ['close', true],
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// libuv refuses to reset a stream whose shutdown (end()'s FIN) is still in flight:
+// reset EINVAL, emitted from resetAndDestroy() itself, and Node never closes that
+// handle, so no 'close' follows. The FIN still reaches the peer.
+test("resetAndDestroy() right after end(): 'error' reset EINVAL at once, no 'close'; the peer gets the FIN", T, async () => {
+  const out = await runBoth(async (mod) => {
+    let peerEnded;
+    const peerEnd = new Promise((resolve) => { peerEnded = resolve; });
+    const peer = builtin.createServer((c) => {
+      c.on('error', () => {});
+      c.on('end', peerEnded);
+      c.resume();
+    });
+    const { port } = await listen(peer, 0, '127.0.0.1');
+    const s = track(mod.connect(port, '127.0.0.1'));
+    await once(s, 'connect');
+    const ev = [];
+    record(s, ev);
+    s.end();
+    s.resetAndDestroy();
+    ev.push('returned');
+    await within(peerEnd, 5000, "the peer's 'end'");
+    ev.push('peer end');
+    await roundTrip(mod);
+    peer.close();
+    return { ev, destroyed: s.destroyed };
+  });
+  check(out, {
+    ev: [
+      ['error', {
+        ctor: 'Error',
+        isError: true,
+        name: 'Error',
+        message: 'reset EINVAL',
+        code: 'EINVAL',
+        errno: -22,
+        syscall: 'reset',
+        address: undefined,
+        port: undefined,
+        keys: ['code', 'errno', 'syscall'],
+      }],
+      'returned',
+      'peer end',
+    ],
+    destroyed: true,
+  });
+});
+
+// A scoped IPv6 address: libuv resolves the zone to an interface index (if_nametoindex,
+// 0 when there is no such interface). fe80::1 on 'lo' is unreachable; without a known
+// interface the link-local address has no scope and connect(2) says EINVAL.
+for (const [zone, code, errno] of [['lo', 'ENETUNREACH', -101], ['nonexistent0', 'EINVAL', -22]]) {
+  test(`connect to fe80::1%${zone}: connect ${code} from connect(2), as Node`, { ...T, skip: !haveIPv6() && 'no IPv6' }, async () => {
+    const out = await runBoth(async (mod) => {
+      const ev = [];
+      const s = mod.connect(9, `fe80::1%${zone}`);
+      record(s, ev, {}, ['connectionAttempt', 'connectionAttemptFailed']);
+      await closed(s);
+      return ev;
+    });
+    check(out, [
+      ['connectionAttempt', `fe80::1%${zone}`, 9, 6],
+      ['error', {
+        ctor: 'Error',
+        isError: true,
+        name: 'Error',
+        message: `connect ${code} fe80::1%${zone}:9 - Local (:::0)`,
+        code,
+        errno,
+        syscall: 'connect',
+        address: `fe80::1%${zone}`,
+        port: 9,
+        keys: ['address', 'code', 'errno', 'port', 'syscall'],
+      }],
+      ['close', true],
+    ]);
+  });
+}

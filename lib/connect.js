@@ -17,7 +17,7 @@ const { validateBoolean, validateFunction, validateInt32, validateNumber, valida
   validateString } = require('./validators');
 const { normalizeArgs, normalizedArgsSymbol } = require('./args');
 const { kOwner, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay,
-  kReinitializeHandle } = require('./symbols');
+  kReinitializeHandle, kIsPipe } = require('./symbols');
 const defaults = require('./defaults');
 const splice = require('./splice');
 
@@ -210,7 +210,7 @@ function install(Socket) {
     self.emit('connectionAttempt', address, port, addressType);
     const req = { address, port, localAddress, localPort, addressType, oncomplete: afterConnect };
     const err = addressType === 4 || addressType === 6 ?
-      handle.connect(address, port) : handle.connectPipe(address);
+      connectHandle(handle, address, port) : handle.connectPipe(address);
     if (err) {
       self.destroy(new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self)));
       return;
@@ -253,7 +253,7 @@ function install(Socket) {
     self.autoSelectFamilyAttemptedAddresses.push(`${address}:${port}`);
 
     const handle = self._handle;
-    const err = handle.connect(address, port);
+    const err = connectHandle(handle, address, port);
     if (err) {
       const ex = new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self));
       context.errors.push(ex);
@@ -301,15 +301,25 @@ function install(Socket) {
   }
 }
 
+// A TCP connect on the socket's handle. The handle of a socket that was connected to a
+// pipe stays a pipe handle (Node reuses it too), and a pipe handle's connect takes its
+// first argument for a path: connect(port, '127.0.0.1') then fails as a path would
+// (ENOENT), as in Node.
+function connectHandle(handle, address, port) {
+  return handle[kIsPipe] ? handle.connectPipe(address) : handle.connect(address, port);
+}
+
 // Binds in the family of the address connected to (Node calls bind or bind6, which
 // reject an address of the other family with EINVAL), then confirms the port: a
-// failed bind would let connect pick a random one.
+// failed bind would let connect pick a random one. The port is what Node's bind makes
+// of it: a 32-bit integer cut to 16 bits (localPort -1 binds port 65535).
 function bindChecked(handle, address, port, family) {
   if (isIP(address) !== family) return UV_EINVAL;
-  let err = handle.bind(address, port | 0);
-  if (err === 0 && port > 0) {
+  const localPort = (port | 0) & 0xffff;
+  let err = handle.bind(address, localPort);
+  if (err === 0 && localPort > 0) {
     const out = handle.getsockname();
-    if (out && out.port !== port) err = UV_EADDRINUSE;
+    if (out && out.port !== localPort) err = UV_EADDRINUSE;
   }
   return err;
 }

@@ -12,6 +12,7 @@ const { isUint8Array } = require('node:util').types;
 const debug = require('node:util').debuglog('net');
 
 const { SocketHandle, track, untrack, scheduleClose, completeAfterIo } = require('./binding');
+const { UV_EINVAL } = require('./binding').errno;
 const {
   kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
   writeToHandle,
@@ -44,6 +45,8 @@ Object.defineProperty(SocketHandle.prototype, 'owner', {
 });
 
 const noop = () => {};
+const kShuttingDown = Symbol('kShuttingDown');
+const kCloseWhenShutDown = Symbol('kCloseWhenShutDown');
 // Node caps timers at 2^31-1 ms.
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
@@ -208,12 +211,16 @@ Socket.prototype._final = function(cb) {
   }
   if (!this._handle) return cb();
   debug('_final: not ended, call shutdown()');
+  const handle = this._handle;
   const done = cb;
   cb = (err) => {
+    handle[kShuttingDown] = false;
     if (!err) debug('afterShutdown destroyed=%j', this.destroyed);
+    // A reset refused meanwhile (see _destroy) left the handle open until now.
+    if (handle[kCloseWhenShutDown]) closeHandle(handle);
     done(err);
   };
-  const handle = this._handle;
+  handle[kShuttingDown] = true;
   const status = handle.shutdown();
   if (status === 1) {
     handle[kShutdownCallback] = cb;
@@ -499,7 +506,14 @@ Socket.prototype._destroy = function(exception, cb) {
     this[kBytesRead] = this.bytesRead;
     this[kBytesWritten] = this._bytesDispatched;
     const handle = this._handle;
-    if (this.resetAndClosing) {
+    if (this.resetAndClosing && handle[kShuttingDown]) {
+      // libuv refuses to reset a stream whose shutdown is in flight (EINVAL), and Node
+      // then never closes the handle: 'error', and no 'close'. The FIN still goes out;
+      // the handle is closed, quietly, once its shutdown completes.
+      this.resetAndClosing = false;
+      handle[kCloseWhenShutDown] = true;
+      this.emit('error', new ErrnoException(UV_EINVAL, 'reset'));
+    } else if (this.resetAndClosing) {
       this.resetAndClosing = false;
       untrack(handle);
       const err = handle.reset();
