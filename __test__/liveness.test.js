@@ -84,3 +84,21 @@ test("end(8 MiB) then unref(): the write in flight holds the process; every byte
     'built-in net (the oracle) changed');
   assert.deepEqual(rsnet, net);
 });
+
+// Node's test-process-beforeexit: a server that listens and closes inside a
+// 'beforeExit' handler makes the loop alive, and a handle that closes keeps it alive
+// until that turn's close phase: 'beforeExit' fires again once the loop is empty.
+const BEFORE_EXIT = path.join(__dirname, 'fixtures', 'before-exit.js');
+const beforeExitCases = {
+  listenThenClose: ['beforeExit 1', 'listening', 'beforeExit 2', 'exit'],
+  listenPipeThenClose: ['beforeExit 1', 'listening', 'closed', 'beforeExit 2', 'exit'],
+  listenFails: ['beforeExit 1', 'error EADDRNOTAVAIL', 'beforeExit 2', 'exit'],
+};
+for (const [scenario, lines] of Object.entries(beforeExitCases)) {
+  test(`'beforeExit' fires again after a server closed in its handler: ${scenario}`, { timeout: 3 * DEADLINE_MS }, async () => {
+    const opts = { fixture: BEFORE_EXIT };
+    const [net, rsnet] = [await run('net', scenario, opts), await run('rsnet', scenario, opts)];
+    assert.deepEqual(net, { exited: 0, lines, stderr: '' }, 'built-in net (the oracle) changed');
+    assert.deepEqual(rsnet, net);
+  });
+}

@@ -104,17 +104,29 @@ function createServerHandle(address, port, addressType, fd, flags) {
   } else if (!address) {
     err = handle.bind(DEFAULT_IPV6_ADDR, port, ipv6Only);
     if (err) {
-      handle.close();
+      closeServerHandle(handle);
       return createServerHandle(DEFAULT_IPV4_ADDR, port);
     }
   } else {
     err = handle.bind(address, port, addressType === 6 && ipv6Only);
   }
   if (err) {
-    handle.close();
+    closeServerHandle(handle);
     return err;
   }
   return handle;
+}
+
+// libuv keeps the loop alive while a handle closes, until that turn's close phase: a
+// program whose last handle just closed runs one more turn (so a 'beforeExit' handler
+// that listened and closed sees 'beforeExit' again). A native server handle lets go of
+// the loop as it closes; an immediate holds the loop for that turn instead.
+let holdingLoop = false;
+function closeServerHandle(handle) {
+  closeHandle(handle);
+  if (holdingLoop) return;
+  holdingLoop = true;
+  setImmediate(() => { holdingLoop = false; });
 }
 
 function setupListenHandle(address, port, addressType, backlog, fd, flags) {
@@ -151,7 +163,7 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
   const err = this._handle.listen((backlog || DEFAULT_BACKLOG) | 0);
   if (err) {
     const ex = new UVExceptionWithHostPort(err, 'listen', address, port);
-    closeHandle(this._handle);
+    closeServerHandle(this._handle);
     this._handle = null;
     failListen(this, ex);
     return;
@@ -256,7 +268,7 @@ Server.prototype.listen = function(...args) {
     if (mode !== 0) {
       const err = this._handle.fchmod(mode);
       if (err) {
-        closeHandle(this._handle);
+        closeServerHandle(this._handle);
         this._handle = null;
         throw new ErrnoException(err, 'uv_pipe_chmod');
       }
@@ -379,7 +391,7 @@ Server.prototype.close = function(cb) {
     }
   }
   if (this._handle) {
-    closeHandle(this._handle);
+    closeServerHandle(this._handle);
     this._handle = null;
   }
   this._emitCloseIfDrained();
