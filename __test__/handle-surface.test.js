@@ -17,6 +17,10 @@ exitGuard(after, 'handle-surface.test.js');
 
 const IMPLS = impls();
 const T = { timeout: 20000 };
+// Node's private async_id_symbol, which the Agent sets on the sockets it frees and
+// reuses (Node's test-async-hooks-http-agent reads it); every net.Socket carries it.
+const asyncIdSymbol = Object.getOwnPropertySymbols(new (require('node:net').Socket)())
+  .find((s) => s.description === 'async_id_symbol');
 
 async function runBoth(scenario) {
   const out = {};
@@ -65,10 +69,11 @@ function get(agent, port, path) {
     const req = http.get({ agent, port, host: '127.0.0.1', path }, (res) => {
       // The Agent detaches the socket from the response once it ends.
       const { socket } = res;
+      const ids = { socket: socket[asyncIdSymbol], handle: socket._handle.getAsyncId() };
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ socket, body, reused: req.reusedSocket }));
+      res.on('end', () => resolve({ socket, body, reused: req.reusedSocket, ids }));
     });
     req.on('error', reject);
   }), 5000, `GET ${path}`);
@@ -134,6 +139,30 @@ test('AsyncLocalStorage: a reused keep-alive socket serves the second request in
     '/1 response: first', '/1 socket data: first', '/1 data: first', '/1 end: first',
     '/2 response: second', '/2 socket data: second', '/2 data: second', '/2 end: second',
   ]);
+});
+
+test("Node's test-async-hooks-http-agent: the socket's async id is -1 while free, the handle's new id once reused", T, async () => {
+  const out = await runBoth(async (mod) => {
+    const { port } = await echoUrlServer();
+    const agent = agentOver(mod);
+    try {
+      const kept = agentKeptIt(agent);
+      const first = await get(agent, port, '/1');
+      await kept;
+      const whileFree = first.socket[asyncIdSymbol];
+      const second = await get(agent, port, '/2');
+      return {
+        firstIsHandleId: first.ids.socket > 0 && first.ids.socket === first.ids.handle,
+        whileFree,
+        secondIsNewHandleId: second.ids.socket > first.ids.socket && second.ids.socket === second.ids.handle,
+        sameSocket: first.socket === second.socket,
+        idSymbols: Object.getOwnPropertySymbols(second.socket).filter((s) => s.description === 'async_id_symbol').length,
+      };
+    } finally {
+      agent.destroy();
+    }
+  });
+  check(out, { firstIsHandleId: true, whileFree: -1, secondIsNewHandleId: true, sameSocket: true, idSymbols: 1 });
 });
 
 test('async_hooks: the reused handle gets a new TCPWRAP id (init), the old one is destroyed', T, async () => {
