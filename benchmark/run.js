@@ -127,7 +127,7 @@ async function main() {
   }
 
   let wrk = null;
-  let httpLoad = 'none';
+  let httpLoad = '';
   if (modes.some((m) => m.kind === 'http-server')) {
     if (opt.httpLoad === 'wrk') {
       const found = system.findOrInstallWrk();
@@ -172,8 +172,9 @@ async function main() {
     pin
       ? `Pinning (taskset): the process under test on CPU ${pin.test}; the load (loadgen, wrk, the fixed upstream servers) on CPU ${pin.load}; pingpong-1-same-cpu puts both on CPU ${pin.test}. A pinned loadgen runs one thread. rsnet's Tokio threads share its CPU.`
       : 'Pinning: none (--pin none or no taskset): the scheduler places every process.',
-    `HTTP: http-server load ${httpLoad}; http-client's fixed server is loadgen http-server (plain Rust) on the load CPU.`,
   ];
+  if (modes.some((m) => m.kind === 'http-server')) setup.push(`HTTP: the http-server modes' load is ${httpLoad}.`);
+  if (modes.some((m) => m.name === 'http-client')) setup.push(`HTTP: http-client's fixed server is loadgen http-server (plain Rust)${pin ? ' on the load CPU' : ''}.`);
   console.error(`implementations: ${impls.map((i) => i.id).join(', ')}; ${settings}`);
   for (const l of setup.slice(1)) console.error(l);
 
@@ -184,6 +185,7 @@ async function main() {
     notes.push(`the machine was ${Math.round(busy * 100)}% busy before the run started`);
   }
 
+  const stampBefore = JSON.stringify(system.addonStamp());
   const results = {};
   const errors = [];
   const total = modes.length * ((impls.length - 1) * opt.rounds + ceilingRounds);
@@ -212,12 +214,15 @@ async function main() {
     }
   }
 
+  if (JSON.stringify(system.addonStamp()) !== stampBefore) {
+    warn('rsnet.node changed (rebuilt) while the benchmark ran: the rsnet columns mix two builds; run again');
+  }
   const cpusOf = (mode) => {
     const c = cpusFor(ctx, mode);
     return c ? `${c.test} / ${c.load}` : 'any';
   };
   const table = buildTable(modes, results, impls, cpusOf);
-  console.log(`\n${setup.map((l) => `- ${l}`).join('\n')}\n\n${howToRead(impls)}`);
+  console.log(`\n${setup.map((l) => `- ${l}`).join('\n')}\n${howToRead(impls)}`);
   console.log(`\n${markdown(table)}\n`);
   for (const note of notes) console.log(`note: ${note}`);
   if (errors.length) console.log(`${errors.length} run(s) failed; see ${path.relative(process.cwd(), opt.out)}`);

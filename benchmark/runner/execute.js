@@ -129,7 +129,7 @@ async function measure(ctx, mode, impl) {
       const after = readCpu(subject.c.pid, ctx.clkTck);
       const errs = ['connect', 'read', 'write', 'status', 'timeout'].filter((k) => w[`err_${k}`] > 0).map((k) => `${w[`err_${k}`]} ${k}`);
       if (errs.length) throw new Error(`wrk saw errors: ${errs.join(', ')} (of ${w.requests} requests)`);
-      if (!(w.requests > 0)) throw new Error('wrk completed no request');
+      if (!(w.requests > 0)) throw new Error(`wrk completed no request in ${(w.duration_us / 1e6).toFixed(1)}s over ${mode.conns} connections, with no socket error: the server answered nothing (a stall?)`);
       if (w.bytes < w.requests * mode.size) throw new Error(`wrk read ${w.bytes} bytes for ${w.requests} responses of ${mode.size} bytes each`);
       const seconds = w.duration_us / 1e6;
       const out = { ...w, duration_s: seconds, ops_total: w.requests, req_per_s: w.requests / seconds };

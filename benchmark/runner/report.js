@@ -120,23 +120,24 @@ ${raw.join('\n')}
   fs.writeFileSync(file, md);
 }
 
-// The paragraph above the table, in RESULTS.md and on the console.
+// The lines above the table, in RESULTS.md and on the console.
 function howToRead(impls) {
   const js = impls.filter((i) => i.module);
   const [base, ...others] = js;
-  const ratios = others.map((o) => `\`${o.short}/${base.short}\``).join(', ');
-  return `Each cell is the median over rounds; the implementations ran interleaved
-within each round (${impls.map((i) => i.id).join(', ')}), each in a fresh process.${
-    others.length
-      ? ` ${ratios}: the column to the left divided by ${base.id}. For "higher"
-metrics a ratio above 1 favours that column, for "lower" metrics (latency, CPU,
-memory) a ratio below 1 does.`
-      : ''
-  } "spread" is the largest (max - min) / median over rounds among the
-JS columns: a ratio closer to 1 than that is within noise. "CPUs test/load" is
-the CPU the process under test was pinned to, and the CPU of everything that drove
-or answered it ("any": not pinned). "rust ceiling" is the same load against plain
-Tokio code, pinned the same way (see README.md).`;
+  const lines = [
+    `Each cell is the median over rounds; in every round the implementations ran one after the other (${impls.map((i) => i.id).join(', ')}), each in a fresh process.`,
+  ];
+  if (others.length) {
+    lines.push(
+      `${others.map((o) => `\`${o.short}/${base.short}\``).join(', ')}: the column to its left divided by ${base.id}. For "higher" metrics a ratio above 1 favours that column, for "lower" metrics (latency, CPU, memory) a ratio below 1 does.`,
+    );
+  }
+  lines.push(
+    '"spread": the largest (max - min) / median over rounds among the JS columns; a ratio closer to 1 than that is within noise.',
+    '"CPUs test/load": the CPU the process under test was pinned to / the CPU of everything that drove or answered it ("any": not pinned).',
+    '"rust ceiling": the same load against plain Tokio code (loadgen), pinned the same way (see README.md).',
+  );
+  return lines.map((l) => `- ${l}`).join('\n');
 }
 
 module.exports = { buildTable, markdown, writeResults, howToRead, median };

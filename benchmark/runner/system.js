@@ -129,6 +129,28 @@ function busyFraction(ms) {
   }
 }
 
+// When and how big the built addon is: the runner compares this before and after,
+// since a rebuild in the middle of a run mixes two builds in one table.
+function addonStamp() {
+  try {
+    const st = fs.statSync(path.join(ROOT, 'rsnet.node'));
+    return { mtime: st.mtime.toISOString(), size: st.size };
+  } catch {
+    return null;
+  }
+}
+
+// The commit the JS layer and the sources are at, and which of rsnet's own files
+// (not the benchmark's) differ from it: the scripts load index.js and lib/ as they
+// are on disk.
+function sourceState() {
+  const head = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  if (!head.ok) return 'not a git checkout';
+  const st = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'index.js', 'lib', 'src', 'Cargo.toml', 'build.rs'], { encoding: 'utf8', timeout: 20000 });
+  const dirty = st.status === 0 ? st.stdout.split('\n').filter(Boolean).map((l) => l.slice(3)) : [];
+  return `git ${head.out}${dirty.length ? ` with uncommitted changes in ${dirty.join(', ')}` : ', clean'}`;
+}
+
 function machineInfo() {
   let cpuModel = 'unknown';
   try {
@@ -137,10 +159,9 @@ function machineInfo() {
   } catch {}
   const rustc = sh('rustc', ['--version']);
   let rsnetBuild = 'not built';
-  try {
-    const st = fs.statSync(path.join(ROOT, 'rsnet.node'));
-    rsnetBuild = `rsnet.node of ${st.mtime.toISOString()}, ${st.size} bytes`;
-  } catch {}
+  const st = addonStamp();
+  if (st) rsnetBuild = `rsnet.node of ${st.mtime}, ${st.size} bytes`;
+  rsnetBuild += `; ${sourceState()}`;
   return {
     date: new Date().toISOString(),
     cpuModel,
@@ -152,4 +173,4 @@ function machineInfo() {
   };
 }
 
-module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
+module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, addonStamp, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
