@@ -1522,3 +1522,32 @@ for (const [zone, code, errno] of [['lo', 'ENETUNREACH', -101], ['nonexistent0',
     ]);
   });
 }
+
+// As Node's checkBindError: the port asked for must be the one bound. Infinity and
+// 65536 reach the kernel as port 0 (a random port), so the bind is refused.
+for (const localPort of [Infinity, 65536]) {
+  test(`localPort ${localPort}: bound to another port than asked, so bind EADDRINUSE, no connection attempt`, T, async () => {
+    const out = await runBoth(async (mod) => {
+      const ev = [];
+      const s = mod.connect({ port: 0, localPort, host: '127.0.0.1' });
+      record(s, ev, {}, ['connectionAttempt', 'connectionAttemptFailed']);
+      await closed(s);
+      return ev;
+    });
+    check(out, [
+      ['error', {
+        ctor: 'Error',
+        isError: true,
+        name: 'Error',
+        message: `bind EADDRINUSE 0.0.0.0:${localPort}`,
+        code: 'EADDRINUSE',
+        errno: -98,
+        syscall: 'bind',
+        address: '0.0.0.0',
+        port: localPort,
+        keys: ['address', 'code', 'errno', 'port', 'syscall'],
+      }],
+      ['close', true],
+    ]);
+  });
+}

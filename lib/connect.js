@@ -311,15 +311,16 @@ function connectHandle(handle, address, port) {
 
 // Binds in the family of the address connected to (Node calls bind or bind6, which
 // reject an address of the other family with EINVAL), then confirms the port: a
-// failed bind would let connect pick a random one. The port is what Node's bind makes
-// of it: a 32-bit integer cut to 16 bits (localPort -1 binds port 65535).
+// failed bind would let connect pick a random one. The port bound is what Node's bind
+// makes of it, a 32-bit integer cut to 16 bits (localPort -1 binds port 65535), and,
+// as in Node, the one asked for must be the one bound: Infinity or 65536 (bound as 0,
+// a random port) fail with EADDRINUSE.
 function bindChecked(handle, address, port, family) {
   if (isIP(address) !== family) return UV_EINVAL;
-  const localPort = (port | 0) & 0xffff;
-  let err = handle.bind(address, localPort);
-  if (err === 0 && localPort > 0) {
+  let err = handle.bind(address, (port | 0) & 0xffff);
+  if (err === 0 && port > 0) {
     const out = handle.getsockname();
-    if (out && out.port !== localPort) err = UV_EADDRINUSE;
+    if (out && out.port !== port) err = UV_EADDRINUSE;
   }
   return err;
 }
