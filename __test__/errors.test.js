@@ -1551,3 +1551,48 @@ for (const localPort of [Infinity, 65536]) {
     ]);
   });
 }
+
+// listen(socket) (or { _handle }): Node listens on the socket's own handle, which, being
+// a connected stream, refuses: listen EINVAL, address null, port -1, after listen()
+// returned. (Node closes that handle too, under the socket; rsnet leaves the socket be,
+// and never adopts its fd, which two owners would close twice.)
+test('listen(aConnectedSocket) and listen({ _handle }): listen EINVAL (address null, port -1), no listening', T, async () => {
+  const out = await runBoth(async (mod) => {
+    const peer = reg(mod.createServer((c) => { c.on('error', () => {}); c.resume(); }));
+    const { port } = await listen(peer, 0, '127.0.0.1');
+    const client = track(mod.connect(port, '127.0.0.1'));
+    client.on('error', () => {});
+    await once(client, 'connect');
+    const ev = [];
+    for (const [name, arg] of [['socket', client], ['{ _handle }', { _handle: client._handle }]]) {
+      const server = reg(mod.createServer());
+      server.on('listening', () => ev.push([name, 'listening']));
+      const failed = once(server, 'error');
+      server.listen(arg);
+      ev.push([name, 'returned', server.listening]);
+      const [err] = await failed;
+      ev.push([name, 'error', shape(err), server.listening]);
+    }
+    // Node closed the client's handle already: its 'close' never comes.
+    client.destroy();
+    return ev;
+  });
+  const einval = {
+    ctor: 'Error',
+    isError: true,
+    name: 'Error',
+    message: 'listen EINVAL: invalid argument',
+    code: 'EINVAL',
+    errno: -22,
+    syscall: 'listen',
+    address: null,
+    port: -1,
+    keys: ['address', 'code', 'errno', 'port', 'syscall'],
+  };
+  check(out, [
+    ['socket', 'returned', false],
+    ['socket', 'error', einval, false],
+    ['{ _handle }', 'returned', false],
+    ['{ _handle }', 'error', einval, false],
+  ]);
+});

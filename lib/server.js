@@ -9,7 +9,8 @@ const dns = require('node:dns');
 const { promisify, debuglog } = require('node:util');
 const { getDefaultHighWaterMark } = require('node:stream');
 
-const { ServerHandle } = require('./binding');
+const { ServerHandle, SocketHandle } = require('./binding');
+const { UV_EINVAL } = require('./binding').errno;
 const { Socket, closeHandle } = require('./socket');
 const {
   codes: { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN,
@@ -225,6 +226,13 @@ Server.prototype.listen = function(...args) {
   if (options instanceof ServerHandle) {
     this._handle = options;
     this._listen2(null, -1, -1, backlogFromArgs);
+    return this;
+  }
+  // (socket[, backlog][, cb]): Node listens on the socket's own handle, which a stream
+  // refuses (listen EINVAL). Never by its fd: a second owner would close it under the
+  // socket.
+  if (options instanceof SocketHandle) {
+    failListen(this, new UVExceptionWithHostPort(UV_EINVAL, 'listen', null, -1));
     return this;
   }
   addServerAbortSignalOption(this, options);
