@@ -164,7 +164,7 @@ async function main() {
   if (opt.quick) notes.push('--quick: short runs; the rust ceiling ran 1 round per mode, the JS columns ran every round. Use the default run for numbers worth quoting.');
   if (wrk && modes.some((m) => m.kind === 'http-server')) {
     const wd = Math.max(1, Math.round(ctx.duration));
-    notes.push(`http-server modes: wrk measures whole seconds (${wd}s here)${ctx.warmup >= 0.5 ? ` after an unmeasured ${Math.max(1, Math.round(ctx.warmup))}s wrk warm-up` : ', with no warm-up run'}; their CPU rows cover the measured run only`);
+    notes.push(`http-server modes: wrk measures whole seconds (${wd}s here), after an unmeasured ${ctx.warmup}s warm-up by loadgen http; their CPU rows cover the measured wrk run only`);
   }
   const settings = `${opt.rounds} rounds, ${ctx.warmup}s warm-up + ${ctx.duration}s measured per run, concurrent mode ${ctx.concurrentConns} conns`;
   const setup = [
@@ -186,6 +186,7 @@ async function main() {
   }
 
   const stampBefore = JSON.stringify(system.addonStamp());
+  const sourceBefore = system.sourceState();
   const results = {};
   const errors = [];
   const total = modes.length * ((impls.length - 1) * opt.rounds + ceilingRounds);
@@ -216,6 +217,10 @@ async function main() {
 
   if (JSON.stringify(system.addonStamp()) !== stampBefore) {
     warn('rsnet.node changed (rebuilt) while the benchmark ran: the rsnet columns mix two builds; run again');
+  }
+  const sourceAfter = system.sourceState();
+  if (sourceAfter !== sourceBefore) {
+    warn(`rsnet's sources changed while the benchmark ran (before: ${sourceBefore}; after: ${sourceAfter}): later rounds may have loaded a different JS layer; run again`);
   }
   const cpusOf = (mode) => {
     const c = cpusFor(ctx, mode);

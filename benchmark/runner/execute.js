@@ -117,22 +117,25 @@ async function measure(ctx, mode, impl) {
         const after = readCpu(subject.c.pid, ctx.clkTck);
         return withCpu({ ...out, tool: 'loadgen' }, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total);
       }
-      // wrk takes whole seconds. Its warm-up is a separate, unmeasured wrk run (skipped
-      // under 0.5 s, as in --quick); CPU is sampled around the measured run only.
+      // wrk takes whole seconds and has no warm-up: the warm-up is an unmeasured
+      // `loadgen http` run of the same shape (which also checks every body), then
+      // wrk's measured run; CPU is sampled around the measured run only.
+      if (ctx.warmup > 0) {
+        const args = ['http', '--conns', String(mode.conns), ...size, ...threads, '--duration', String(ctx.warmup), '--warmup', '0', '--stall', String(ctx.stall)];
+        await runToEnd(spawn('loadgen http (warm-up)', [ctx.loadgen, ...args, '--port', String(subject.port)], 'load'));
+      }
       const url = `http://127.0.0.1:${subject.port}/`;
-      const wrk = (label, seconds) =>
-        runToEnd(spawn(label, [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${Math.max(1, Math.round(seconds))}s`, '--timeout', `${ctx.stall}s`, '-s', WRK_LUA, url], 'load'));
-      if (ctx.warmup >= 0.5) await wrk('wrk (warm-up)', ctx.warmup);
+      const seconds = Math.max(1, Math.round(ctx.duration));
       const before = readCpu(subject.c.pid, ctx.clkTck);
-      const w = await wrk('wrk', ctx.duration);
+      const w = await runToEnd(spawn('wrk', [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${seconds}s`, '--timeout', `${ctx.stall}s`, '-s', WRK_LUA, url], 'load'));
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
       const errs = ['connect', 'read', 'write', 'status', 'timeout'].filter((k) => w[`err_${k}`] > 0).map((k) => `${w[`err_${k}`]} ${k}`);
       if (errs.length) throw new Error(`wrk saw errors: ${errs.join(', ')} (of ${w.requests} requests)`);
       if (!(w.requests > 0)) throw new Error(`wrk completed no request in ${(w.duration_us / 1e6).toFixed(1)}s over ${mode.conns} connections, with no socket error: the server answered nothing (a stall?)`);
       if (w.bytes < w.requests * mode.size) throw new Error(`wrk read ${w.bytes} bytes for ${w.requests} responses of ${mode.size} bytes each`);
-      const seconds = w.duration_us / 1e6;
-      const out = { ...w, duration_s: seconds, ops_total: w.requests, req_per_s: w.requests / seconds };
+      const measured = w.duration_us / 1e6;
+      const out = { ...w, duration_s: measured, ops_total: w.requests, req_per_s: w.requests / measured };
       return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests);
     }
 

@@ -173,4 +173,4 @@ function machineInfo() {
   };
 }
 
-module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, addonStamp, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
+module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, addonStamp, sourceState, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
