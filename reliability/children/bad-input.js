@@ -6,6 +6,7 @@
 // then DONE, and then must exit by itself (a leaked handle shows up as a hang).
 const builtin = require('net');
 const fs = require('fs');
+const path = require('path');
 const { loadModule, tmpDir } = require('../lib/common');
 const { generate, exclusive } = require('../lib/bad-calls');
 const { makeValue } = require('../lib/bad-values');
@@ -29,7 +30,10 @@ const inflight = new Set();
 function norm(s) {
   if (typeof s !== 'string') return s;
   // Ports and the temp dir differ from run to run and module to module; nothing else may.
-  let out = s.split(ctx.tmp).join('<TMP>');
+  // Each case has its own directory (<tmp>/c<i>): a socket file one case leaves
+  // behind must not change what a later case sees (a child restarted after a crash
+  // starts with an empty directory, so history would differ between modules).
+  let out = s.replace(new RegExp(`${ctx.tmp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/c\\d+)?`, 'g'), '<TMP>');
   for (const p of [ctx.livePort, ctx.deadPort, ctx.deadPort2]) out = out.split(String(p)).join('<PORT>');
   return out.length > 300 ? `${out.slice(0, 300)}…(${out.length})` : out;
 }
@@ -79,14 +83,14 @@ function watch(em, tag, events, state) {
   }
 }
 
-function build(spec) {
-  if (typeof spec === 'string') return spec === 'deadPort2' ? ctx.deadPort2 : makeValue(spec, ctx);
+function build(spec, cctx) {
+  if (typeof spec === 'string') return spec === 'deadPort2' ? ctx.deadPort2 : makeValue(spec, cctx);
   if (spec.obj) {
     const o = {};
-    for (const [k, v] of Object.entries(spec.obj)) o[k] = build(v);
+    for (const [k, v] of Object.entries(spec.obj)) o[k] = build(v, cctx);
     return o;
   }
-  if (spec.arr) return spec.arr.map(build);
+  if (spec.arr) return spec.arr.map((x) => build(x, cctx));
   throw new Error('bad spec');
 }
 
@@ -101,12 +105,18 @@ function closed(em) {
 
 async function receiver(c) {
   if (c.on === 'socket') {
+    // 'ended': our side has ended; the peer (allowHalfOpen) never ends its side, so
+    // the socket stays half-open and stable. (A peer that answered our FIN would
+    // auto-destroy the socket while the call under test runs: a race in net itself.)
     const s = new mod.Socket();
     if (c.state === 'fresh') return s;
     if (c.state === 'destroyed') { s.destroy(); await closed(s); return s; }
     s.connect(ctx.livePort, '127.0.0.1');
     await new Promise((r) => { s.once('connect', r); s.once('error', r); });
-    if (c.state === 'ended') { s.end(); await new Promise((r) => { s.once('finish', r); setTimeout(r, 500); }); }
+    if (c.state === 'ended') {
+      s.end();
+      await new Promise((r) => { s.once('finish', r); setTimeout(r, 500); });
+    }
     return s;
   }
   if (c.on === 'server') {
@@ -156,7 +166,9 @@ async function runCase(c) {
   const myRecord = ctx.record;
   let args;
   try {
-    args = c.args.map(build);
+    const cctx = { ...ctx, tmp: path.join(ctx.tmp, `c${c.i}`) };
+    fs.mkdirSync(cctx.tmp);
+    args = c.args.map((a) => build(a, cctx));
   } catch (e) {
     out.build = errInfo(e);
   }
@@ -211,7 +223,7 @@ process.removeAllListeners('warning');
 process.on('warning', () => {});
 
 async function main() {
-  const helper = builtin.createServer((s) => { helperConns.add(s); s.on('error', () => {}); s.on('close', () => helperConns.delete(s)); s.resume(); });
+  const helper = builtin.createServer({ allowHalfOpen: true }, (s) => { helperConns.add(s); s.on('error', () => {}); s.on('close', () => helperConns.delete(s)); s.resume(); });
   const helperConns = new Set();
   await new Promise((r) => helper.listen(0, '127.0.0.1', r));
   ctx.livePort = helper.address().port;

@@ -23,6 +23,16 @@ module.exports = {
       match: (c, a, b) => c.target === 'socket.connect' && has(b, /EINVAL/),
     },
     {
+      id: 'symbol-owner-message',
+      why: "open bug (being fixed): new Socket({ handle: <primitive> }) throws \"Cannot create property 'Symbol(owner)'\" where net says 'Symbol(owner_symbol)'",
+      match: (c, a, b) => has(a, /Symbol\(owner_symbol\)/) && has(b, /Symbol\(owner\)/),
+    },
+    {
+      id: 'scoped-ipv6-EINVAL',
+      why: 'open bug (being fixed): a scoped IPv6 host (fe80::1%lo) fails EINVAL',
+      match: (c, a, b) => /%/.test(descr(c)) && has(b, /EINVAL/),
+    },
+    {
       id: 'resetAndDestroy-ended',
       why: 'open bug (being fixed): resetAndDestroy() on an ended socket',
       match: (c) => c.target === 'socket.resetAndDestroy' && c.state === 'ended',

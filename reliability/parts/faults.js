@@ -24,8 +24,8 @@ async function once(mod, scenario, driver, storm) {
 
 const netCache = new Map();
 
-async function run({ driver, quick }) {
-  const storm = quick ? 1000 : 5000;
+async function run({ driver, quick, storm: stormOpt }) {
+  const storm = stormOpt || (quick ? 1000 : 5000);
   const diffs = [];
   let crashes = 0;
   let hangs = 0;
