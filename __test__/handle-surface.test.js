@@ -357,3 +357,46 @@ test("corked write(string, 'buffer') goes out as UTF-8, as Node's writev sends i
   });
   check(out, 'Ã©1b2c3');
 });
+
+// Node's test-handle-wrap-hasref and net's own use of its handles: close(callback) and
+// reset(callback) call back once, from the close phase (after this turn's immediates);
+// a closed handle holds no ref; a second close is ignored.
+test('handle.close(cb) / handle.reset(cb): the callback comes from the close phase, once; hasRef() false after', T, async () => {
+  const out = await runBoth(async (mod) => {
+    const seen = [];
+    const server = reg(mod.createServer((s) => s.on('error', () => {})));
+    await listen(server, 0, '127.0.0.1');
+    const refs = [server._handle.hasRef()];
+    server.unref();
+    refs.push(server._handle.hasRef());
+    server.ref();
+    refs.push(server._handle.hasRef());
+    const client = track(mod.connect(server.address().port, '127.0.0.1'));
+    client.on('error', () => {});
+    await once(client, 'connect');
+    const sh = server._handle;
+    const ch = client._handle;
+    const done = within(new Promise((resolve) => {
+      let left = 2;
+      const settle = () => { if (--left === 0) setImmediate(resolve); };
+      sh.close(() => {
+        seen.push(`server handle closed, hasRef ${sh.hasRef()}`);
+        settle();
+      });
+      sh.close(() => seen.push('second close called back'));
+      ch.reset(() => {
+        seen.push(`socket handle reset, hasRef ${ch.hasRef()}`);
+        settle();
+      });
+      setImmediate(() => seen.push('immediate'));
+      process.nextTick(() => seen.push('tick'));
+    }), 5000, 'close callbacks');
+    await done;
+    // The socket's own handle was closed under it: no 'close' of its own comes.
+    return { refs, seen };
+  });
+  check(out, {
+    refs: [true, false, true],
+    seen: ['tick', 'immediate', 'socket handle reset, hasRef false', 'server handle closed, hasRef false'],
+  });
+});

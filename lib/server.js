@@ -23,9 +23,11 @@ const { normalizeArgs, isPipeName, toNumber } = require('./args');
 const { listenInCluster } = require('./cluster');
 const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay, kAsyncId } = require('./symbols');
 const { initHandleContext, handleAsyncId, defineAsyncWrapMethods } = require('./async_context');
+const { defineHandleWrapMethods } = require('./handle_wrap');
 const { onAbort } = require('./abort');
 
 defineAsyncWrapMethods(ServerHandle);
+defineHandleWrapMethods(ServerHandle);
 Object.defineProperty(ServerHandle.prototype, 'owner', {
   __proto__: null,
   get() { return this[kOwner]; },

@@ -34,9 +34,11 @@ const {
 const {
   initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods,
 } = require('./async_context');
+const { defineHandleWrapMethods } = require('./handle_wrap');
 
 // What Node's own modules (http, the http Agent) call on a socket's handle.
 defineAsyncWrapMethods(SocketHandle);
+defineHandleWrapMethods(SocketHandle);
 // Node's legacy alias of the handle's owner (lib/net.js defines it on TCP handles).
 Object.defineProperty(SocketHandle.prototype, 'owner', {
   __proto__: null,
