@@ -400,3 +400,36 @@ test('handle.close(cb) / handle.reset(cb): the callback comes from the close pha
     seen: ['tick', 'immediate', 'socket handle reset, hasRef false', 'server handle closed, hasRef false'],
   });
 });
+
+// The address verbs in Node's form: getsockname(out) / getpeername(out) fill `out` and
+// return 0; server.address() and socket.localPort read the handle that way, so a verb
+// replaced on the handle (Node's test-socket-address) is obeyed: an errno throws.
+test('handle.getsockname(out) / getpeername(out); a replaced getsockname makes address() throw its errno', T, async () => {
+  const out = await runBoth(async (mod) => {
+    const server = reg(mod.createServer((s) => s.on('error', () => {})));
+    const { port } = await listen(server, 0, '127.0.0.1');
+    const client = track(mod.connect(port, '127.0.0.1'));
+    await once(client, 'connect');
+    const local = {};
+    const peer = {};
+    const result = {
+      sockname: [client._handle.getsockname(local), local.port === client.localPort, local.address, local.family],
+      peername: [client._handle.getpeername(peer), peer.port === port, peer.address, peer.family],
+    };
+    server._handle.getsockname = () => -22;
+    try {
+      server.address();
+      result.address = 'no throw';
+    } catch (e) {
+      result.address = { code: e.code, errno: e.errno, syscall: e.syscall, message: e.message };
+    }
+    client.destroy();
+    await closed(client);
+    return result;
+  });
+  check(out, {
+    sockname: [0, true, '127.0.0.1', 'IPv4'],
+    peername: [0, true, '127.0.0.1', 'IPv4'],
+    address: { code: 'EINVAL', errno: -22, syscall: 'address', message: 'address EINVAL' },
+  });
+});

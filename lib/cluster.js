@@ -142,10 +142,9 @@ class RoundRobinServerHandle {
     return this.nodeHandle.listen(backlog);
   }
 
-  // The primary's address, as the primary reported it.
-  getsockname() {
-    const out = {};
-    return this.nodeHandle.getsockname(out) === 0 ? out : undefined;
+  // The primary's address, as the primary reported it (Node's form: fills `out`).
+  getsockname(out) {
+    return this.nodeHandle.getsockname(out);
   }
 
   close() {

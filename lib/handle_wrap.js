@@ -4,8 +4,12 @@
 // once, from libuv's close phase, in the handle's async context; a second close is
 // ignored; a closed handle holds no ref (hasRef() is false). rsnet's own layer closes
 // without a callback and schedules its 'close' events itself (lib/socket.js).
+// And the address verbs in Node's form, getsockname(out) / getpeername(out): they fill
+// `out` and return 0 or an errno, which is also how lib/ calls them, so that a handle
+// whose verb was replaced (as Node's tests do) is read as Node reads it.
 
 const { scheduleClose } = require('./binding');
+const { UV_EINVAL } = require('./binding').errno;
 const { runInHandleContext } = require('./async_context');
 
 const kClosed = Symbol('kClosed');
@@ -37,8 +41,27 @@ function defineHandleWrapMethods(HandleClass) {
   }
 }
 
+// getsockname(out) / getpeername(out), as Node's; without `out`, the address itself
+// (the native form) or undefined.
+function defineAddressMethods(HandleClass) {
+  const proto = HandleClass.prototype;
+  for (const name of ['getsockname', 'getpeername']) {
+    const native = proto[name];
+    if (typeof native !== 'function') continue;
+    proto[name] = function(out) {
+      const address = native.call(this);
+      if (out === undefined) return address;
+      if (!address) return UV_EINVAL;
+      out.address = address.address;
+      out.family = address.family;
+      out.port = address.port;
+      return 0;
+    };
+  }
+}
+
 function callBackWhenClosed(handle, callback) {
   scheduleClose(() => runInHandleContext(handle, () => callback.call(handle)));
 }
 
-module.exports = { defineHandleWrapMethods };
+module.exports = { defineHandleWrapMethods, defineAddressMethods };

@@ -23,11 +23,12 @@ const { normalizeArgs, isPipeName, toNumber } = require('./args');
 const { listenInCluster } = require('./cluster');
 const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay, kAsyncId } = require('./symbols');
 const { initHandleContext, handleAsyncId, defineAsyncWrapMethods } = require('./async_context');
-const { defineHandleWrapMethods } = require('./handle_wrap');
+const { defineHandleWrapMethods, defineAddressMethods } = require('./handle_wrap');
 const { onAbort } = require('./abort');
 
 defineAsyncWrapMethods(ServerHandle);
 defineHandleWrapMethods(ServerHandle);
+defineAddressMethods(ServerHandle);
 Object.defineProperty(ServerHandle.prototype, 'owner', {
   __proto__: null,
   get() { return this[kOwner]; },
@@ -313,8 +314,9 @@ Object.defineProperty(Server.prototype, 'listening', {
 
 Server.prototype.address = function() {
   if (this._handle && !this._handle[kIsPipe]) {
-    const out = this._handle.getsockname();
-    if (!out) throw new ErrnoException(-22, 'address');
+    const out = {};
+    const err = this._handle.getsockname(out);
+    if (err) throw new ErrnoException(err, 'address');
     return out;
   } else if (this._pipeName) {
     return this._pipeName;

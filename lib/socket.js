@@ -34,11 +34,12 @@ const {
 const {
   initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods,
 } = require('./async_context');
-const { defineHandleWrapMethods } = require('./handle_wrap');
+const { defineHandleWrapMethods, defineAddressMethods } = require('./handle_wrap');
 
 // What Node's own modules (http, the http Agent) call on a socket's handle.
 defineAsyncWrapMethods(SocketHandle);
 defineHandleWrapMethods(SocketHandle);
+defineAddressMethods(SocketHandle);
 // Node's legacy alias of the handle's owner (lib/net.js defines it on TCP handles).
 Object.defineProperty(SocketHandle.prototype, 'owner', {
   __proto__: null,
@@ -563,8 +564,9 @@ Socket.prototype._getpeername = function() {
   if (!this._handle || !this._handle.getpeername || this.connecting) {
     return this._peername || {};
   } else if (!this._peername) {
-    const out = this._handle.getpeername();
-    if (!out) return {};
+    const out = {};
+    const err = this._handle.getpeername(out);
+    if (err) return out;
     this._peername = out;
   }
   return this._peername;
@@ -573,7 +575,9 @@ Socket.prototype._getpeername = function() {
 Socket.prototype._getsockname = function() {
   if (!this._handle || !this._handle.getsockname) return {};
   if (!this._sockname) {
-    this._sockname = this._handle[kIsPipe] ? {} : (this._handle.getsockname() || {});
+    // A pipe has no address of its own (Node's pipe handles have no getsockname).
+    this._sockname = {};
+    if (!this._handle[kIsPipe]) this._handle.getsockname(this._sockname);
   }
   return this._sockname;
 };
