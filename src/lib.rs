@@ -1,23 +1,29 @@
 //! rsnet: Node's `net` module on a Tokio runtime.
 //!
-//! Map of the crate:
-//! - [`runtime`]: the one Tokio runtime, built lazily and shared by every Node environment.
-//! - [`events`]: the one channel from Tokio to JavaScript per environment: an event queue,
-//!   drained in batches by a single threadsafe function, and the loop-liveness ref count.
-//! - [`stream`]: the native side of a connected socket (TCP or Unix): read loop, write
-//!   queue, shutdown. Shared by both kinds.
-//! - [`socket`]: `SocketHandle`, the JS-visible handle of one stream (connect, read, write).
-//! - [`server`]: `ServerHandle`, the JS-visible handle of one listener (bind, listen, accept).
-//! - [`accept`]: accept(2) as libuv calls it, and its answer to running out of fds.
-//! - [`driver`]: which thread moves a socket's bytes; the one place that chooses.
-//! - [`uv_driver`]: the in-loop driver (the default): reads and writes on the JS thread
-//!   from a `uv_poll` in Node's own event loop, without a thread hop; and the check
-//!   handle both drivers use to complete requests after the turn's I/O.
-//! - [`close_phase`]: runs `'close'` callbacks in libuv's close phase, as Node does.
-//! - [`loop_turn`]: the event loop's turn count, so JS can keep libuv's read rhythm.
-//! - [`uv`]: the few libuv functions rsnet calls (Node exports them).
-//! - [`fd`]: adopting existing file descriptors (`new Socket({fd})`, `listen({fd})`).
-//! - [`addr`]: address parsing and formatting; [`errno`]: every status a handle reports, shared with JS.
+//! The crate is in layers; a module uses only its own layer and those above it in this
+//! list, never one below:
+//!
+//! - [`sys`]: the system and runtime interfaces. [`sys::errno`] (every status a handle
+//!   reports, from libc, shared with JS), [`sys::uv`] (the few libuv functions rsnet
+//!   calls), [`sys::napi_raw`] (napi call helpers), [`sys::loop_turn`] (the event
+//!   loop's turn count).
+//! - [`io`]: plain fd work. [`io::addr`] (addresses between JS strings and sockets),
+//!   [`io::fd`] (adopting existing fds), [`io::accept`] (accept(2) as libuv calls it,
+//!   with its answer to running out of fds).
+//! - [`core`]: the stream and what it reports. [`core::stream`] (a connected socket:
+//!   the one read step, the write queue, FIN, close, splice, and the fd under it),
+//!   [`core::channel`] (the queue of events of one environment and its wake-up),
+//!   [`core::registry`] (the handles an environment must close), [`core::runtime`]
+//!   (the one Tokio runtime).
+//! - [`driver`]: which thread moves a socket's bytes. [`driver::Driver`] is the only
+//!   code that chooses; [`driver::in_loop`] polls sockets from Node's loop (the
+//!   default), the threaded driver is the stream's Tokio task
+//!   (`StreamCore::drive`).
+//! - [`napi`]: what JavaScript sees. [`napi::socket`] and [`napi::server`] (the
+//!   handles' verbs, with no driver branches but "is there a poller"),
+//!   [`napi::env`] (per-environment state: channel, driver, loop liveness),
+//!   [`napi::delivery`] (the calls into JS), [`napi::batch`] (the batch format),
+//!   [`napi::close_phase`] (`'close'` in libuv's close phase).
 //!
 //! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
 //! handle, and native code answers only through events. Native code never touches the
@@ -27,20 +33,8 @@
 // Under `cargo test` the napi exports have no caller.
 #![cfg_attr(test, allow(dead_code))]
 
-mod accept;
-mod addr;
-mod batch;
-mod close_phase;
+mod core;
 mod driver;
-mod errno;
-mod events;
-mod fd;
-mod loop_turn;
-mod napi_raw;
-mod registry;
-mod runtime;
-mod server;
-mod socket;
-mod stream;
-mod uv;
-mod uv_driver;
+mod io;
+mod napi;
+mod sys;

@@ -3,7 +3,7 @@
 //! A stream starts on the Tokio reactor (`Tcp`/`Unix`/`Fifo`): the stream's task waits
 //! for readiness there. Under the loop driver a connected stream moves off the reactor
 //! (`Polled`): libuv polls it from Node's own loop, so the runtime thread is not woken
-//! by its traffic at all (see `uv_driver`).
+//! by its traffic at all (see `driver::in_loop`).
 
 use std::io::{self, IoSlice};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};

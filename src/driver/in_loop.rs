@@ -21,33 +21,30 @@ use std::ffi::{c_int, c_void};
 use std::io;
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use crate::core::channel::Channel;
+use crate::core::stream::{self, Event, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
+use crate::sys::errno::EBADF;
+use crate::sys::uv::*;
 
-use crate::errno::{status_of, EBADF};
-use crate::events::{self, Event};
-use crate::stream::{SpliceRead, Step, StreamCore};
-use crate::uv::*;
-
-/// Room for one read, and reads per readiness callback (fairness between sockets).
-const READ_SIZE: usize = 64 * 1024;
+/// Reads per readiness callback (fairness between sockets).
 const READS_PER_WAKE: usize = 4;
-/// A read at least this large makes the next reads go into blocks of their own (bulk
-/// transfer: handed over without a copy); smaller ones are copied out of a scratch
-/// buffer at their exact size.
-const BULK_READ: usize = 16 * 1024;
 /// Rounds of events queued during a delivery that are delivered right after it.
 const FOLLOW_UPS: usize = 8;
 
 /// Completions delivered per check phase at most; more wait for the next turn.
 const MAX_COMPLETIONS: usize = 1024;
 
+/// Hands a batch to JS from a libuv callback (`napi::delivery::deliver_now`).
+pub type Deliver = fn(Vec<Event>);
+
 thread_local! {
+    /// The environment's channel (events queued by the runtime join the turn's batch)
+    /// and how to deliver to JS: given by `start`, so this layer needs nothing above it.
+    static OUTLET: RefCell<Option<(Arc<Channel>, Deliver)>> = const { RefCell::new(None) };
     /// JS asked for a completion call (`request_completion`).
     static COMPLETIONS_WANTED: Cell<bool> = const { Cell::new(false) };
     /// Reads of this loop turn, waiting for the check handle.
     static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
-    /// Small reads land here before being copied out at their exact size.
-    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_SIZE].into_boxed_slice());
     /// Keeps the loop turning while a completion is wanted.
     static IDLE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// This thread's check handle (one environment per JS thread).
@@ -57,8 +54,14 @@ thread_local! {
     static LIVE: RefCell<HashMap<*mut Handle, Closer>> = RefCell::new(HashMap::new());
 }
 
-/// Starts the check handle that delivers each turn's reads. Called once per environment.
-pub fn start(event_loop: *mut c_void) -> io::Result<()> {
+/// Starts the check handle that delivers each turn's reads, through `deliver`, with
+/// what the runtime queued on `channel` meanwhile. Called once per environment.
+pub fn start(event_loop: *mut c_void, channel: Arc<Channel>, deliver: Deliver) -> io::Result<()> {
+    OUTLET.with(|o| *o.borrow_mut() = Some((channel, deliver)));
+    stream::set_poll_pokes(stream::PollPokes {
+        reads: |poll| poke_reads(poll.cast()),
+        writes: |poll| poke_writes(poll.cast()),
+    });
     let check = Handle::boxed(std::ptr::null_mut());
     unsafe {
         if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
@@ -81,6 +84,7 @@ pub fn start(event_loop: *mut c_void) -> io::Result<()> {
 /// Environment teardown: closes the check handle and every poll handle, drops
 /// undelivered reads.
 pub fn stop() {
+    OUTLET.with(|o| o.borrow_mut().take());
     let check = CHECK.with(|c| c.replace(std::ptr::null_mut()));
     if !check.is_null() {
         unsafe { uv_close(check, free_handle) };
@@ -101,24 +105,24 @@ pub fn stop() {
 /// then the requests JS completes after the turn's I/O. Runs under both drivers (the
 /// threaded one reads nothing here; it only completes requests).
 unsafe extern "C" fn on_check(_: *mut Handle) {
-    crate::uv::guard("on_check", || {
+    crate::sys::uv::guard("on_check", || {
         complete_requests();
         let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
         if reads.is_empty() {
             return;
         }
-        let Some(channel) = events::current_channel() else {
+        let Some((channel, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
             return;
         };
         let mut batch = channel.take_now();
         batch.extend(reads);
-        events::deliver_now(batch);
+        deliver(batch);
         for _ in 0..FOLLOW_UPS {
             let more = channel.take_now();
             if more.is_empty() {
                 break;
             }
-            events::deliver_now(more);
+            deliver(more);
         }
         complete_requests();
     });
@@ -132,7 +136,10 @@ fn complete_requests() {
         if !COMPLETIONS_WANTED.with(|wanted| wanted.replace(false)) {
             break;
         }
-        events::deliver_now(Vec::new());
+        let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
+            return;
+        };
+        deliver(Vec::new());
     }
     if !COMPLETIONS_WANTED.with(Cell::get) {
         let idle = IDLE.with(Cell::get);
@@ -164,8 +171,8 @@ struct Watch {
     core: Arc<StreamCore>,
     reading: Cell<bool>,
     writing: Cell<bool>,
-    /// The last read was large: read into a block of its own.
-    bulk: Cell<bool>,
+    /// The stream's read state between readiness callbacks.
+    reader: Cell<Reader>,
     /// A splice holds reads (handshake under way, or its destination is full); it
     /// lets them go again through `poke_reads`.
     held: Cell<bool>,
@@ -191,7 +198,7 @@ impl Poller {
             core: core.clone(),
             reading: Cell::new(false),
             writing: Cell::new(false),
-            bulk: Cell::new(false),
+            reader: Cell::new(Reader::default()),
             held: Cell::new(false),
             started: Cell::new(0),
         }));
@@ -312,7 +319,7 @@ unsafe fn update(poll: *mut Handle) -> i32 {
 }
 
 unsafe extern "C" fn on_closed(poll: *mut Handle) {
-    crate::uv::guard("on_closed", || {
+    crate::sys::uv::guard("on_closed", || {
         let poll = unsafe { Box::from_raw(poll) };
         drop(unsafe { Box::from_raw(poll.data as *mut Watch) });
     });
@@ -320,7 +327,7 @@ unsafe extern "C" fn on_closed(poll: *mut Handle) {
 
 /// libuv reports readiness (or an error, such as a reset, as UV_EBADF).
 unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
-    crate::uv::guard("on_event", || {
+    crate::sys::uv::guard("on_event", || {
         let watch = unsafe { watch_of(poll) };
         let core = watch.core.clone();
         // Reads before writes, as libuv's `uv__stream_io`: on a connection the peer
@@ -401,38 +408,33 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> bool {
     let core = &watch.core;
     let io = core.io();
     let Some(io) = io.as_ref() else { return true };
-    for _ in 0..READS_PER_WAKE {
-        let outcome = if watch.bulk.get() {
-            let mut block = BytesMut::with_capacity(READ_SIZE);
-            io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
-        } else {
-            SCRATCH.with(|scratch| {
-                let mut scratch = scratch.borrow_mut();
-                io.try_read(&mut scratch[..])
-                    .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
-            })
-        };
-        match outcome {
-            Ok((0, _)) => {
-                reads.push(Event::Eof(core.id));
-                return true;
-            }
-            Ok((n, chunk)) => {
-                watch.bulk.set(n >= BULK_READ);
-                core.note_undelivered(n);
-                reads.push(Event::Data(core.clone(), chunk));
-                if n < READ_SIZE {
-                    return false;
+    let mut reader = watch.reader.get();
+    let over = (|| {
+        for _ in 0..READS_PER_WAKE {
+            match core.read_step(io, &mut reader) {
+                ReadStep::Data(chunk) => {
+                    let short = chunk.len() < READ_SIZE;
+                    reads.push(Event::Data(core.clone(), chunk));
+                    // libuv reads again only after a read that filled its buffer.
+                    if short {
+                        return false;
+                    }
+                }
+                ReadStep::Empty => return false,
+                ReadStep::Eof => {
+                    reads.push(Event::Eof(core.id));
+                    return true;
+                }
+                ReadStep::Error(status) => {
+                    reads.push(Event::ReadError(core.id, status));
+                    return true;
                 }
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return false,
-            Err(err) => {
-                reads.push(Event::ReadError(core.id, status_of(&err)));
-                return true;
-            }
         }
-    }
-    false
+        false
+    })();
+    watch.reader.set(reader);
+    over
 }
 
 /// Queues an event produced on the JS thread during the poll phase (an accepted
@@ -501,7 +503,7 @@ impl Drop for ReadWatcher {
 }
 
 unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events: c_int) {
-    crate::uv::guard("on_watcher_event", || {
+    crate::sys::uv::guard("on_watcher_event", || {
         let state = unsafe { &mut *((*poll).data as *mut WatcherState) };
         if let Readiness::PauseMs(ms) = (state.on_readable)() {
             unsafe {
@@ -513,7 +515,7 @@ unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events
 }
 
 unsafe extern "C" fn on_watcher_timer(timer: *mut Handle) {
-    crate::uv::guard("on_watcher_timer", || {
+    crate::sys::uv::guard("on_watcher_timer", || {
         let poll = unsafe { (*timer).data as *mut Handle };
         if is_live(poll) {
             unsafe { uv_poll_start(poll, UV_READABLE, on_watcher_event) };
@@ -531,7 +533,7 @@ unsafe fn close_watcher(poll: *mut Handle) {
 }
 
 unsafe extern "C" fn on_watcher_closed(poll: *mut Handle) {
-    crate::uv::guard("on_watcher_closed", || {
+    crate::sys::uv::guard("on_watcher_closed", || {
         let poll = unsafe { Box::from_raw(poll) };
         drop(unsafe { Box::from_raw(poll.data as *mut WatcherState) });
     });

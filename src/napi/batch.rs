@@ -10,16 +10,19 @@
 //! never pins the memory of a whole batch. `objects` also carries the new
 //! `SocketHandle`s of `Accepted` events (`a` indexes it); it is undefined when empty.
 
+use std::collections::HashMap;
 use std::ptr;
 
 use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
+use napi_derive::napi;
 
-use crate::events::Event;
-use crate::napi_raw::check;
-use crate::socket::SocketHandle;
+use crate::core::stream::Event;
+use crate::napi::socket::SocketHandle;
+use crate::sys::errno;
+use crate::sys::napi_raw::check;
 
-/// Event kinds as seen by lib/binding.js (keep the two in step).
+/// Event kinds of a batch record; JS reads them from [`constants`].
 pub mod kind {
     pub const DATA: i32 = 1;
     pub const EOF: i32 = 2;
@@ -124,7 +127,7 @@ pub unsafe fn dispatch(
         check(sys::napi_create_uint32(env, count as u32, &mut args[1]))?;
         check(sys::napi_create_double(
             env,
-            crate::loop_turn::current(env),
+            crate::sys::loop_turn::current(env),
             &mut args[3],
         ))?;
         if objects.array.is_null() {
@@ -267,5 +270,40 @@ pub unsafe fn raise(env: sys::napi_env, message: &str) {
             sys::napi_create_error(env, ptr::null_mut(), text, &mut error);
         }
         sys::napi_fatal_exception(env, error);
+    }
+}
+
+/// What JS needs of the contract: `{ events: { DATA, EOF, ... }, errno: { UV_EOF, ... } }`.
+#[napi(object)]
+pub struct Constants {
+    pub events: HashMap<String, i32>,
+    pub errno: HashMap<String, i32>,
+}
+
+#[napi]
+pub fn constants() -> Constants {
+    use crate::napi::batch::kind;
+    let pairs = |list: &[(&str, i32)]| list.iter().map(|&(k, v)| (k.to_owned(), v)).collect();
+    Constants {
+        events: pairs(&[
+            ("DATA", kind::DATA),
+            ("EOF", kind::EOF),
+            ("READ_ERROR", kind::READ_ERROR),
+            ("WRITTEN", kind::WRITTEN),
+            ("WRITE_ERROR", kind::WRITE_ERROR),
+            ("SHUTDOWN", kind::SHUTDOWN),
+            ("CONNECTED", kind::CONNECTED),
+            ("ACCEPTED", kind::ACCEPTED),
+            ("ACCEPT_ERROR", kind::ACCEPT_ERROR),
+            ("SPLICE_READY", kind::SPLICE_READY),
+        ]),
+        errno: pairs(&[
+            ("UV_EOF", errno::UV_EOF),
+            ("UV_EADDRINUSE", errno::EADDRINUSE),
+            ("UV_ECANCELED", errno::ECANCELED),
+            ("UV_EINVAL", errno::EINVAL),
+            ("UV_ENOTCONN", errno::ENOTCONN),
+            ("UV_ETIMEDOUT", errno::ETIMEDOUT),
+        ]),
     }
 }

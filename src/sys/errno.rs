@@ -1,11 +1,9 @@
 //! The statuses rsnet's handles report, in one place: libuv's convention on Unix,
 //! `-errno` from libc, plus libuv's own codes. JS reads the ones it needs from the
-//! addon (`constants()`), so no number of the JS<->Rust contract is written twice.
+//! addon (`napi::batch::constants`), so no number of the JS<->Rust contract is
+//! written twice.
 
-use std::collections::HashMap;
 use std::io;
-
-use napi_derive::napi;
 
 pub const EACCES: i32 = -libc::EACCES;
 pub const EADDRINUSE: i32 = -libc::EADDRINUSE;
@@ -41,41 +39,6 @@ pub fn status<T>(result: io::Result<T>) -> i32 {
     match result {
         Ok(_) => 0,
         Err(err) => status_of(&err),
-    }
-}
-
-/// What JS needs of the contract: `{ events: { DATA, EOF, ... }, errno: { UV_EOF, ... } }`.
-#[napi(object)]
-pub struct Constants {
-    pub events: HashMap<String, i32>,
-    pub errno: HashMap<String, i32>,
-}
-
-#[napi]
-pub fn constants() -> Constants {
-    use crate::batch::kind;
-    let pairs = |list: &[(&str, i32)]| list.iter().map(|&(k, v)| (k.to_owned(), v)).collect();
-    Constants {
-        events: pairs(&[
-            ("DATA", kind::DATA),
-            ("EOF", kind::EOF),
-            ("READ_ERROR", kind::READ_ERROR),
-            ("WRITTEN", kind::WRITTEN),
-            ("WRITE_ERROR", kind::WRITE_ERROR),
-            ("SHUTDOWN", kind::SHUTDOWN),
-            ("CONNECTED", kind::CONNECTED),
-            ("ACCEPTED", kind::ACCEPTED),
-            ("ACCEPT_ERROR", kind::ACCEPT_ERROR),
-            ("SPLICE_READY", kind::SPLICE_READY),
-        ]),
-        errno: pairs(&[
-            ("UV_EOF", UV_EOF),
-            ("UV_EADDRINUSE", EADDRINUSE),
-            ("UV_ECANCELED", ECANCELED),
-            ("UV_EINVAL", EINVAL),
-            ("UV_ENOTCONN", ENOTCONN),
-            ("UV_ETIMEDOUT", ETIMEDOUT),
-        ]),
     }
 }
 

@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 
 use napi_derive::napi;
 
-use crate::errno::EINVAL;
+use crate::sys::errno::EINVAL;
 
 /// What `getsockname`/`getpeername` report, as Node's TCP handle does.
 #[napi(object)]

@@ -1,14 +1,20 @@
-//! The native side of one connected stream, TCP or Unix: read loop, write queue, FIN.
+//! The native side of one connected stream, TCP, Unix or pipe: the one read step, the
+//! write queue, FIN, close. Both drivers drive it; it does not know which one does.
 //!
-//! One Tokio task per stream ([`StreamCore::drive`]) reads while JS wants data and flushes
-//! what the JS thread could not write directly. Writes first try the kernel straight from
-//! the JS thread (`try_write`): when the socket has room, which is nearly always, a write
-//! costs one syscall, no copy and no thread hop, and completes synchronously as in libuv.
-//! Only the unwritten rest is copied into the queue.
+//! Reads: [`StreamCore::read_step`] is the only read, called by the in-loop driver's
+//! poll callback on the JS thread, or by the stream's Tokio task
+//! ([`StreamCore::drive`], the threaded driver). Its result reaches JS as an
+//! [`Event`] through the stream's [`EventSink`].
 //!
-//! Backpressure reaches the kernel: the task reads only while JS has called `readStart`
-//! and fewer than [`MAX_UNDELIVERED`] bytes are on their way to JS, so a paused or slow
-//! reader makes the peer's sends block instead of growing memory.
+//! Writes go to the kernel straight from the JS thread ([`StreamCore::write`], libuv's
+//! `uv_try_write`): when the socket has room, which is nearly always, a write costs one
+//! syscall, no copy and no thread hop, and completes synchronously. Only the unwritten
+//! rest is copied into the queue, which [`StreamCore::flush`] empties once the socket
+//! is writable.
+//!
+//! Backpressure reaches the kernel: a stream is read only while JS has called
+//! `readStart` and fewer than [`MAX_UNDELIVERED`] bytes are on their way to JS, so a
+//! paused or slow reader makes the peer's sends block instead of growing memory.
 //!
 //! The stream never closes itself on EOF or error: closing is JS policy (`allowHalfOpen`),
 //! done by `close`, which drops the socket on the calling thread so its fd is released
@@ -20,16 +26,15 @@ use std::future::poll_fn;
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
 use socket2::SockRef;
 use tokio::sync::Notify;
 
-use crate::errno::{status, status_of, EBADF};
-use crate::events::{Channel, Event};
-use crate::registry::{next_id, Closable};
+use crate::core::registry::{next_id, Closable, Registry};
+use crate::sys::errno::{status, status_of, EBADF};
 
 mod fifo;
 mod splice;
@@ -39,17 +44,36 @@ use splice::Splice;
 pub use splice::{SpliceRead, Step};
 pub use transport::{Io, Kind};
 
-/// Bounds of the room reserved for one read. It starts small (an idle connection holds
-/// little memory) and doubles while reads fill it, up to Node's 64 KiB.
-const MIN_READ: usize = 4 * 1024;
-const MAX_READ: usize = 64 * 1024;
+/// Room for one read: Node's 64 KiB.
+pub const READ_SIZE: usize = 64 * 1024;
+/// A read at least this large makes the next reads go into blocks of their own (bulk
+/// transfer: handed over without a copy); smaller ones are copied out of a scratch
+/// buffer at their exact size, so thousands of mostly idle connections hold no block.
+const BULK_READ: usize = 16 * 1024;
 /// Bytes read but not yet handed to JS, per stream, before reading pauses. Two full
 /// reads: enough to keep both threads busy, small enough that a slow JS side bounds
 /// what native code holds (a paused socket stops at this).
-const MAX_UNDELIVERED: usize = 2 * MAX_READ;
+const MAX_UNDELIVERED: usize = 2 * READ_SIZE;
 thread_local! {
-    /// Per runtime thread: where small reads land before being copied out exactly.
-    static SCRATCH: std::cell::RefCell<Box<[u8]>> = std::cell::RefCell::new(vec![0; MIN_READ].into_boxed_slice());
+    /// Per thread that reads (the JS thread, a runtime thread): where small reads land
+    /// before being copied out at their exact size.
+    static SCRATCH: std::cell::RefCell<Box<[u8]>> = std::cell::RefCell::new(vec![0; READ_SIZE].into_boxed_slice());
+}
+
+/// What one read step got.
+pub enum ReadStep {
+    Data(Bytes),
+    Eof,
+    /// A status < 0.
+    Error(i32),
+    /// Nothing to read now (EAGAIN).
+    Empty,
+}
+
+/// A stream's read state between steps: whether its reads are bulk.
+#[derive(Clone, Copy, Default)]
+pub struct Reader {
+    bulk: bool,
 }
 
 /// Chunks handed to one `writev`.
@@ -57,6 +81,51 @@ const MAX_IOV: usize = 64;
 /// `write` completed synchronously (0); `write`/`shutdown` will complete with an event (1).
 pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
+
+/// Something that happened on the native side, for JS to act on.
+pub enum Event {
+    /// Bytes read from a stream. Holds the stream so delivery can release its read budget.
+    Data(Arc<StreamCore>, Bytes),
+    /// The peer sent FIN.
+    Eof(u32),
+    ReadError(u32, i32),
+    /// `n` write requests of a stream completed, in order.
+    Written(u32, u32),
+    WriteError(u32, i32),
+    /// A deferred shutdown (FIN after queued writes) finished with a status.
+    Shutdown(u32, i32),
+    /// A connect attempt finished with a status (0 on success).
+    Connected(u32, i32),
+    /// A listener accepted a stream.
+    Accepted(u32, Arc<StreamCore>),
+    AcceptError(u32, i32),
+    /// A stream's task stopped reading for a splice handshake (generation); see
+    /// `stream::splice`.
+    SpliceReady(u32, u32),
+}
+
+/// Where a stream's events go: its environment's channel (`core::channel`).
+pub trait EventSink: Send + Sync {
+    fn send(&self, event: Event);
+    /// The handles of the environment, closed at its teardown.
+    fn registry(&self) -> &Registry;
+}
+
+/// How a splice wakes the poll handle that drives a stream under the in-loop driver
+/// (`driver::in_loop` sets them; this layer knows nothing of libuv).
+pub struct PollPokes {
+    /// Let a poll that holds its reads read again.
+    pub reads: fn(*mut c_void),
+    /// Make a poll flush writes a splice queued.
+    pub writes: fn(*mut c_void),
+}
+
+static POLL_POKES: OnceLock<PollPokes> = OnceLock::new();
+
+/// Registers the in-loop driver's pokes (the first registration holds).
+pub fn set_poll_pokes(pokes: PollPokes) {
+    let _ = POLL_POKES.set(pokes);
+}
 
 /// A slice of a write request still to be written; `last` marks a request's final part.
 struct Pending {
@@ -79,7 +148,8 @@ struct WriteQueue {
 /// Shared between the JS handle (`SocketHandle`) and the stream's task.
 pub struct StreamCore {
     pub id: u32,
-    channel: Arc<Channel>,
+    /// Where this stream's events go (its environment's channel).
+    channel: Arc<dyn EventSink>,
     io: RwLock<Option<Io>>,
     writes: Mutex<WriteQueue>,
     reading: AtomicBool,
@@ -102,7 +172,7 @@ pub struct StreamCore {
 }
 
 impl StreamCore {
-    pub fn new(channel: Arc<Channel>) -> Arc<Self> {
+    pub fn new(channel: Arc<dyn EventSink>) -> Arc<Self> {
         let core = Arc::new(StreamCore {
             id: next_id(),
             channel,
@@ -119,11 +189,11 @@ impl StreamCore {
             splice: Splice::new(),
         });
         let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
-        core.channel.registry.insert(core.id, weak);
+        core.channel.registry().insert(core.id, weak);
         core
     }
 
-    pub fn channel(&self) -> &Arc<Channel> {
+    pub fn channel(&self) -> &Arc<dyn EventSink> {
         &self.channel
     }
 
@@ -138,7 +208,7 @@ impl StreamCore {
     }
 
     /// Installs a socket the loop driver accepted: it never joins the reactor, and no
-    /// task drives it (see `uv_driver`).
+    /// task drives it (see `driver::in_loop`).
     pub fn attach_polled(&self, io: Io) {
         self.polled.store(true, Ordering::Release);
         *self.io.write().unwrap_or_else(|p| p.into_inner()) = Some(io);
@@ -182,16 +252,16 @@ impl StreamCore {
     /// Lets a poll that holds its reads (splice) read again.
     fn poke_reader(&self) {
         let poll = self.poll_hook.load(Ordering::Acquire);
-        if !poll.is_null() {
-            crate::uv_driver::poke_reads(poll.cast());
+        if let (false, Some(pokes)) = (poll.is_null(), POLL_POKES.get()) {
+            (pokes.reads)(poll);
         }
     }
 
     /// Makes the poll flush writes queued by a splice.
     fn poke_writer(&self) {
         let poll = self.poll_hook.load(Ordering::Acquire);
-        if !poll.is_null() {
-            crate::uv_driver::poke_writes(poll.cast());
+        if let (false, Some(pokes)) = (poll.is_null(), POLL_POKES.get()) {
+            (pokes.writes)(poll);
         }
     }
 
@@ -227,11 +297,6 @@ impl StreamCore {
         if before >= MAX_UNDELIVERED && before - len < MAX_UNDELIVERED {
             self.wake.notify_one();
         }
-    }
-
-    /// Counts bytes read outside the task (the loop driver) toward the delivery budget.
-    pub fn note_undelivered(&self, len: usize) {
-        self.undelivered.fetch_add(len, Ordering::AcqRel);
     }
 
     pub fn queued_bytes(&self) -> usize {
@@ -331,7 +396,7 @@ impl StreamCore {
         drop(io);
         *self.queue() = WriteQueue::default();
         self.has_pending.store(false, Ordering::Release);
-        self.channel.registry.remove(self.id);
+        self.channel.registry().remove(self.id);
         self.wake.notify_one();
         self.splice_close();
     }
@@ -345,8 +410,7 @@ impl StreamCore {
 
     /// The stream's task: reads and flushes until closed.
     pub async fn drive(self: Arc<Self>) {
-        let mut buf = BytesMut::new();
-        let mut read_size = MIN_READ;
+        let mut reader = Reader::default();
         let mut read_done = false;
         let announce = |event| self.channel.send(event);
         while !self.is_closed() && !self.polled.load(Ordering::Acquire) {
@@ -369,7 +433,7 @@ impl StreamCore {
                 ready = self.ready(Io::poll_read_ready), if want_read => {
                     read_done = ready.is_err() || match step {
                         Step::Feed => matches!(self.splice_once(&announce), SpliceRead::Done),
-                        _ => self.read_once(&mut buf, &mut read_size),
+                        _ => self.read_once(&mut reader),
                     };
                 }
                 ready = self.ready(Io::poll_write_ready), if want_write => {
@@ -419,48 +483,46 @@ impl StreamCore {
         })
     }
 
-    /// One read. Returns true when reading is over (EOF or error).
-    ///
-    /// Small reads go through the thread's scratch buffer and are copied out at their
-    /// exact size, so thousands of mostly idle connections hold no read blocks; once
-    /// reads fill the room they get (bulk transfer), each reads into a block of its own
-    /// that is handed to JS without a copy.
-    fn read_once(self: &Arc<Self>, buf: &mut BytesMut, read_size: &mut usize) -> bool {
-        let io = self.io();
-        let Some(io) = io.as_ref() else { return true };
-        let outcome = if *read_size <= MIN_READ {
+    /// The one read step of both drivers: one read(2) of up to [`READ_SIZE`] bytes,
+    /// counted toward the delivery budget. Small reads are copied out of the thread's
+    /// scratch buffer at their exact size; after a large one, the next reads go into a
+    /// block of their own that JS gets without a copy.
+    pub fn read_step(&self, io: &Io, reader: &mut Reader) -> ReadStep {
+        let outcome = if reader.bulk {
+            let mut block = BytesMut::with_capacity(READ_SIZE);
+            io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
+        } else {
             SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 io.try_read(&mut scratch[..])
-                    .map(|n| (n, MIN_READ, Bytes::copy_from_slice(&scratch[..n])))
+                    .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
             })
-        } else {
-            if buf.capacity() < *read_size {
-                // The previous block went to JS with its data; start a new one.
-                *buf = BytesMut::with_capacity(*read_size);
-            }
-            let room = buf.capacity();
-            io.try_read_buf(buf)
-                .map(|n| (n, room, buf.split().freeze()))
         };
         match outcome {
-            Ok((0, _, _)) => {
-                self.channel.send(Event::Eof(self.id));
-                true
-            }
-            Ok((n, room, chunk)) => {
-                *read_size = next_read_size(*read_size, n, room);
+            Ok((0, _)) => ReadStep::Eof,
+            Ok((n, chunk)) => {
+                reader.bulk = n >= BULK_READ;
                 self.undelivered.fetch_add(n, Ordering::AcqRel);
-                self.channel.send(Event::Data(self.clone(), chunk));
-                false
+                ReadStep::Data(chunk)
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => false,
-            Err(err) => {
-                self.channel
-                    .send(Event::ReadError(self.id, status_of(&err)));
-                true
-            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => ReadStep::Empty,
+            Err(err) => ReadStep::Error(status_of(&err)),
         }
+    }
+
+    /// The stream task's read (threaded driver). Returns true when reading is over.
+    fn read_once(self: &Arc<Self>, reader: &mut Reader) -> bool {
+        let io = self.io();
+        let Some(io) = io.as_ref() else { return true };
+        let event = match self.read_step(io, reader) {
+            ReadStep::Empty => return false,
+            ReadStep::Data(chunk) => Event::Data(self.clone(), chunk),
+            ReadStep::Eof => Event::Eof(self.id),
+            ReadStep::Error(status) => Event::ReadError(self.id, status),
+        };
+        let over = !matches!(event, Event::Data(..));
+        self.channel.send(event);
+        over
     }
 
     /// Writes queued data until the kernel is full; reports completed requests, then a
@@ -573,18 +635,6 @@ pub fn begin_connect(sock: &SockRef<'_>, addr: &socket2::SockAddr) -> io::Result
     }
 }
 
-/// Grows the read size while reads fill the room they had, shrinks it when they use
-/// a small part of it.
-fn next_read_size(current: usize, read: usize, room: usize) -> usize {
-    if read == room {
-        (current * 2).min(MAX_READ)
-    } else if read < current / 4 {
-        (current / 2).max(MIN_READ)
-    } else {
-        current
-    }
-}
-
 /// The JS thread's write: one syscall, straight to the kernel (see `Io::write_direct`).
 fn write_some(io: &Io, chunks: &[&[u8]]) -> io::Result<usize> {
     if let [chunk] = chunks {
@@ -638,16 +688,49 @@ mod tests {
         assert!(queue.pending.is_empty());
     }
 
+    /// A sink that drops events: these tests look at what a step returns.
+    #[derive(Default)]
+    struct NoSink(Registry);
+
+    impl EventSink for NoSink {
+        fn send(&self, _: Event) {}
+        fn registry(&self) -> &Registry {
+            &self.0
+        }
+    }
+
+    /// A connected, non-blocking Unix socket pair: our end polled, the peer's std.
+    fn pair() -> (Io, std::os::unix::net::UnixStream) {
+        let (ours, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        (Io::Polled(ours.into(), Kind::Unix), peer)
+    }
+
     #[test]
-    fn read_size_grows_while_reads_fill_it_and_shrinks_when_they_do_not() {
-        assert_eq!(next_read_size(MIN_READ, MIN_READ, MIN_READ), 2 * MIN_READ);
-        assert_eq!(next_read_size(MAX_READ, MAX_READ, MAX_READ), MAX_READ);
-        assert_eq!(next_read_size(4 * MIN_READ, 10, 4 * MIN_READ), 2 * MIN_READ);
-        assert_eq!(next_read_size(MIN_READ, 10, MIN_READ), MIN_READ);
-        assert_eq!(
-            next_read_size(4 * MIN_READ, 2 * MIN_READ, 4 * MIN_READ),
-            4 * MIN_READ
+    fn read_step_copies_small_reads_and_hands_large_ones_over_in_blocks() {
+        use std::io::Write;
+        let core = StreamCore::new(Arc::new(NoSink::default()));
+        let (io, mut peer) = pair();
+        let mut reader = Reader::default();
+        assert!(matches!(core.read_step(&io, &mut reader), ReadStep::Empty));
+        peer.write_all(b"hello").unwrap();
+        match core.read_step(&io, &mut reader) {
+            ReadStep::Data(chunk) => assert_eq!(&chunk[..], b"hello"),
+            _ => panic!("expected data"),
+        }
+        assert!(!reader.bulk, "a small read keeps the scratch buffer");
+        peer.write_all(&vec![7; BULK_READ]).unwrap();
+        match core.read_step(&io, &mut reader) {
+            ReadStep::Data(chunk) => assert_eq!(chunk.len(), BULK_READ),
+            _ => panic!("expected data"),
+        }
+        assert!(
+            reader.bulk,
+            "a large read makes the next one a block of its own"
         );
+        assert_eq!(core.undelivered.load(Ordering::Acquire), 5 + BULK_READ);
+        drop(peer);
+        assert!(matches!(core.read_step(&io, &mut reader), ReadStep::Eof));
     }
 
     #[test]

@@ -14,8 +14,8 @@ use std::ptr;
 use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
-use crate::napi_raw::check;
-use crate::uv::{self, Handle};
+use crate::sys::napi_raw::check;
+use crate::sys::uv::{self, Handle};
 
 thread_local! {
     /// The async context close callbacks run in, one per environment (JS thread).
@@ -76,7 +76,7 @@ unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
     let mut context = ptr::null_mut();
     unsafe {
         check(sys::napi_create_object(env, &mut resource))?;
-        let name = crate::napi_raw::string(env, "rsnet:close")?;
+        let name = crate::sys::napi_raw::string(env, "rsnet:close")?;
         check(sys::napi_async_init(env, resource, name, &mut context))?;
     }
     CONTEXT.with(|c| c.set(context));
@@ -84,11 +84,11 @@ unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
 }
 
 unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
-    crate::uv::guard("on_closed", || {
+    crate::sys::uv::guard("on_closed", || {
         let placeholder = unsafe { Box::from_raw(placeholder) };
         let pending = unsafe { Box::from_raw(placeholder.data as *mut Pending) };
         // During the environment's teardown nothing may run any more.
-        if crate::events::current_channel().is_none() {
+        if crate::napi::env::current_channel().is_none() {
             return;
         }
         let env = pending.env;

@@ -1,9 +1,9 @@
 //! The driver: which thread moves a connected socket's bytes. This is the one place
-//! that chooses; the rest of the crate asks [`Driver::current`] (through
-//! `events::uv_loop`, which names the loop only when the in-loop driver polls sockets).
+//! that chooses; the rest of the crate asks the environment (`napi::env::driver`, and
+//! `napi::env::uv_loop`, which names the loop only when the in-loop driver polls).
 //!
 //! - [`Driver::InLoop`] (the default): a connected socket is polled from Node's own
-//!   event loop (`uv_driver`), and its reads, writes and FIN happen on the JS thread,
+//!   event loop ([`in_loop`]), and its reads, writes and FIN happen on the JS thread,
 //!   as libuv's own streams do. No thread is woken for established traffic: on the one
 //!   or two cores a Node process usually has, a wake-up per event batch costs more
 //!   than it saves.
@@ -15,7 +15,7 @@
 //! Both accept and connect through the same code, and both deliver through the same
 //! batch format; only where reads and flushes run differs.
 
-use napi_derive::napi;
+pub mod in_loop;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Driver {
@@ -30,14 +30,9 @@ impl Driver {
         let asked = std::env::var("RSNET_DRIVER").ok();
         match asked.as_deref() {
             Some("threaded") => Driver::Threaded,
-            _ if crate::uv::handles_fit() => Driver::InLoop,
+            _ if crate::sys::uv::handles_fit() => Driver::InLoop,
             _ => Driver::Threaded,
         }
-    }
-
-    /// The driver of the calling JS thread's environment.
-    pub fn current() -> Option<Driver> {
-        crate::events::driver()
     }
 
     pub fn name(self) -> &'static str {
@@ -46,10 +41,4 @@ impl Driver {
             Driver::Threaded => "threaded",
         }
     }
-}
-
-/// The driver this environment runs ("loop" or "threaded"), for tests and benchmarks.
-#[napi(js_name = "driver")]
-pub fn driver_name() -> Option<&'static str> {
-    Driver::current().map(Driver::name)
 }

@@ -18,15 +18,17 @@ use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Notify;
 
-use crate::accept;
-use crate::addr::{self, SockAddr};
-use crate::errno::{status_of, EACCES, EINVAL};
-use crate::events::{self, Channel, Event};
-use crate::fd::Adopted;
-use crate::registry::{next_id, Closable};
-use crate::runtime;
-use crate::stream::{Io, Kind, StreamCore};
-use crate::uv_driver::{self, Readiness};
+use crate::core::channel::Channel;
+use crate::core::registry::{next_id, Closable};
+use crate::core::runtime;
+use crate::core::stream::Event;
+use crate::core::stream::{Io, Kind, StreamCore};
+use crate::driver::in_loop::{self, Readiness};
+use crate::io::accept;
+use crate::io::addr::{self, SockAddr};
+use crate::io::fd::Adopted;
+use crate::napi::env;
+use crate::sys::errno::{status_of, EACCES, EINVAL};
 
 /// How long accepting pauses after an error such as EMFILE, instead of spinning.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -105,14 +107,14 @@ pub struct ServerHandle {
     refed: bool,
     active: bool,
     /// Under the loop driver: the poll that accepts.
-    acceptor: Option<uv_driver::ReadWatcher>,
+    acceptor: Option<in_loop::ReadWatcher>,
 }
 
 #[napi]
 impl ServerHandle {
     #[napi(constructor, catch_unwind)]
     pub fn new() -> napi::Result<Self> {
-        let channel = events::channel()?;
+        let channel = env::channel()?;
         let core = Arc::new(ServerCore {
             id: next_id(),
             channel,
@@ -213,7 +215,7 @@ impl ServerHandle {
         if self.bound.is_some() {
             return EINVAL;
         }
-        match crate::fd::adopt(fd) {
+        match crate::io::fd::adopt(fd) {
             Ok(Adopted::Socket(socket, is_unix)) => {
                 self.bound = Some((socket, is_unix));
                 0
@@ -241,12 +243,12 @@ impl ServerHandle {
             return status_of(&err);
         }
         accept::keep_spare_fd();
-        if let Some(uv_loop) = events::uv_loop() {
+        if let Some(uv_loop) = env::uv_loop() {
             let core = self.core.clone();
             let fd = socket.as_raw_fd();
             *self.core.listener() = Some(Listener::Polled(socket, is_unix));
             self.acceptor =
-                uv_driver::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)));
+                in_loop::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)));
             if self.acceptor.is_none() {
                 Closable::close(&*self.core);
                 return EINVAL;
@@ -305,7 +307,7 @@ impl ServerHandle {
             permissions.set_mode(permissions.mode() | mode);
             std::fs::set_permissions(&path, permissions)
         });
-        crate::errno::status(result)
+        crate::sys::errno::status(result)
     }
 
     /// Stops listening now: the port (or socket file) is released on return.
@@ -323,7 +325,7 @@ impl ServerHandle {
         if !self.refed {
             self.refed = true;
             if self.active {
-                events::retain(&env);
+                env::retain(&env);
             }
         }
     }
@@ -333,7 +335,7 @@ impl ServerHandle {
         if self.refed {
             self.refed = false;
             if self.active {
-                events::release(&env);
+                env::release(&env);
             }
         }
     }
@@ -352,9 +354,9 @@ impl ServerHandle {
         self.active = active;
         if self.refed {
             if active {
-                events::retain(env);
+                env::retain(env);
             } else {
-                events::release(env);
+                env::release(env);
             }
         }
     }
@@ -412,7 +414,7 @@ fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
                     socket.into(),
                     if is_unix { Kind::Unix } else { Kind::Tcp },
                 ));
-                uv_driver::queue_event(Event::Accepted(core.id, stream));
+                in_loop::queue_event(Event::Accepted(core.id, stream));
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Readiness::Continue,
             Err(err)
@@ -422,7 +424,7 @@ fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
                 ) => {}
             Err(err) => {
                 if let Some(err) = core.accept_failure(err) {
-                    uv_driver::queue_event(Event::AcceptError(core.id, status_of(&err)));
+                    in_loop::queue_event(Event::AcceptError(core.id, status_of(&err)));
                     return Readiness::PauseMs(ACCEPT_BACKOFF.as_millis() as u64);
                 }
             }

@@ -2,7 +2,7 @@
 //!
 //! Node links libuv into its own binary and exports its symbols, so an addon may use the
 //! loop Node runs (`napi_get_uv_event_loop`). rsnet does so for the loop driver
-//! (`uv_driver`) and to run `'close'` callbacks in libuv's close phase (`close_phase`).
+//! (`driver::in_loop`) and to run `'close'` callbacks in libuv's close phase (`close_phase`).
 
 use std::ffi::{c_int, c_void};
 

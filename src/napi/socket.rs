@@ -15,13 +15,14 @@ use napi_derive::napi;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 use tokio::net::UnixStream;
 
-use crate::addr::{self, SockAddr};
-use crate::errno::{status, status_of, EAGAIN, EALREADY, EINVAL, ENOTCONN, EPIPE};
-use crate::events::{self, Event};
-use crate::fd::Adopted;
-use crate::runtime;
-use crate::stream::{begin_connect, fifo_access, Fifo, Io, StreamCore, QUEUED};
-use crate::uv_driver;
+use crate::core::runtime;
+use crate::core::stream::Event;
+use crate::core::stream::{begin_connect, fifo_access, Fifo, Io, StreamCore, QUEUED};
+use crate::driver::in_loop;
+use crate::io::addr::{self, SockAddr};
+use crate::io::fd::Adopted;
+use crate::napi::env;
+use crate::sys::errno::{status, status_of, EAGAIN, EALREADY, EINVAL, ENOTCONN, EPIPE};
 
 /// The native half of a `net.Socket`.
 #[napi]
@@ -30,7 +31,7 @@ pub struct SocketHandle {
     /// A bound but not yet connected TCP socket (`bind` before `connect`).
     unconnected: Option<Socket>,
     /// The JS-thread poller when the loop driver is on (created on first readStart).
-    poller: Option<uv_driver::Poller>,
+    poller: Option<in_loop::Poller>,
     /// Liveness, as libuv counts a stream: it keeps the event loop alive while ref'd
     /// and reading, and while a connect, write or shutdown is in flight (ref'd or not).
     refed: bool,
@@ -51,7 +52,7 @@ impl SocketHandle {
     /// A fresh handle for an outgoing connection.
     #[napi(constructor, catch_unwind)]
     pub fn new() -> napi::Result<Self> {
-        Ok(Self::wrap(StreamCore::new(events::channel()?)))
+        Ok(Self::wrap(StreamCore::new(env::channel()?)))
     }
 
     fn wrap(core: Arc<StreamCore>) -> Self {
@@ -116,7 +117,7 @@ impl SocketHandle {
     /// `handle.open(fd)`.
     #[napi(catch_unwind)]
     pub fn open(&mut self, fd: i32) -> i32 {
-        let adopted = match crate::fd::adopt(fd) {
+        let adopted = match crate::io::fd::adopt(fd) {
             Ok(adopted) => adopted,
             Err(status) => return status,
         };
@@ -435,7 +436,7 @@ impl SocketHandle {
     pub fn splice_to(&self, dst: &SocketHandle, generation: u32) -> i32 {
         // Under the loop driver both ends must be polled from the loop (reading has
         // started): the source's poll moves the bytes, the destination's flushes.
-        if events::uv_loop().is_some() && (self.poller.is_none() || dst.poller.is_none()) {
+        if env::uv_loop().is_some() && (self.poller.is_none() || dst.poller.is_none()) {
             return EAGAIN;
         }
         self.core.splice_arm(&dst.core, generation)
@@ -520,10 +521,10 @@ impl SocketHandle {
 
     /// Under the loop driver, the poll that drives this connected stream, made on first
     /// use (reading, or a write the kernel did not take at once). None otherwise.
-    fn poller(&mut self) -> Option<&uv_driver::Poller> {
+    fn poller(&mut self) -> Option<&in_loop::Poller> {
         if self.poller.is_none() && !self.closed {
-            let uv_loop = events::uv_loop()?;
-            let poller = uv_driver::Poller::new(uv_loop, &self.core)?;
+            let uv_loop = env::uv_loop()?;
+            let poller = in_loop::Poller::new(uv_loop, &self.core)?;
             // A socket that was not connected yet when it started reading (an adopted
             // fd) read through the runtime, which it has now left: the poll takes over.
             if self.reading {
@@ -543,9 +544,9 @@ impl SocketHandle {
         if counted != self.counted {
             self.counted = counted;
             if counted {
-                events::retain(env);
+                env::retain(env);
             } else {
-                events::release(env);
+                env::release(env);
             }
         }
     }

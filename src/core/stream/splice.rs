@@ -1,7 +1,7 @@
 //! Native splice: while JS pipes one rsnet stream into another and nothing in JS could
 //! see the bytes, the source's reader writes what it reads straight into the
 //! destination (socket to socket, never entering JS). The reader is the stream's Tokio
-//! task, or under the loop driver its poll in Node's loop (`uv_driver`); both follow
+//! task, or under the loop driver its poll in Node's loop (`driver::in_loop`); both follow
 //! `splice_step`. JS decides when (lib/splice.js); this side keeps order and
 //! backpressure.
 //!
@@ -26,9 +26,9 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
 
+use super::Event;
 use super::{Pending, StreamCore, WriteQueue};
-use crate::errno::{status_of, EBADF, EBUSY, EINVAL};
-use crate::events::Event;
+use crate::sys::errno::{status_of, EBADF, EBUSY, EINVAL};
 
 /// One splice read: larger than a JS read (nothing is handed to JS), so a bulk
 /// transfer costs fewer syscalls per byte.

@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use napi_derive::napi;
 use socket2::{Domain, SockRef, Socket, Type};
 
-use crate::errno::{EBADF, EINVAL};
+use crate::sys::errno::{EBADF, EINVAL};
 
 /// What kind of handle `fd` could back, named as libuv's `uv_guess_handle` names it
 /// ('TCP', 'PIPE', 'TTY', 'FILE', 'UDP', 'UNKNOWN'), which Node's errors report.
@@ -78,7 +78,7 @@ pub fn adopt(fd: RawFd) -> Result<Adopted, i32> {
     if let Err(err) = socket.set_nonblocking(true) {
         // Not ours after all: give the fd back open.
         let _still_callers = std::os::fd::IntoRawFd::into_raw_fd(socket);
-        return Err(crate::errno::status_of(&err));
+        return Err(crate::sys::errno::status_of(&err));
     }
     Ok(Adopted::Socket(socket, is_unix))
 }
@@ -102,6 +102,6 @@ pub fn dup_fd(fd: i32) -> i32 {
     let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
     match borrowed.try_clone_to_owned() {
         Ok(owned) => owned.into_raw_fd(),
-        Err(err) => crate::errno::status_of(&err),
+        Err(err) => crate::sys::errno::status_of(&err),
     }
 }

@@ -1,0 +1,193 @@
+//! The calls into JavaScript: every batch of events reaches JS's `dispatch` from here.
+//!
+//! Two paths, one batch format (`batch`): the threadsafe function's callback, when a
+//! runtime thread queued events on the channel (the threaded driver's reads; connects
+//! and other runtime work under both), and [`deliver_now`], from a libuv callback on
+//! the JS thread (the in-loop driver's reads; under both drivers, the completions of
+//! the check phase).
+//!
+//! Teardown: the environment's cleanup hook (registered after the TSFN, so it runs
+//! before Node's own TSFN cleanup) shuts the channel, releases the TSFN, stops the
+//! loop's handles and closes every native handle of the environment.
+
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::Arc;
+
+use napi::{sys, Env, JsFunction, NapiRaw};
+use napi_derive::napi;
+
+use crate::core::channel::{Channel, Tsfn};
+use crate::core::stream::Event;
+use crate::driver::{in_loop, Driver};
+use crate::napi::batch;
+use crate::napi::env::{self, Direct, LoopRefs};
+use crate::sys::napi_raw::{self, check};
+
+/// Delivers `events` to JS now, from a libuv callback on the JS thread (the in-loop
+/// driver's reads; the check phase's completions under both drivers).
+pub fn deliver_now(events: Vec<Event>) {
+    // Copy out and release the borrow: JS may call back into rsnet (ref/unref...).
+    let Some(direct) = env::direct() else {
+        return;
+    };
+    unsafe {
+        let mut scope = ptr::null_mut();
+        if sys::napi_open_handle_scope(direct.env, &mut scope) != sys::Status::napi_ok {
+            return;
+        }
+        let mut dispatch = ptr::null_mut();
+        sys::napi_get_reference_value(direct.env, direct.dispatch, &mut dispatch);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            batch::dispatch(direct.env, dispatch, events, Some(direct.context), false)
+        }));
+        if !matches!(outcome, Ok(Ok(()))) {
+            batch::raise(direct.env, "rsnet: event dispatch failed");
+        }
+        sys::napi_close_handle_scope(direct.env, scope);
+    }
+}
+
+/// Connects this environment to rsnet: `dispatch(arrayBuffer, count, handles)` receives
+/// every batch of events (layout in lib/binding.js). Called once per environment.
+#[napi]
+pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
+    if env::is_set_up() {
+        return Err(napi::Error::from_reason("rsnet: init() called twice"));
+    }
+    let channel = Arc::new(Channel::new());
+    let raw_env = env.raw();
+    let mut tsfn = ptr::null_mut();
+    unsafe {
+        let name = napi_raw::string(raw_env, "rsnet")?;
+        // The TSFN owns one strong count of the channel; its finalizer drops it.
+        let context = Arc::into_raw(channel.clone()) as *mut c_void;
+        check(sys::napi_create_threadsafe_function(
+            raw_env,
+            dispatch.raw(),
+            ptr::null_mut(),
+            name,
+            0,
+            1,
+            context,
+            Some(finalize_channel),
+            context,
+            Some(deliver),
+            &mut tsfn,
+        ))?;
+        check(sys::napi_unref_threadsafe_function(raw_env, tsfn))?;
+    }
+    channel.set_tsfn(Tsfn(tsfn));
+    // Registered after the TSFN exists, so it runs before Node's own TSFN cleanup.
+    let hook_arg = Arc::into_raw(channel.clone()) as *mut c_void;
+    unsafe {
+        check(sys::napi_add_env_cleanup_hook(
+            raw_env,
+            Some(cleanup),
+            hook_arg,
+        ))?
+    };
+    let direct = direct_delivery(raw_env, &dispatch, &channel)?;
+    env::set_up(LoopRefs {
+        channel,
+        refs: 0,
+        driver: Driver::chosen(),
+        direct,
+    });
+    Ok(())
+}
+
+/// Keeps what delivery from libuv callbacks needs to call `dispatch`. They live
+/// as long as the environment (never released: one each per environment).
+fn direct_delivery(
+    env: sys::napi_env,
+    dispatch: &JsFunction,
+    channel: &Arc<Channel>,
+) -> napi::Result<Direct> {
+    let mut direct = Direct {
+        env,
+        dispatch: ptr::null_mut(),
+        context: ptr::null_mut(),
+        uv_loop: ptr::null_mut(),
+    };
+    unsafe {
+        check(sys::napi_create_reference(
+            env,
+            dispatch.raw(),
+            1,
+            &mut direct.dispatch,
+        ))?;
+        let mut resource = ptr::null_mut();
+        check(sys::napi_create_object(env, &mut resource))?;
+        let name = napi_raw::string(env, "rsnet:read")?;
+        check(sys::napi_async_init(
+            env,
+            resource,
+            name,
+            &mut direct.context,
+        ))?;
+        let mut uv_loop = ptr::null_mut();
+        check(sys::napi_get_uv_event_loop(env, &mut uv_loop))?;
+        direct.uv_loop = uv_loop.cast();
+        in_loop::start(direct.uv_loop, channel.clone(), deliver_now)
+            .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
+    }
+    Ok(direct)
+}
+
+/// TSFN callback on the JS thread: drains the queue into one JS call.
+unsafe extern "C" fn deliver(
+    env: sys::napi_env,
+    js_cb: sys::napi_value,
+    context: *mut c_void,
+    _: *mut c_void,
+) {
+    // env is null while Node tears the TSFN down: nothing may run then.
+    if env.is_null() || js_cb.is_null() {
+        return;
+    }
+    let channel = unsafe { &*(context as *const Channel) };
+    let events = channel.take(Vec::new());
+    if events.is_empty() {
+        return;
+    }
+    // A panic must never unwind into Node: report it as an uncaught JS error instead.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
+        batch::dispatch(env, js_cb, events, None, second_in_turn(env))
+    }));
+    let message = match outcome {
+        Ok(Ok(())) => return,
+        Ok(Err(err)) => format!("rsnet: event dispatch failed: {err}"),
+        Err(_) => "rsnet: internal panic while dispatching events".to_owned(),
+    };
+    unsafe { batch::raise(env, &message) };
+}
+
+/// Whether a threadsafe-function delivery comes in the same loop turn as the one
+/// before it. libuv polls once per turn, so what a runtime thread read while JS ran
+/// this turn's callbacks (the answer to a write just made) reaches JS on the next
+/// turn; JS holds such a batch until then.
+fn second_in_turn(env: sys::napi_env) -> bool {
+    thread_local! {
+        static LAST_TURN: std::cell::Cell<f64> = const { std::cell::Cell::new(-1.0) };
+    }
+    let turn = crate::sys::loop_turn::current(env);
+    turn >= 0.0 && LAST_TURN.with(|last| last.replace(turn)) == turn
+}
+
+unsafe extern "C" fn finalize_channel(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    drop(unsafe { Arc::from_raw(data as *const Channel) });
+}
+
+unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    let channel = unsafe { Arc::from_raw(arg as *const Channel) };
+    if let Some(tsfn) = channel.shut() {
+        unsafe {
+            sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort)
+        };
+    }
+    // Polls stop before the fds they watch are closed.
+    in_loop::stop();
+    channel.registry.close_all();
+    env::tear_down();
+}

@@ -1,0 +1,8 @@
+//! What JavaScript sees: the handles, and the calls that bring their events to JS.
+
+pub mod batch;
+pub mod close_phase;
+pub mod delivery;
+pub mod env;
+pub mod server;
+pub mod socket;
