@@ -186,7 +186,7 @@ async function main() {
   }
 
   const stampBefore = JSON.stringify(system.addonStamp());
-  const sourceBefore = system.sourceState();
+  const jsBefore = system.jsLayerDigest();
   const results = {};
   const errors = [];
   const total = modes.length * ((impls.length - 1) * opt.rounds + ceilingRounds);
@@ -218,9 +218,8 @@ async function main() {
   if (JSON.stringify(system.addonStamp()) !== stampBefore) {
     warn('rsnet.node changed (rebuilt) while the benchmark ran: the rsnet columns mix two builds; run again');
   }
-  const sourceAfter = system.sourceState();
-  if (sourceAfter !== sourceBefore) {
-    warn(`rsnet's sources changed while the benchmark ran (before: ${sourceBefore}; after: ${sourceAfter}): later rounds may have loaded a different JS layer; run again`);
+  if (system.jsLayerDigest() !== jsBefore) {
+    warn("rsnet's JS layer (index.js, lib/) changed on disk while the benchmark ran: later rounds may have loaded another version; run again");
   }
   const cpusOf = (mode) => {
     const c = cpusFor(ctx, mode);

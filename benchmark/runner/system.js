@@ -3,6 +3,7 @@
 // the loadgen, whether rsnet loads, taskset, the open-files limit, CLK_TCK, and
 // the header data for RESULTS.md.
 const { spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -140,15 +141,36 @@ function addonStamp() {
   }
 }
 
-// The commit the JS layer and the sources are at, and which of rsnet's own files
-// (not the benchmark's) differ from it: the scripts load index.js and lib/ as they
-// are on disk.
+// The commit rsnet's checkout is at, and which of its own files (not the
+// benchmark's) differ from it: the scripts load index.js and lib/ as they are on
+// disk, and rsnet.node as it was last built.
 function sourceState() {
   const head = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
   if (!head.ok) return 'not a git checkout';
   const st = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--', 'index.js', 'lib', 'src', 'Cargo.toml', 'build.rs'], { encoding: 'utf8', timeout: 20000 });
-  const dirty = st.status === 0 ? st.stdout.split('\n').filter(Boolean).map((l) => l.slice(3)) : [];
-  return `git ${head.out}${dirty.length ? ` with uncommitted changes in ${dirty.join(', ')}` : ', clean'}`;
+  const dirty = st.status === 0 ? st.stdout.split('\n').filter(Boolean).map((l) => l.slice(3).replace(/^.* -> /, '')) : [];
+  const shown = dirty.slice(0, 8).join(', ') + (dirty.length > 8 ? ` and ${dirty.length - 8} more` : '');
+  return `git ${head.out}${dirty.length ? `, with uncommitted changes in ${shown}` : ', clean'}`;
+}
+
+// A digest of the JS layer the scripts load from disk (index.js and lib/): the
+// runner compares it before and after, since an edit mid-run mixes two versions.
+function jsLayerDigest() {
+  const hash = crypto.createHash('sha1');
+  const walk = (rel) => {
+    const abs = path.join(ROOT, rel);
+    let st;
+    try {
+      st = fs.statSync(abs);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) for (const e of fs.readdirSync(abs).sort()) walk(path.join(rel, e));
+    else if (/\.(js|mjs|json)$/.test(rel)) hash.update(`${rel}\0`).update(fs.readFileSync(abs));
+  };
+  walk('index.js');
+  walk('lib');
+  return hash.digest('hex');
 }
 
 function machineInfo() {
@@ -173,4 +195,4 @@ function machineInfo() {
   };
 }
 
-module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, addonStamp, sourceState, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
+module.exports = { BENCH, ROOT, buildLoadgen, rsnetProblem, findOrInstallWrk, wrkVersion, allowedCpus, addonStamp, jsLayerDigest, hasTaskset, raiseFdLimit, clkTck, busyFraction, machineInfo };
