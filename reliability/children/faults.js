@@ -202,6 +202,38 @@ const scenarios = {
     facts.clientsEndedCleanly = seqs.filter((x) => /end/.test(x)).length;
     facts.clients = seqs.length;
   },
+  // new Socket({ fd: 2 }) on the process's stderr pipe, then destroy(): libuv never
+  // closes fds 0-2 when it closes a handle, so with net stderr stays usable (and fd 2
+  // cannot be handed to the next socket). Run in a grandchild whose stderr is a pipe.
+  // (The same with a socketpair as fd 2 hangs with net and rsnet alike: not compared.)
+  async 'stdio-fd-destroy'() {
+    const { ROOT } = require('../lib/common');
+    const code = `const net = ${modName === 'net' ? "require('net')" : `require(${JSON.stringify(ROOT)})`};
+      const s = new net.Socket({ fd: 2 });
+      s.on('error', () => {});
+      s.on('close', () => {
+        let alive = true;
+        try { require('fs').fstatSync(2); } catch (e) { alive = e.code; }
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const c = net.connect(srv.address().port, '127.0.0.1', () => {
+            // Which fd did the new sockets get? With fd 2 closed, one of them takes it.
+            const fds = require('fs').readdirSync('/proc/self/fd').map(Number);
+            process.stdout.write(JSON.stringify({ alive, fd2Reused: alive !== true && fds.includes(2) }));
+            c.destroy(); srv.close();
+          });
+        });
+      });
+      s.destroy();`;
+    // bash gives the grandchild's stderr a real pipe(2) (Node's own 'pipe' stdio
+    // is a socketpair, a different handle type).
+    const child = spawn('bash', ['-c', `"${process.execPath}" -e "$CODE" 2> >(cat >/dev/null)`],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CODE: code } });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { if (process.env.RELIABILITY_DEBUG) process.stderr.write(d); });
+    const exit = await new Promise((r) => child.on('close', (c, sig) => r(sig || c)));
+    Object.assign(facts, JSON.parse(out || '{}'), { exit });
+  },
   // A storm of refused connects, at most 200 at a time: every one errors ECONNREFUSED then closes.
   async 'refused-storm'() {
     const probe = await server(() => {});

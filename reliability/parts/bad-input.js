@@ -17,8 +17,10 @@ const CHILD = path.join(__dirname, '..', 'children', 'bad-input.js');
 function parse(stdout) {
   const started = new Set();
   const done = new Map();
+  const uncaught = [];
   for (const line of stdout.split('\n')) {
-    if (line.startsWith('S ')) started.add(Number(line.slice(2)));
+    if (line.startsWith('U ')) uncaught.push(JSON.parse(line.slice(2)));
+    else if (line.startsWith('S ')) started.add(Number(line.slice(2)));
     else if (line.startsWith('C ')) {
       const sp = line.indexOf(' ', 2);
       const i = Number(line.slice(2, sp));
@@ -26,7 +28,7 @@ function parse(stdout) {
       started.delete(i);
     }
   }
-  return { inflight: [...started], done, finished: /^DONE$/m.test(stdout) };
+  return { inflight: [...started], done, uncaught, finished: /^DONE$/m.test(stdout) };
 }
 
 // All `count` cases under one module; crashes and hangs are isolated by rerunning
@@ -34,6 +36,7 @@ function parse(stdout) {
 async function runModule(mod, driver, seed, count) {
   const results = new Map();
   const problems = [];
+  const uncaught = [];
   const all = generate(seed, count).map((c) => c.i);
   let todo = all;
   let isolate = false;
@@ -44,6 +47,7 @@ async function runModule(mod, driver, seed, count) {
       { driver, deadline: 20000 + todo.length * 60, env: isolate ? { RELIABILITY_CONCURRENCY: '1' } : {} });
     const p = parse(r.stdout);
     for (const [i, o] of p.done) results.set(i, o);
+    uncaught.push(...p.uncaught);
     const outcome = childOutcome(r);
     if (outcome !== 'ok' || !p.finished) {
       if (p.finished) {
@@ -65,7 +69,7 @@ async function runModule(mod, driver, seed, count) {
     if (queue.length) { todo = queue.splice(0).filter((i) => !results.has(i)); isolate = true; continue; }
     todo = [];
   }
-  return { results, problems };
+  return { results, problems, uncaught };
 }
 
 // What is compared of an outcome: everything the child recorded except the index.
@@ -108,6 +112,17 @@ async function run({ driver, seed, quick, count }) {
     diffs.push(d);
   }
   for (const p of rs.problems) { if (/hang/.test(p.kind)) hangs++; else crashes++; }
+  // Uncaught exceptions: compared as a multiset of (code, message), since the cases
+  // in flight when one escaped can differ between two runs.
+  const sig = (u) => `${u.err.code}: ${u.err.message}`;
+  const netU = net.uncaught.map(sig);
+  for (const u of rs.uncaught) {
+    const at = netU.indexOf(sig(u));
+    if (at >= 0) { netU.splice(at, 1); continue; }
+    const d = { i: -1, call: `uncaught exception with cases ${u.inflight.join(',')} in flight: ${u.inflight.map((i) => describe(cases[i])).join(' | ')}`, net: null, rsnet: u.err };
+    diffs.push(d);
+  }
+  for (const u of netU) diffs.push({ i: -1, call: 'uncaught exception in net only', net: u, rsnet: null });
   const unknown = diffs.filter((d) => !d.known);
   return {
     ok: unknown.length === 0 && crashes === 0 && hangs === 0,

@@ -11,7 +11,7 @@ const known = require('../lib/known').faults;
 
 const CHILD = path.join(__dirname, '..', 'children', 'faults.js');
 const SCENARIOS = ['reset-mid-write', 'sigkill-flooder', 'sigkill-sink', 'destroy-during-connect', 'end-pending',
-  'destroy-pending', 'write-after-end', 'server-close-live', 'never-reads', 'close-with-backlog', 'refused-storm'];
+  'destroy-pending', 'write-after-end', 'server-close-live', 'never-reads', 'close-with-backlog', 'stdio-fd-destroy', 'refused-storm'];
 // (A pipe() proxy without allowHalfOpen, fed data then a FIN, was tried and dropped:
 // net itself ends it three different ways from run to run, one of them a hang.)
 const DEADLINE = 30000;
