@@ -7,7 +7,7 @@
 const builtin = require('node:net');
 const dc = require('node:diagnostics_channel');
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
-const debug = require('node:util').debuglog('net');
+const { debug } = require('./lib/debug');
 
 const { Socket } = require('./lib/socket');
 const { Server, createServerHandle } = require('./lib/server');

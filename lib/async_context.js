@@ -30,11 +30,14 @@ function handleAsyncId(handle) {
   return resource === undefined ? -1 : resource.asyncId();
 }
 
-// Calls fn(...args) in `handle`'s async context (or the current one if it has none).
-function runInHandleContext(handle, fn, ...args) {
+// Calls fn(a, b, c, d, e) in `handle`'s async context (or the current one if it has
+// none).
+// A fixed arity, not rest and spread: this runs once per event, and a spread call goes
+// through the iterator protocol.
+function runInHandleContext(handle, fn, a, b, c, d, e) {
   const resource = handle[kResource];
-  if (resource === undefined) return fn(...args);
-  return resource.runInAsyncScope(fn, null, ...args);
+  if (resource === undefined) return fn(a, b, c, d, e);
+  return resource.runInAsyncScope(fn, null, a, b, c, d, e);
 }
 
 // The AsyncWrap methods of Node's handles, which Node's own modules call on whatever

@@ -22,7 +22,7 @@ const defaults = require('./defaults');
 const splice = require('./splice');
 
 // NODE_DEBUG=net: the same connect-path lines as Node's net, in its format.
-const debug = require('node:util').debuglog('net');
+const { debug } = require('./debug');
 
 const { UV_EADDRINUSE, UV_ECANCELED, UV_EINVAL, UV_ETIMEDOUT } = require('./binding').errno;
 

@@ -6,7 +6,7 @@
 const EventEmitter = require('node:events');
 const dc = require('node:diagnostics_channel');
 const dns = require('node:dns');
-const { promisify, debuglog } = require('node:util');
+const { promisify } = require('node:util');
 const { getDefaultHighWaterMark } = require('node:stream');
 
 const { ServerHandle, SocketHandle } = require('./binding');
@@ -36,7 +36,7 @@ Object.defineProperty(ServerHandle.prototype, 'owner', {
 });
 
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
-const debug = debuglog('net');
+const { debug } = require('./debug');
 const netServerSocketChannel = dc.channel('net.server.socket');
 // Node 20.20 traces listen(): asyncStart on the call, asyncEnd once listening, error on
 // a failed bind or listen (never `start`/`end`: listen is not one synchronous span).

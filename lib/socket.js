@@ -9,7 +9,7 @@ const stream = require('node:stream');
 const { clearTimeout, setTimeout } = require('node:timers');
 const { isUint8Array } = require('node:util').types;
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
-const debug = require('node:util').debuglog('net');
+const { debug } = require('./debug');
 
 const { SocketHandle, track, untrack, scheduleClose, completeAfterIo } = require('./binding');
 const { UV_EINVAL } = require('./binding').errno;
