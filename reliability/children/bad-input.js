@@ -33,7 +33,7 @@ function norm(s) {
   // Each case has its own directory (<tmp>/c<i>): a socket file one case leaves
   // behind must not change what a later case sees (a child restarted after a crash
   // starts with an empty directory, so history would differ between modules).
-  let out = s.replace(new RegExp(`${ctx.tmp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/c\\d+)?`, 'g'), '<TMP>');
+  let out = s.replace(new RegExp(`${ctx.tmp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/[cs]\\d+)?`, 'g'), '<TMP>');
   for (const p of [ctx.livePort, ctx.deadPort, ctx.deadPort2]) out = out.split(String(p)).join('<PORT>');
   return out.length > 300 ? `${out.slice(0, 300)}…(${out.length})` : out;
 }
@@ -115,8 +115,17 @@ async function receiver(c) {
     // auto-destroy the socket while the call under test runs: a race in net itself.)
     const s = new mod.Socket();
     if (c.state === 'fresh') return s;
-    if (c.state === 'destroyed') { s.destroy(); await closed(s); return s; }
-    s.connect(ctx.livePort, '127.0.0.1');
+    if (c.state === 'destroyed') {
+      // Wait for the 'close' event itself, not `closed`: rsnet sets `closed` at once
+      // and emits 'close' in the loop's close phase, and a late 'close' would land
+      // in the call's events (and settle it early).
+      const gone = new Promise((r) => { s.once('close', r); setTimeout(r, 500); });
+      s.destroy();
+      await gone;
+      return s;
+    }
+    if (c.state === 'pipe') s.connect(ctx.livePath); else s.connect(ctx.livePort, '127.0.0.1');
+    if (c.state === 'connecting') return s;
     await new Promise((r) => { s.once('connect', r); s.once('error', r); });
     if (c.state === 'ended') {
       s.end();
@@ -127,6 +136,12 @@ async function receiver(c) {
   if (c.on === 'server') {
     const srv = mod.createServer();
     if (c.state === 'fresh') return srv;
+    if (c.state === 'listening-pipe') {
+      const dir = path.join(ctx.tmp, `s${c.i}`);
+      fs.mkdirSync(dir);
+      await new Promise((r) => srv.listen(path.join(dir, 'srv.sock'), r));
+      return srv;
+    }
     await new Promise((r) => srv.listen(0, '127.0.0.1', r));
     if (c.state === 'closed') await new Promise((r) => srv.close(r));
     return srv;
@@ -196,8 +211,10 @@ async function runCase(c) {
   const t0 = Date.now();
   // Still pending: a connect or listen this call started (it did not throw) that has
   // neither succeeded nor failed yet.
+  // (A socket that was connecting before the call is waited for even if the call
+  // threw: its 'connect' must land inside the window for both modules.)
   const pending = () => state.watched.some((em) => !state.settled.has(em) && (state.errored.has(em) ||
-    (!out.threw && ((em instanceof mod.Socket && em.connecting) || (pendingListen && em instanceof mod.Server)))));
+    (em instanceof mod.Socket && em.connecting) || (!out.threw && pendingListen && em instanceof mod.Server)));
   while (pending() && Date.now() - t0 < MAX_MS) await wait(5);
   out.events = state.events.slice();
   out.cb = cbArgs;
@@ -230,6 +247,10 @@ async function main() {
   const helperConns = new Set();
   await new Promise((r) => helper.listen(0, '127.0.0.1', r));
   ctx.livePort = helper.address().port;
+  // The same helper on a Unix socket, for the 'pipe' state.
+  const helperPipe = builtin.createServer({ allowHalfOpen: true }, (s) => { helperConns.add(s); s.on('error', () => {}); s.on('close', () => helperConns.delete(s)); s.resume(); });
+  ctx.livePath = path.join(ctx.tmp, 'helper.sock');
+  await new Promise((r) => helperPipe.listen(ctx.livePath, r));
   for (const k of ['deadPort', 'deadPort2']) {
     const s = builtin.createServer();
     await new Promise((r) => s.listen(0, '127.0.0.1', r));
@@ -253,6 +274,7 @@ async function main() {
   await Promise.all(running);
   for (const s of helperConns) s.destroy();
   helper.close();
+  helperPipe.close();
   fs.rmSync(ctx.tmp, { recursive: true, force: true });
   process.stdout.write('DONE\n');
 }

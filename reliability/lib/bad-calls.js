@@ -5,8 +5,12 @@
 const V = require('./bad-values');
 const { rng } = require('./common');
 
-const SOCKET_STATES = ['fresh', 'connected', 'destroyed', 'ended'];
-const SERVER_STATES = ['fresh', 'listening', 'closed'];
+// What a method is called on: a socket never connected, connecting (the call is
+// made before 'connect'), connected over TCP or over a Unix socket, ended (our side
+// shut down, the peer's still open) or destroyed; a server never listening,
+// listening on TCP or on a Unix socket, or closed.
+const SOCKET_STATES = ['fresh', 'connecting', 'connected', 'pipe', 'destroyed', 'ended'];
+const SERVER_STATES = ['fresh', 'listening', 'listening-pipe', 'closed'];
 
 function genScalar(r, pool) {
   // Mostly the slot's own pool; sometimes any scalar, to hit unexpected types.

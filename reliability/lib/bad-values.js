@@ -67,6 +67,9 @@ function makeValue(name, ctx) {
     case "'1.2.3'": return '1.2.3';
     case "'::ffff:127.0.0.1'": return '::ffff:127.0.0.1';
     case "'0.0.0.0'": return '0.0.0.0';
+    case "'fe80::1%lo'": return 'fe80::1%lo'; // scoped IPv6 on the loopback interface
+    case "'::1%lo'": return '::1%lo';
+    case "'fe80::1%nosuchif'": return 'fe80::1%nosuchif';
     case 'abortedSignal': return AbortSignal.abort();
     case 'liveSignal': return new AbortController().signal;
     case 'badLookup': return (host, opts, cb) => cb(new Error('lookup failed on purpose'));
@@ -91,7 +94,8 @@ const SCALARS = [
 // get a narrower pool on purpose: `fd` never gets 0/1/2 (adopting and then
 // destroying the child's own stdio would break the harness, not test rsnet), and
 // hosts never get names that need real DNS (traffic stays on loopback).
-const HOSTS = ["'127.0.0.1'", "'::1'", "'localhost'", "''", "'1.2.3'", "'::ffff:127.0.0.1'", "'0.0.0.0'", 'NaN', '1', 'Symbol()', '{}', 'throwingGetters', 'hugeString', 'null', 'undefined', 'true'];
+const HOSTS = ["'127.0.0.1'", "'::1'", "'localhost'", "''", "'1.2.3'", "'::ffff:127.0.0.1'", "'0.0.0.0'",
+  "'fe80::1%lo'", "'::1%lo'", "'fe80::1%nosuchif'", 'NaN', '1', 'Symbol()', '{}', 'throwingGetters', 'hugeString', 'null', 'undefined', 'true'];
 const PORTS = ['livePort', 'deadPort', "'livePort'", '0', '-1', '65535', '65536', 'NaN', '1.5', '-0.5', 'Infinity', "''", "'abc'", "' 80 '", "'0x10'", "'1e3'", 'null', 'undefined', 'true', 'Symbol()', '1n', '{}', '[]', 'Date', '2**31'];
 const TIMEOUTS = ['0', '1', '1.5', '-1', '-0.5', '0.1', 'NaN', 'Infinity', '2**31', '2**53', "'abc'", "'10'", 'null', 'undefined', 'true', 'Symbol()', '1n', '{}', 'callback'];
 const FDS = ['-1', 'NaN', '1.5', '65536', '2**31', "'abc'", '{}', 'null', 'undefined', 'true'];
