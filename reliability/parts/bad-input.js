@@ -119,10 +119,13 @@ async function run({ driver, seed, quick, count }) {
   for (const u of rs.uncaught) {
     const at = netU.indexOf(sig(u));
     if (at >= 0) { netU.splice(at, 1); continue; }
-    const d = { i: -1, call: `uncaught exception with cases ${u.inflight.join(',')} in flight: ${u.inflight.map((i) => describe(cases[i])).join(' | ')}`, net: null, rsnet: u.err };
-    diffs.push(d);
+    diffs.push({ i: -1, call: `uncaught exception with cases ${u.inflight.join(',')} in flight: ${u.inflight.map((i) => describe(cases[i])).join(' | ')}`, net: null, rsnet: u.err });
   }
   for (const u of netU) diffs.push({ i: -1, call: 'uncaught exception in net only', net: u, rsnet: null });
+  for (const d of diffs.filter((x) => x.i === -1)) {
+    const k = known.find((x) => x.match(null, d.net, d.rsnet));
+    if (k) { knownHits.set(k.id, (knownHits.get(k.id) || 0) + 1); d.known = k.id; }
+  }
   const unknown = diffs.filter((d) => !d.known);
   return {
     ok: unknown.length === 0 && crashes === 0 && hangs === 0,
