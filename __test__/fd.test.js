@@ -128,3 +128,20 @@ test('new Socket({fd}) of a listening socket: a write fails at once with EPIPE, 
     ['close', true],
   ]);
 });
+
+test('destroying a socket made over stdout leaves fd 1 open, as libuv never closes fds 0-2', { timeout: 30_000 }, async () => {
+  const fixture = path.join(__dirname, 'fixtures', 'stdio-destroy.js');
+  const outputs = {};
+  for (const label of ['net', 'rsnet']) {
+    outputs[label] = await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [fixture, label], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+      const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${label}: child hung`)); }, 20_000);
+      child.on('close', (code) => { clearTimeout(timer); resolve(`${code}: ${text}`); });
+    });
+  }
+  assert.equal(outputs.net, "0: fd 1 after destroy: open; a new socket's fd is 1: false\n");
+  assert.equal(outputs.rsnet, outputs.net);
+});

@@ -393,7 +393,9 @@ impl StreamCore {
             return;
         }
         let io = self.io.write().unwrap_or_else(|p| p.into_inner()).take();
-        drop(io);
+        if let Some(io) = io {
+            close_io(io);
+        }
         *self.queue() = WriteQueue::default();
         self.has_pending.store(false, Ordering::Release);
         self.channel.registry().remove(self.id);
@@ -633,6 +635,24 @@ pub fn begin_connect(sock: &SockRef<'_>, addr: &socket2::SockAddr) -> io::Result
         }
         Err(err) => Err(err),
     }
+}
+
+/// Closes a stream's fd, except stdio: as libuv, rsnet never closes fds 0-2 (a socket
+/// made over stdout with `new Socket({ fd: 1 })` and destroyed leaves the process's
+/// stdout working; otherwise the next socket would take fd 1 and receive its output).
+/// The fd leaves the reactor either way.
+fn close_io(io: Io) {
+    if io.raw_fd() > libc::STDERR_FILENO {
+        return drop(io);
+    }
+    use std::os::fd::IntoRawFd;
+    // The raw fd is dropped without closing it.
+    let _ = match io {
+        Io::Tcp(s) => s.into_std().map(IntoRawFd::into_raw_fd),
+        Io::Unix(s) => s.into_std().map(IntoRawFd::into_raw_fd),
+        Io::Fifo(s) => s.into_fd().map(IntoRawFd::into_raw_fd),
+        Io::Polled(fd, _) => Ok(fd.into_raw_fd()),
+    };
 }
 
 /// The JS thread's write: one syscall, straight to the kernel (see `Io::write_direct`).
