@@ -30,6 +30,7 @@
 //! JS stream objects.
 
 #![deny(clippy::all)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 // Under `cargo test` the napi exports have no caller.
 #![cfg_attr(test, allow(dead_code))]
 

@@ -56,13 +56,25 @@ thread_local! {
 
 /// Starts the check handle that delivers each turn's reads, through `deliver`, with
 /// what the runtime queued on `channel` meanwhile. Called once per environment.
-pub fn start(event_loop: *mut c_void, channel: Arc<Channel>, deliver: Deliver) -> io::Result<()> {
+///
+/// # Safety
+/// `event_loop` must be the libuv loop of the calling thread (Node's loop of this JS
+/// thread), and this libuv's `uv_check_t` and `uv_idle_t` must fit in a [`Handle`].
+pub unsafe fn start(
+    event_loop: *mut c_void,
+    channel: Arc<Channel>,
+    deliver: Deliver,
+) -> io::Result<()> {
     OUTLET.with(|o| *o.borrow_mut() = Some((channel, deliver)));
     stream::set_poll_pokes(stream::PollPokes {
         reads: |poll| poke_reads(poll.cast()),
         writes: |poll| poke_writes(poll.cast()),
     });
     let check = Handle::boxed(std::ptr::null_mut());
+    // SAFETY: on the loop's thread, with a fresh box big enough for a `uv_check_t`
+    // (this fn's contract), kept unmoved until `stop` closes it. uv_check_start fails
+    // only for a null callback (libuv's loop-watcher.c), so a failure here is
+    // uv_check_init's, which leaves the handle off the loop: the box is ours to free.
     unsafe {
         if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
             drop(Box::from_raw(check));
@@ -73,7 +85,9 @@ pub fn start(event_loop: *mut c_void, channel: Arc<Channel>, deliver: Deliver) -
     }
     CHECK.with(|c| c.set(check));
     let idle = Handle::boxed(std::ptr::null_mut());
+    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
     if unsafe { uv_idle_init(event_loop, idle) } != 0 {
+        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
         drop(unsafe { Box::from_raw(idle) });
         return Err(io::ErrorKind::Other.into());
     }
@@ -87,15 +101,21 @@ pub fn stop() {
     OUTLET.with(|o| o.borrow_mut().take());
     let check = CHECK.with(|c| c.replace(std::ptr::null_mut()));
     if !check.is_null() {
+        // SAFETY: the environment's cleanup hook runs on its JS thread, the loop's. A
+        // non-null CHECK is the open handle `start` made (taken out above, so closed
+        // once); its `data` owns nothing, so `free_handle` is its close callback.
         unsafe { uv_close(check, free_handle) };
     }
     let idle = IDLE.with(|i| i.replace(std::ptr::null_mut()));
     if !idle.is_null() {
+        // SAFETY: as for the check handle (closing also stops it if it is active).
         unsafe { uv_close(idle, free_handle) };
     }
     COMPLETIONS_WANTED.with(|wanted| wanted.set(false));
     let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
     for (poll, closer) in polls {
+        // SAFETY: every entry of LIVE is an open handle of this thread's loop with its
+        // own closer; taken out of LIVE above, so each is closed once.
         unsafe { closer(poll) };
     }
     PENDING.with(|pending| pending.borrow_mut().clear());
@@ -103,8 +123,9 @@ pub fn stop() {
 
 /// After the poll phase: everything read this turn, behind anything queued before,
 /// then the requests JS completes after the turn's I/O. Runs under both drivers (the
-/// threaded one reads nothing here; it only completes requests).
-unsafe extern "C" fn on_check(_: *mut Handle) {
+/// threaded one reads nothing here; it only completes requests). It dereferences no
+/// pointer, so it is a safe function (libuv calls it on the loop's thread).
+extern "C" fn on_check(_: *mut Handle) {
     crate::sys::uv::guard("on_check", || {
         complete_requests();
         let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
@@ -144,6 +165,9 @@ fn complete_requests() {
     if !COMPLETIONS_WANTED.with(Cell::get) {
         let idle = IDLE.with(Cell::get);
         if !idle.is_null() {
+            // SAFETY: a non-null IDLE is this thread's open idle handle (`stop` nulls it
+            // before closing it), and we run on its loop's thread: from `on_check`, or
+            // from a napi call on the JS thread.
             unsafe { uv_idle_stop(idle) };
         }
     }
@@ -159,12 +183,14 @@ pub fn request_completion() {
     }
     let idle = IDLE.with(Cell::get);
     if !idle.is_null() {
+        // SAFETY: a napi export, so on the JS thread, the loop's; a non-null IDLE is
+        // this thread's open idle handle (`stop` nulls it before closing it).
         unsafe { uv_idle_start(idle, on_idle) };
     }
 }
 
 /// Nothing to do: an active idle handle is what matters (see `request_completion`).
-unsafe extern "C" fn on_idle(_: *mut Handle) {}
+extern "C" fn on_idle(_: *mut Handle) {}
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).
 struct Watch {
@@ -189,7 +215,11 @@ pub struct Poller {
 impl Poller {
     /// Moves `core`'s socket off the reactor and polls it from `event_loop`. None if the
     /// stream is not connected (it then stays on the runtime).
-    pub fn new(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
+    ///
+    /// # Safety
+    /// `event_loop` must be the libuv loop of the calling thread (Node's loop of this
+    /// JS thread), whose `uv_poll_t` fits in a [`Handle`] (`handles_fit`).
+    pub unsafe fn new(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
         if !core.has_peer() {
             return None;
         }
@@ -203,6 +233,13 @@ impl Poller {
             started: Cell::new(0),
         }));
         let poll = Handle::boxed(watch.cast());
+        // SAFETY: on the loop's thread, with a fresh box that fits a `uv_poll_t` (this
+        // fn's contract); from init on, the box and its `Watch` are libuv's until
+        // `on_closed` frees both. A failed init leaves the handle off the loop, so
+        // both boxes are still ours to free. `fd` is the stream's open socket, which
+        // is closed only after its poll stops (`SocketHandle::close` drops the Poller
+        // first; the environment's teardown closes polls before fds), as uv_poll
+        // requires.
         unsafe {
             if uv_poll_init(event_loop, poll, fd) != 0 {
                 drop(Box::from_raw(poll));
@@ -230,6 +267,9 @@ impl Poller {
 
     /// The watch, unless the environment's teardown closed the handle.
     fn watch(&self) -> Option<&Watch> {
+        // SAFETY: in this thread's LIVE, so the poll is open and its `data` is this
+        // Poller's `Watch`, freed only by a close callback, which cannot run while
+        // `&self` is borrowed on this (the loop's) thread.
         is_live(self.poll).then(|| unsafe { watch_of(self.poll) })
     }
 
@@ -238,12 +278,14 @@ impl Poller {
             return EBADF;
         };
         watch.reading.set(true);
+        // SAFETY: `watch()` found the poll live, on this, its loop's thread.
         unsafe { update(self.poll) }
     }
 
     pub fn stop_reading(&self) {
         if let Some(watch) = self.watch() {
             watch.reading.set(false);
+            // SAFETY: `watch()` found the poll live, on this, its loop's thread.
             unsafe { update(self.poll) };
         }
     }
@@ -252,6 +294,7 @@ impl Poller {
     pub fn watch_writes(&self) {
         if let Some(watch) = self.watch() {
             watch.writing.set(true);
+            // SAFETY: `watch()` found the poll live, on this, its loop's thread.
             unsafe { update(self.poll) };
         }
     }
@@ -266,6 +309,9 @@ impl Drop for Poller {
 /// Closes a live poll handle and whatever belongs to it.
 type Closer = unsafe fn(*mut Handle);
 
+/// Whether `poll` is an open poll handle of this thread's loop. LIVE is thread-local,
+/// so a pointer from another thread (or environment) is never live here: that is
+/// what lets `poke_reads`/`poke_writes` take any pointer.
 fn is_live(poll: *mut Handle) -> bool {
     LIVE.with(|live| live.borrow().contains_key(&poll))
 }
@@ -274,12 +320,21 @@ fn is_live(poll: *mut Handle) -> bool {
 /// closed it already.
 fn release(poll: *mut Handle) {
     if let Some(closer) = LIVE.with(|live| live.borrow_mut().remove(&poll)) {
+        // SAFETY: it was in this thread's LIVE, so it is an open handle of this
+        // thread's loop with this closer; removed above, so it is closed once.
         unsafe { closer(poll) };
     }
 }
 
 /// The memory belongs to libuv until the close callback frees it.
+///
+/// # Safety
+/// `poll` must be an open `Poller` poll handle of the calling thread's loop, closed
+/// once (the caller took it out of LIVE).
 unsafe fn close_poller(poll: *mut Handle) {
+    // SAFETY: this fn's contract: an open poll of this thread whose `data` is its
+    // `Watch`; after uv_close libuv keeps both until `on_closed` frees them. The hook is
+    // cleared first so that no splice pokes a closing poll.
     unsafe {
         watch_of(poll).core.set_poll_hook(std::ptr::null_mut());
         uv_poll_stop(poll);
@@ -287,12 +342,24 @@ unsafe fn close_poller(poll: *mut Handle) {
     }
 }
 
+/// The `Watch` of a `Poller`'s poll handle.
+///
+/// # Safety
+/// `poll` must be a `Poller` poll handle (made by `Poller::new`) whose close callback
+/// has not run, and the reference must not be kept past that callback. A `Watch` is
+/// only read through shared references (its state is in `Cell`s).
 unsafe fn watch_of<'a>(poll: *mut Handle) -> &'a Watch {
+    // SAFETY: this fn's contract: the handle box is valid and its `data` is the boxed
+    // `Watch`, which only `on_closed` frees.
     unsafe { &*((*poll).data as *const Watch) }
 }
 
 /// (Re)starts the poll for what its watch wants, or stops it.
+///
+/// # Safety
+/// `poll` must be an open (not closing) `Poller` poll handle, on its loop's thread.
 unsafe fn update(poll: *mut Handle) -> i32 {
+    // SAFETY: this fn's contract (an open Poller poll).
     let watch = unsafe { watch_of(poll) };
     let mut events = 0;
     if watch.reading.get() && !watch.held.get() {
@@ -304,6 +371,7 @@ unsafe fn update(poll: *mut Handle) -> i32 {
     if events == watch.started.get() {
         return 0;
     }
+    // SAFETY: this fn's contract: an open poll handle, on its loop's thread.
     let status = unsafe {
         if events == 0 {
             uv_poll_stop(poll)
@@ -318,16 +386,30 @@ unsafe fn update(poll: *mut Handle) -> i32 {
     status
 }
 
+/// Close callback of a `Poller`'s poll handle: frees it and its `Watch`.
+///
+/// # Safety
+/// Only libuv calls it, once, for a poll handle made by `Poller::new`.
 unsafe extern "C" fn on_closed(poll: *mut Handle) {
     crate::sys::uv::guard("on_closed", || {
+        // SAFETY: libuv is done with a handle once its close callback runs; the handle
+        // and its `Watch` were boxed by `Poller::new` and are freed here, once.
         let poll = unsafe { Box::from_raw(poll) };
+        // SAFETY: see above.
         drop(unsafe { Box::from_raw(poll.data as *mut Watch) });
     });
 }
 
 /// libuv reports readiness (or an error, such as a reset, as UV_EBADF).
+///
+/// # Safety
+/// Only libuv calls it, on the loop's thread, for an active `Poller` poll handle.
 unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
     crate::sys::uv::guard("on_event", || {
+        // SAFETY: libuv calls a poll callback only while the handle is active, so open,
+        // and its `Watch` is freed only by its close callback, in a later close phase.
+        // Nothing below runs JS (events are queued for the check handle), so nothing
+        // closes this poll during the callback, and `update` finds it still open.
         let watch = unsafe { watch_of(poll) };
         let core = watch.core.clone();
         // Reads before writes, as libuv's `uv__stream_io`: on a connection the peer
@@ -356,6 +438,7 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
                 watch.writing.set(false);
             }
         }
+        // SAFETY: see the top of this callback: still open, on the loop's thread.
         unsafe { update(poll) };
     });
 }
@@ -387,8 +470,12 @@ fn splice_available(watch: &Watch) {
 /// A splice changed: let a held poll read again (a source's reads).
 pub fn poke_reads(poll: *mut Handle) {
     if is_live(poll) {
+        // SAFETY: live in this thread's LIVE (`is_live`): an open poll of this thread's
+        // loop. A stream's poll hook names only a `Poller`'s poll (`Poller::new`), and
+        // `close_poller` clears it before the handle leaves LIVE.
         let watch = unsafe { watch_of(poll) };
         if watch.held.replace(false) {
+            // SAFETY: as above.
             unsafe { update(poll) };
         }
     }
@@ -397,7 +484,9 @@ pub fn poke_reads(poll: *mut Handle) {
 /// A splice queued bytes the kernel did not take: flush them when writable.
 pub fn poke_writes(poll: *mut Handle) {
     if is_live(poll) {
+        // SAFETY: as in `poke_reads`: an open `Poller` poll of this thread's loop.
         unsafe { watch_of(poll) }.writing.set(true);
+        // SAFETY: as above.
         unsafe { update(poll) };
     }
 }
@@ -464,7 +553,14 @@ pub enum Readiness {
 }
 
 impl ReadWatcher {
-    pub fn new(
+    /// Polls `fd` for readability from `event_loop`. None if libuv refuses.
+    ///
+    /// # Safety
+    /// `event_loop` must be the libuv loop of the calling thread (Node's loop of this
+    /// JS thread), whose `uv_poll_t` and `uv_timer_t` fit in a [`Handle`]
+    /// (`handles_fit`); `fd` must stay open until the watcher is dropped or the
+    /// environment torn down.
+    pub unsafe fn new(
         event_loop: *mut c_void,
         fd: c_int,
         on_readable: Box<dyn FnMut() -> Readiness>,
@@ -472,6 +568,11 @@ impl ReadWatcher {
         let timer = Handle::boxed(std::ptr::null_mut());
         let state = Box::into_raw(Box::new(WatcherState { on_readable, timer }));
         let poll = Handle::boxed(state.cast());
+        // SAFETY: on the loop's thread with fresh boxes that fit (this fn's contract).
+        // A failed init leaves that handle off the loop, so its box is still ours;
+        // once the timer is initialised only its close callback may free it. From here
+        // on the boxes are libuv's until `on_watcher_closed` (poll and state) and
+        // `free_handle` (timer) free them. The timer's `data` names its poll.
         unsafe {
             (*timer).data = poll.cast();
             if uv_timer_init(event_loop, timer) != 0 {
@@ -502,10 +603,20 @@ impl Drop for ReadWatcher {
     }
 }
 
+/// libuv reports the listener readable.
+///
+/// # Safety
+/// Only libuv calls it, on the loop's thread, for an active `ReadWatcher` poll.
 unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events: c_int) {
     crate::sys::uv::guard("on_watcher_event", || {
+        // SAFETY: an active poll is open, and its `WatcherState` is freed only by its
+        // close callback, in a later close phase. The `&mut` is the only reference
+        // while it lives: `close_watcher` (the only other reader) runs from JS or the
+        // teardown, and `on_readable` (accepting) runs no JS.
         let state = unsafe { &mut *((*poll).data as *mut WatcherState) };
         if let Readiness::PauseMs(ms) = (state.on_readable)() {
+            // SAFETY: the poll is open (above), and its timer too: both are closed
+            // together in `close_watcher`. Loop's thread.
             unsafe {
                 uv_poll_stop(poll);
                 uv_timer_start(state.timer, on_watcher_timer, ms, 0);
@@ -514,16 +625,31 @@ unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events
     });
 }
 
+/// A listener's pause is over: poll again.
+///
+/// # Safety
+/// Only libuv calls it, on the loop's thread, for an active `ReadWatcher` timer.
 unsafe extern "C" fn on_watcher_timer(timer: *mut Handle) {
     crate::sys::uv::guard("on_watcher_timer", || {
+        // SAFETY: a running timer is open, so its box is valid; `ReadWatcher::new` set
+        // its `data` to its poll.
         let poll = unsafe { (*timer).data as *mut Handle };
         if is_live(poll) {
+            // SAFETY: `is_live`: an open poll of this thread's loop, on its thread.
             unsafe { uv_poll_start(poll, UV_READABLE, on_watcher_event) };
         }
     });
 }
 
+/// Closes a `ReadWatcher`'s poll and its timer.
+///
+/// # Safety
+/// `poll` must be an open `ReadWatcher` poll handle of the calling thread's loop,
+/// closed once (the caller took it out of LIVE).
 unsafe fn close_watcher(poll: *mut Handle) {
+    // SAFETY: this fn's contract: the poll is open, its `data` is its `WatcherState`,
+    // whose timer is open too (closed only here). After uv_close libuv keeps the boxes
+    // until the close callbacks free them.
     unsafe {
         let state = &*((*poll).data as *const WatcherState);
         uv_close(state.timer, free_handle);
@@ -532,9 +658,16 @@ unsafe fn close_watcher(poll: *mut Handle) {
     }
 }
 
+/// Close callback of a `ReadWatcher`'s poll: frees it and its state.
+///
+/// # Safety
+/// Only libuv calls it, once, for a poll handle made by `ReadWatcher::new`.
 unsafe extern "C" fn on_watcher_closed(poll: *mut Handle) {
     crate::sys::uv::guard("on_watcher_closed", || {
+        // SAFETY: libuv is done with a handle once its close callback runs; the handle
+        // and its `WatcherState` were boxed by `ReadWatcher::new`, freed here, once.
         let poll = unsafe { Box::from_raw(poll) };
+        // SAFETY: see above.
         drop(unsafe { Box::from_raw(poll.data as *mut WatcherState) });
     });
 }

@@ -73,9 +73,13 @@ pub fn unix_sockaddr(path: &str) -> std::io::Result<socket2::SockAddr> {
     let name = &bytes[..bytes.len().min(SUN_PATH)];
     // A path name carries its NUL when there is room; an abstract name never does.
     let terminator = usize::from(!abstract_name && name.len() < SUN_PATH);
+    // SAFETY: try_init hands the closure zeroed `sockaddr_storage` (128 bytes, larger
+    // than `sockaddr_un`) and trusts it to leave a valid address of `*len` bytes. We
+    // write the family (unaligned-safe) and at most SUN_PATH (108) name bytes after
+    // it, within the storage; `*len` covers exactly those bytes plus the NUL, which is
+    // one of the zeroed bytes after the name when there is room for it.
     let ((), addr) = unsafe {
         socket2::SockAddr::try_init(|storage, len| {
-            // The storage is zeroed and larger than sockaddr_un.
             let base = storage.cast::<u8>();
             base.cast::<u16>().write_unaligned(AF_UNIX);
             std::ptr::copy_nonoverlapping(name.as_ptr(), base.add(FAMILY_BYTES), name.len());
@@ -105,9 +109,9 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(scoped("fe80::1%7"), 7);
-        assert_eq!(scoped("fe80::1%lo"), unsafe {
-            libc::if_nametoindex(c"lo".as_ptr())
-        });
+        // SAFETY: a NUL-terminated static name; if_nametoindex only reads it.
+        let lo = unsafe { libc::if_nametoindex(c"lo".as_ptr()) };
+        assert_eq!(scoped("fe80::1%lo"), lo);
         assert_eq!(scoped("fe80::1%no-such-interface"), 0);
     }
 

@@ -1,7 +1,6 @@
 //! Adopting existing file descriptors: `new net.Socket({fd})`, `server.listen({fd})`.
 
 use std::fs::File;
-use std::io::IsTerminal;
 use std::mem::ManuallyDrop;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
@@ -17,39 +16,41 @@ pub fn guess_handle_type(fd: i32) -> String {
     guess(fd).to_owned()
 }
 
+/// The fd comes from JS and may not be open at all, so it is first only passed to
+/// calls that take any integer (fstat, isatty), never wrapped as an owned or borrowed
+/// fd until fstat has shown it open.
 fn guess(fd: RawFd) -> &'static str {
     if fd < 0 {
         return "INVALID";
     }
-    // Borrowed only: the fd stays open and owned by the caller.
-    let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd) });
-    let Ok(meta) = file.metadata() else {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat(2) accepts any integer (EBADF if it is not an open fd) and writes
+    // only into `stat`, a `struct stat` we own.
+    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
         return "UNKNOWN";
-    };
-    use std::os::unix::fs::FileTypeExt;
-    let kind = meta.file_type();
-    if kind.is_file() {
-        "FILE"
-    } else if kind.is_char_device() {
-        if file.is_terminal() {
-            "TTY"
-        } else {
-            "FILE"
+    }
+    // SAFETY: fstat succeeded, so it filled `stat`.
+    let mode = unsafe { stat.assume_init() }.st_mode & libc::S_IFMT;
+    match mode {
+        libc::S_IFREG => "FILE",
+        // SAFETY: isatty(3) accepts any integer and only queries it.
+        libc::S_IFCHR if unsafe { libc::isatty(fd) } == 1 => "TTY",
+        libc::S_IFCHR => "FILE",
+        libc::S_IFIFO => "PIPE",
+        libc::S_IFSOCK => {
+            // SAFETY: fstat just showed the fd open; it is the caller's (JS's), which
+            // keeps it open during this synchronous call on its thread, and the borrow
+            // ends with it (nothing here closes it).
+            let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+            let sock = SockRef::from(&borrowed);
+            match (sock.domain(), sock.r#type()) {
+                (Ok(Domain::UNIX), Ok(Type::STREAM)) => "PIPE",
+                (Ok(Domain::IPV4 | Domain::IPV6), Ok(Type::STREAM)) => "TCP",
+                (Ok(Domain::IPV4 | Domain::IPV6), Ok(Type::DGRAM)) => "UDP",
+                _ => "UNKNOWN",
+            }
         }
-    } else if kind.is_fifo() {
-        "PIPE"
-    } else if kind.is_socket() {
-        // fstat succeeded, so the fd is open for the duration of this call.
-        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        let sock = SockRef::from(&borrowed);
-        match (sock.domain(), sock.r#type()) {
-            (Ok(Domain::UNIX), Ok(Type::STREAM)) => "PIPE",
-            (Ok(Domain::IPV4 | Domain::IPV6), Ok(Type::STREAM)) => "TCP",
-            (Ok(Domain::IPV4 | Domain::IPV6), Ok(Type::DGRAM)) => "UDP",
-            _ => "UNKNOWN",
-        }
-    } else {
-        "UNKNOWN"
+        _ => "UNKNOWN",
     }
 }
 
@@ -85,6 +86,8 @@ pub fn adopt(fd: RawFd) -> Result<Adopted, i32> {
 
 fn is_socket(fd: &OwnedFd) -> bool {
     use std::os::unix::fs::FileTypeExt;
+    // SAFETY: `fd` is open and owned by the `OwnedFd` we borrow for the call; the
+    // ManuallyDrop File never closes it, so it has one owner still.
     let file = ManuallyDrop::new(unsafe { File::from_raw_fd(fd.as_raw_fd()) });
     file.metadata()
         .is_ok_and(|meta| meta.file_type().is_socket())
@@ -95,13 +98,16 @@ fn is_socket(fd: &OwnedFd) -> bool {
 /// handles): the copy is adopted, then the Node handle is closed with its own fd.
 #[napi]
 pub fn dup_fd(fd: i32) -> i32 {
-    use std::os::fd::IntoRawFd;
     if fd < 0 {
         return EBADF;
     }
-    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-    match borrowed.try_clone_to_owned() {
-        Ok(owned) => owned.into_raw_fd(),
-        Err(err) => crate::sys::errno::status_of(&err),
+    // The call `BorrowedFd::try_clone_to_owned` makes, on a raw fd from JS that may
+    // not be open (a BorrowedFd of it would be unsound).
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) accepts any integer (EBADF if it is not an open
+    // fd) and only makes a new fd, which JS then owns.
+    let copy = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    if copy < 0 {
+        return crate::sys::errno::status_of(&std::io::Error::last_os_error());
     }
+    copy
 }

@@ -20,7 +20,7 @@ use napi_derive::napi;
 use crate::core::stream::Event;
 use crate::napi::socket::SocketHandle;
 use crate::sys::errno;
-use crate::sys::napi_raw::check;
+use crate::sys::napi_raw::{self, check};
 
 /// Event kinds of a batch record; JS reads them from [`constants`].
 pub mod kind {
@@ -40,13 +40,16 @@ const RECORD_BYTES: usize = 16;
 /// Data chunks at least this large get a Buffer of their own (see the module docs).
 const OWN_BUFFER_BYTES: usize = 16 * 1024;
 
-/// Builds the batch and calls `js_cb` once. An exception thrown by JS becomes an
-/// uncaught exception, exactly as a throw in a built-in `net` event handler would.
-/// With an async context (a call from a libuv callback), the call goes through
-/// `napi_make_callback`, which runs the tick queues afterwards as Node's own I/O does.
+/// Builds the batch and calls `js_cb` once, through [`napi_raw::call`]: an exception
+/// thrown by JS becomes an uncaught exception, exactly as a throw in a built-in `net`
+/// event handler would. With an async context (a call from a libuv callback), the call
+/// goes through `napi_make_callback`, which runs the tick queues afterwards as Node's
+/// own I/O does.
 ///
 /// # Safety
-/// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope.
+/// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope;
+/// `js_cb` must be a function of that environment and `context` one of its async
+/// contexts.
 pub unsafe fn dispatch(
     env: sys::napi_env,
     js_cb: sys::napi_value,
@@ -65,10 +68,17 @@ pub unsafe fn dispatch(
     let meta_bytes = count * RECORD_BYTES;
     let mut raw: *mut std::ffi::c_void = ptr::null_mut();
     let mut buffer = ptr::null_mut();
+    // SAFETY: on env's JS thread inside a scope (this fn's contract); `raw` and
+    // `buffer` are out-parameters.
     check(unsafe { sys::napi_create_buffer(env, meta_bytes + data_bytes, &mut raw, &mut buffer) })?;
     let out: &mut [u8] = if meta_bytes + data_bytes == 0 {
         &mut []
     } else {
+        // SAFETY: napi_create_buffer succeeded, so `raw` points to the Buffer's
+        // `meta_bytes + data_bytes` bytes (uninitialised, but u8 has no invalid
+        // values and every byte is written below before JS sees them). `buffer` is
+        // held by the open scope, so V8 keeps the memory alive, and no JS runs until
+        // the call at the end, after the last use of `out`.
         unsafe { std::slice::from_raw_parts_mut(raw.cast::<u8>(), meta_bytes + data_bytes) }
     };
     let (meta, data) = out.split_at_mut(meta_bytes);
@@ -89,6 +99,7 @@ pub unsafe fn dispatch(
                     offset += len;
                     -1
                 } else {
+                    // SAFETY: on env's JS thread inside the scope (this fn's contract).
                     objects.push(unsafe { large_chunk_buffer(env, bytes)? })?
                 };
                 [kind::DATA, stream.id as i32, len as i32, own]
@@ -105,6 +116,8 @@ pub unsafe fn dispatch(
             }
             Event::Accepted(server_id, stream) => {
                 let handle = SocketHandle::accepted(stream);
+                // SAFETY: on env's JS thread inside the scope (this fn's contract), which
+                // is what napi-rs's ToNapiValue needs to wrap the new handle.
                 let index = objects.push(unsafe { SocketHandle::to_napi_value(env, handle)? })?;
                 [kind::ACCEPTED, server_id as i32, index, 0]
             }
@@ -122,6 +135,8 @@ pub unsafe fn dispatch(
         ptr::null_mut(),
         ptr::null_mut(),
     ];
+    // SAFETY: on env's JS thread inside the caller's scope (this fn's contract); each
+    // call writes one value into its slot of `args`.
     unsafe {
         check(sys::napi_get_boolean(env, next_turn, &mut args[4]))?;
         check(sys::napi_create_uint32(env, count as u32, &mut args[1]))?;
@@ -135,43 +150,14 @@ pub unsafe fn dispatch(
         } else {
             args[2] = objects.array;
         }
-        let mut receiver = ptr::null_mut();
-        check(sys::napi_get_undefined(env, &mut receiver))?;
-        let mut result = ptr::null_mut();
-        let status = match context {
-            Some(context) => {
-                // make_callback wants an object receiver.
-                sys::napi_get_global(env, &mut receiver);
-                sys::napi_make_callback(
-                    env,
-                    context,
-                    receiver,
-                    js_cb,
-                    args.len(),
-                    args.as_ptr(),
-                    &mut result,
-                )
-            }
-            None => sys::napi_call_function(
-                env,
-                receiver,
-                js_cb,
-                args.len(),
-                args.as_ptr(),
-                &mut result,
-            ),
-        };
-        if status == sys::Status::napi_pending_exception {
-            let mut error = ptr::null_mut();
-            sys::napi_get_and_clear_last_exception(env, &mut error);
-            sys::napi_fatal_exception(env, error);
-            return Ok(());
-        }
-        check(status)
     }
+    // SAFETY: same thread and scope; `js_cb` and `args` are values of this environment
+    // made in it (the caller's `dispatch` function and the batch's values).
+    unsafe { napi_raw::call(env, context, js_cb, &args) }
 }
 
-/// The batch's array of JS objects, created on first use.
+/// The batch's array of JS objects, created on first use. Made only inside `dispatch`,
+/// so `env` is the JS thread's own and a handle scope is open while it lives.
 struct Objects {
     env: sys::napi_env,
     array: sys::napi_value,
@@ -181,6 +167,8 @@ struct Objects {
 impl Objects {
     /// Appends `value`; returns its index.
     fn push(&mut self, value: sys::napi_value) -> napi::Result<i32> {
+        // SAFETY: `dispatch` holds the only `Objects`, on env's JS thread inside its
+        // scope; `value` and `array` are values of that scope.
         unsafe {
             if self.array.is_null() {
                 check(sys::napi_create_array(self.env, &mut self.array))?;
@@ -208,12 +196,18 @@ unsafe fn large_chunk_buffer(
     bytes: bytes::Bytes,
 ) -> napi::Result<sys::napi_value> {
     if bytes.len() < LEND_BYTES {
+        // SAFETY: this fn's contract (env's JS thread).
         return unsafe { copy_to_buffer(env, &bytes) };
     }
     let len = bytes.len();
     let data = bytes.as_ptr() as *mut std::ffi::c_void;
     let hint = Box::into_raw(Box::new(bytes));
     let mut buffer = ptr::null_mut();
+    // SAFETY: env's JS thread (this fn's contract). `data` points to `len` bytes owned
+    // by the `Bytes` boxed in `hint`, which nothing else frees: its memory stays put
+    // until `release_block` drops the box when V8 collects the Buffer. JS may write
+    // into it: a chunk is a read block of its own (`StreamCore::read_step`), moved
+    // here out of its event, so no other `Bytes` shares that memory.
     let status = unsafe {
         sys::napi_create_external_buffer(
             env,
@@ -225,18 +219,28 @@ unsafe fn large_chunk_buffer(
         )
     };
     if status != sys::Status::napi_ok {
+        // SAFETY: the call failed, so napi did not keep `hint` (no finalizer will
+        // run); the box from `Box::into_raw` above is ours again.
         let bytes = unsafe { Box::from_raw(hint) };
+        // SAFETY: this fn's contract (env's JS thread).
         return unsafe { copy_to_buffer(env, &bytes) };
     }
     Ok(buffer)
 }
 
 /// V8 collected a Buffer lent by `large_chunk_buffer`: free its block.
+///
+/// # Safety
+/// Only napi calls it, once, as the finalizer of a Buffer made by
+/// `large_chunk_buffer`, with that call's `hint`.
 unsafe extern "C" fn release_block(
     _env: sys::napi_env,
     _data: *mut std::ffi::c_void,
     hint: *mut std::ffi::c_void,
 ) {
+    // SAFETY: `hint` is the `Box<Bytes>` leaked by `large_chunk_buffer` for this
+    // Buffer; napi runs a finalizer once, so the box is freed once, and V8 no longer
+    // reads the bytes it lent.
     drop(unsafe { Box::from_raw(hint.cast::<bytes::Bytes>()) });
 }
 
@@ -248,29 +252,12 @@ unsafe extern "C" fn release_block(
 unsafe fn copy_to_buffer(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::napi_value> {
     let mut raw: *mut std::ffi::c_void = ptr::null_mut();
     let mut buffer = ptr::null_mut();
+    // SAFETY: env's JS thread (this fn's contract); `raw`, `buffer` are out-parameters.
     check(unsafe { sys::napi_create_buffer(env, bytes.len(), &mut raw, &mut buffer) })?;
+    // SAFETY: the Buffer just made has `bytes.len()` writable bytes at `raw`, fresh
+    // from V8, so they cannot overlap the borrowed `bytes`.
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), raw.cast::<u8>(), bytes.len()) };
     Ok(buffer)
-}
-
-/// Raises `message` as an uncaught JS error (process 'uncaughtException').
-///
-/// # Safety
-/// Must run on the JS thread of `env`.
-pub unsafe fn raise(env: sys::napi_env, message: &str) {
-    unsafe {
-        let mut is_pending = false;
-        sys::napi_is_exception_pending(env, &mut is_pending);
-        let mut error = ptr::null_mut();
-        if is_pending {
-            sys::napi_get_and_clear_last_exception(env, &mut error);
-        } else {
-            let mut text = ptr::null_mut();
-            sys::napi_create_string_utf8(env, message.as_ptr().cast(), message.len(), &mut text);
-            sys::napi_create_error(env, ptr::null_mut(), text, &mut error);
-        }
-        sys::napi_fatal_exception(env, error);
-    }
 }
 
 /// What JS needs of the contract: `{ events: { DATA, EOF, ... }, errno: { UV_EOF, ... } }`.

@@ -14,7 +14,7 @@ use std::ptr;
 use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
-use crate::sys::napi_raw::check;
+use crate::sys::napi_raw::{self, check};
 use crate::sys::uv::{self, Handle};
 
 thread_local! {
@@ -38,6 +38,9 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
     let raw = env.raw();
     let mut uv_loop = ptr::null_mut();
     let mut reference = ptr::null_mut();
+    // SAFETY: a napi export, so on env's JS thread inside napi-rs's scope; `callback`
+    // is a value of that scope, and the reference (count 1) keeps it past the scope
+    // until `on_closed` deletes it. The rest are out-parameters.
     unsafe {
         check(sys::napi_get_uv_event_loop(raw, &mut uv_loop))?;
         context(raw)?;
@@ -53,6 +56,11 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
         callback: reference,
     }));
     let placeholder = Handle::boxed(pending.cast());
+    // SAFETY: on the JS thread, which is the thread of `uv_loop` (libuv handles may be
+    // used only there). `placeholder` is a fresh, never-moved box big enough for a
+    // `uv_check_t` (`handles_fit` above). A failed init leaves the handle off the loop,
+    // so both boxes are still ours to free, and the reference ours to delete. Once
+    // init succeeded the handle memory is libuv's until `on_closed` frees it.
     unsafe {
         if uv::uv_check_init(uv_loop.cast(), placeholder) != 0 {
             drop(Box::from_raw(placeholder));
@@ -67,6 +75,9 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
 
 /// The environment's async context, made on first use (never released: one per
 /// environment, like Node's own for its handles).
+///
+/// # Safety
+/// Must run on the JS thread of `env`, inside a handle scope.
 unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
     let existing = CONTEXT.with(Cell::get);
     if !existing.is_null() {
@@ -74,6 +85,8 @@ unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
     }
     let mut resource = ptr::null_mut();
     let mut context = ptr::null_mut();
+    // SAFETY: this fn's contract (env's JS thread, a scope for `resource` and `name`);
+    // the async context napi makes outlives the scope (it holds its resource itself).
     unsafe {
         check(sys::napi_create_object(env, &mut resource))?;
         let name = crate::sys::napi_raw::string(env, "rsnet:close")?;
@@ -83,15 +96,29 @@ unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
     Ok(context)
 }
 
+/// Close callback of a placeholder: runs its `'close'` callback.
+///
+/// # Safety
+/// Only libuv calls it, once, on the loop's (JS) thread, for a placeholder made by
+/// `schedule_close`.
 unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
     crate::sys::uv::guard("on_closed", || {
+        // SAFETY: libuv is done with a handle once its close callback runs, and this
+        // one was the `Handle::boxed` of `schedule_close`, whose `data` is the
+        // `Pending` boxed there: both boxes are ours again, freed once, here.
         let placeholder = unsafe { Box::from_raw(placeholder) };
+        // SAFETY: see above.
         let pending = unsafe { Box::from_raw(placeholder.data as *mut Pending) };
         // During the environment's teardown nothing may run any more.
         if crate::napi::env::current_channel().is_none() {
             return;
         }
         let env = pending.env;
+        // SAFETY: libuv runs close callbacks on the loop's thread, the JS thread of
+        // `env`, which is still set up (checked above); outside any napi call, so a
+        // scope is opened here for the values below and closed after. The reference
+        // was made by `schedule_close` and is deleted once, here; the context is this
+        // thread's (`context`, made by the same `schedule_close`).
         unsafe {
             let mut scope = ptr::null_mut();
             if sys::napi_open_handle_scope(env, &mut scope) != sys::Status::napi_ok {
@@ -100,24 +127,9 @@ unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
             let mut callback = ptr::null_mut();
             sys::napi_get_reference_value(env, pending.callback, &mut callback);
             sys::napi_delete_reference(env, pending.callback);
-            let mut receiver = ptr::null_mut();
-            sys::napi_get_global(env, &mut receiver);
-            let mut result = ptr::null_mut();
-            let status = sys::napi_make_callback(
-                env,
-                CONTEXT.with(Cell::get),
-                receiver,
-                callback,
-                0,
-                ptr::null(),
-                &mut result,
-            );
-            if status == sys::Status::napi_pending_exception {
-                // A throwing 'close' listener is an uncaught exception, as in Node.
-                let mut error = ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env, &mut error);
-                sys::napi_fatal_exception(env, error);
-            }
+            // A throwing 'close' listener is an uncaught exception, as in Node; any
+            // other failure has nobody to report to, and is dropped.
+            let _ = napi_raw::call(env, Some(CONTEXT.with(Cell::get)), callback, &[]);
             sys::napi_close_handle_scope(env, scope);
         }
     });

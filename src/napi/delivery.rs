@@ -31,6 +31,12 @@ pub fn deliver_now(events: Vec<Event>) {
     let Some(direct) = env::direct() else {
         return;
     };
+    // SAFETY: libuv callbacks run on the loop's thread, and `env::direct` is this
+    // thread's own environment (thread-local), still set up: `direct.env` is the env
+    // of this very JS thread. Outside any napi call, so a scope is opened for the
+    // batch's values and closed after. `direct.dispatch` is a strong reference and
+    // `direct.context` an async context that live as long as the environment
+    // (`direct_delivery`).
     unsafe {
         let mut scope = ptr::null_mut();
         if sys::napi_open_handle_scope(direct.env, &mut scope) != sys::Status::napi_ok {
@@ -42,7 +48,7 @@ pub fn deliver_now(events: Vec<Event>) {
             batch::dispatch(direct.env, dispatch, events, Some(direct.context), false)
         }));
         if !matches!(outcome, Ok(Ok(()))) {
-            batch::raise(direct.env, "rsnet: event dispatch failed");
+            napi_raw::raise(direct.env, "rsnet: event dispatch failed");
         }
         sys::napi_close_handle_scope(direct.env, scope);
     }
@@ -58,6 +64,10 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     let channel = Arc::new(Channel::new());
     let raw_env = env.raw();
     let mut tsfn = ptr::null_mut();
+    // SAFETY: a napi export, so on env's JS thread inside napi-rs's scope, with
+    // `dispatch` a function of that scope. The TSFN is given one strong count of the
+    // channel as its context and finalize data, which `finalize_channel` gives back
+    // once; on failure napi made no TSFN, and that count is leaked, never freed twice.
     unsafe {
         let name = napi_raw::string(raw_env, "rsnet")?;
         // The TSFN owns one strong count of the channel; its finalizer drops it.
@@ -80,6 +90,8 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     channel.set_tsfn(Tsfn(tsfn));
     // Registered after the TSFN exists, so it runs before Node's own TSFN cleanup.
     let hook_arg = Arc::into_raw(channel.clone()) as *mut c_void;
+    // SAFETY: on env's JS thread (a napi export). The hook owns one strong count of the
+    // channel, which `cleanup`, run once by Node at the environment's teardown, takes.
     unsafe {
         check(sys::napi_add_env_cleanup_hook(
             raw_env,
@@ -110,6 +122,14 @@ fn direct_delivery(
         context: ptr::null_mut(),
         uv_loop: ptr::null_mut(),
     };
+    // SAFETY: called from `init`, on env's JS thread inside its scope, with `dispatch`
+    // a value of that scope; the reference (count 1) and the async context outlive it
+    // (never released, see above). The loop napi returns is this thread's own, the
+    // one `in_loop::start` must be given. Its other requirement, that `uv_check_t`
+    // and `uv_idle_t` fit in a `uv::Handle`, is not checked at run time here (unlike
+    // the poll and timer handles, which `Driver::chosen` checks): it rests on
+    // libuv 1.x's stable ABI, whose check and idle handles are about half of
+    // `uv::Handle`'s 256 bytes.
     unsafe {
         check(sys::napi_create_reference(
             env,
@@ -136,6 +156,10 @@ fn direct_delivery(
 }
 
 /// TSFN callback on the JS thread: drains the queue into one JS call.
+///
+/// # Safety
+/// Only napi calls it, as the call_js callback of the TSFN made by `init`: on the JS
+/// thread of `env`, inside a handle scope, with that TSFN's `context`.
 unsafe extern "C" fn deliver(
     env: sys::napi_env,
     js_cb: sys::napi_value,
@@ -146,42 +170,67 @@ unsafe extern "C" fn deliver(
     if env.is_null() || js_cb.is_null() {
         return;
     }
+    // SAFETY: `context` is the `Arc<Channel>` count the TSFN owns (`init`); it is
+    // dropped only by `finalize_channel`, which napi runs after the TSFN's last call.
     let channel = unsafe { &*(context as *const Channel) };
     let events = channel.take(Vec::new());
     if events.is_empty() {
         return;
     }
     // A panic must never unwind into Node: report it as an uncaught JS error instead.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        batch::dispatch(env, js_cb, events, None, second_in_turn(env))
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        // SAFETY: napi calls this on env's JS thread inside a scope, with `js_cb` the
+        // TSFN's function (`dispatch`), non-null (checked above). The same thread is
+        // what `second_in_turn` needs.
+        unsafe { batch::dispatch(env, js_cb, events, None, second_in_turn(env)) }
     }));
     let message = match outcome {
         Ok(Ok(())) => return,
         Ok(Err(err)) => format!("rsnet: event dispatch failed: {err}"),
         Err(_) => "rsnet: internal panic while dispatching events".to_owned(),
     };
-    unsafe { batch::raise(env, &message) };
+    // SAFETY: on env's JS thread, inside napi's scope for this callback.
+    unsafe { napi_raw::raise(env, &message) };
 }
 
 /// Whether a threadsafe-function delivery comes in the same loop turn as the one
 /// before it. libuv polls once per turn, so what a runtime thread read while JS ran
 /// this turn's callbacks (the answer to a write just made) reaches JS on the next
 /// turn; JS holds such a batch until then.
-fn second_in_turn(env: sys::napi_env) -> bool {
+///
+/// # Safety
+/// Must run on the JS thread of `env`.
+unsafe fn second_in_turn(env: sys::napi_env) -> bool {
     thread_local! {
         static LAST_TURN: std::cell::Cell<f64> = const { std::cell::Cell::new(-1.0) };
     }
-    let turn = crate::sys::loop_turn::current(env);
+    // SAFETY: this fn's contract (env's JS thread).
+    let turn = unsafe { crate::sys::loop_turn::current(env) };
     turn >= 0.0 && LAST_TURN.with(|last| last.replace(turn)) == turn
 }
 
+/// The TSFN's finalizer: gives back its count of the channel.
+///
+/// # Safety
+/// Only napi calls it, once, with the finalize data `init` gave the TSFN.
 unsafe extern "C" fn finalize_channel(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the `Arc::into_raw` count `init` gave the TSFN, given back once.
     drop(unsafe { Arc::from_raw(data as *const Channel) });
 }
 
+/// The environment's cleanup hook.
+///
+/// # Safety
+/// Only Node calls it, once, on the environment's JS thread at its teardown, with the
+/// `arg` `init` registered.
 unsafe extern "C" fn cleanup(arg: *mut c_void) {
+    // SAFETY: `arg` is the `Arc::into_raw` count `init` gave the hook; Node runs a
+    // hook once, so it is taken back once.
     let channel = unsafe { Arc::from_raw(arg as *const Channel) };
     if let Some(tsfn) = channel.shut() {
+        // SAFETY: `shut` hands the TSFN out once, under the channel's lock, after which
+        // no thread calls it any more; the TSFN is still alive, since Node's own
+        // TSFN cleanup runs after this hook (registered after the TSFN).
         unsafe {
             sys::napi_release_threadsafe_function(tsfn.0, sys::ThreadsafeFunctionReleaseMode::abort)
         };

@@ -118,6 +118,9 @@ fn adjust(env: &Env, delta: i32) {
         let Some(tsfn) = state.channel.tsfn() else {
             return;
         };
+        // SAFETY: `env` comes from a napi export, so this is its JS thread, the one
+        // napi_ref/unref_threadsafe_function must run on. The TSFN is this
+        // environment's (its channel's) and still alive: `shut` had not taken it.
         unsafe {
             if before == 0 && state.refs == 1 {
                 sys::napi_ref_threadsafe_function(env.raw(), tsfn.0);

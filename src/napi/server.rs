@@ -247,8 +247,13 @@ impl ServerHandle {
             let core = self.core.clone();
             let fd = socket.as_raw_fd();
             *self.core.listener() = Some(Listener::Polled(socket, is_unix));
-            self.acceptor =
-                in_loop::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)));
+            // SAFETY: a napi method runs on the JS thread, and `env::uv_loop` is that
+            // thread's loop, named only under the in-loop driver, which is chosen only
+            // when the handles fit. The fd is the listener's, closed only after the
+            // watcher is dropped (`close`) or polls are closed (teardown).
+            self.acceptor = unsafe {
+                in_loop::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)))
+            };
             if self.acceptor.is_none() {
                 Closable::close(&*self.core);
                 return EINVAL;

@@ -524,7 +524,10 @@ impl SocketHandle {
     fn poller(&mut self) -> Option<&in_loop::Poller> {
         if self.poller.is_none() && !self.closed {
             let uv_loop = env::uv_loop()?;
-            let poller = in_loop::Poller::new(uv_loop, &self.core)?;
+            // SAFETY: a SocketHandle (a napi class) is used only on its JS thread, and
+            // `env::uv_loop` is that thread's loop, named only under the in-loop
+            // driver, which is chosen only when the handles fit.
+            let poller = unsafe { in_loop::Poller::new(uv_loop, &self.core)? };
             // A socket that was not connected yet when it started reading (an adopted
             // fd) read through the runtime, which it has now left: the poll takes over.
             if self.reading {

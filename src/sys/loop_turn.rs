@@ -22,22 +22,32 @@ fn metrics_info() -> Option<MetricsInfo> {
     static FOUND: OnceLock<Option<MetricsInfo>> = OnceLock::new();
     *FOUND.get_or_init(|| {
         const NAME: &CStr = c"uv_metrics_info";
-        // SAFETY: dlsym only looks the name up among the loaded symbols.
+        // SAFETY: NAME is a NUL-terminated static string; dlsym(RTLD_DEFAULT) only looks
+        // it up among the symbols already loaded, and is thread-safe.
         let symbol = unsafe { libc::dlsym(libc::RTLD_DEFAULT, NAME.as_ptr()) };
-        // SAFETY: libuv declares uv_metrics_info with exactly this signature.
-        (!symbol.is_null())
-            .then(|| unsafe { std::mem::transmute::<*mut c_void, MetricsInfo>(symbol) })
+        (!symbol.is_null()).then(|| {
+            // SAFETY: a non-null `uv_metrics_info` is libuv's function, declared in
+            // uv.h as `int uv_metrics_info(uv_loop_t*, uv_metrics_t*)`: this signature.
+            unsafe { std::mem::transmute::<*mut c_void, MetricsInfo>(symbol) }
+        })
     })
 }
 
 /// The number of the loop turn running now, or -1 if this libuv does not count them.
 /// Every event batch carries it (see `batch::dispatch`), so JS needs no call of its own.
-pub fn current(env: sys::napi_env) -> f64 {
+///
+/// # Safety
+/// Must run on the JS thread of `env` (napi and the loop are that thread's only).
+pub unsafe fn current(env: sys::napi_env) -> f64 {
     let Some(metrics_info) = metrics_info() else {
         return -1.0;
     };
     let mut uv_loop = std::ptr::null_mut();
-    // SAFETY: called on the JS thread of `env`, whose loop outlives the call.
+    // SAFETY: on the JS thread of `env` (this fn's contract), whose loop outlives the
+    // call and is used on its own thread; uv_metrics_info only fills
+    // `metrics`, which is laid out as uv.h's `uv_metrics_t` (its reserved fields
+    // included, so libuv writes within it) and valid all-zero (integers and null
+    // pointers).
     unsafe {
         if sys::napi_get_uv_event_loop(env, &mut uv_loop) != sys::Status::napi_ok {
             return -1.0;

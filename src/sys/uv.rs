@@ -3,6 +3,14 @@
 //! Node links libuv into its own binary and exports its symbols, so an addon may use the
 //! loop Node runs (`napi_get_uv_event_loop`). rsnet does so for the loop driver
 //! (`driver::in_loop`) and to run `'close'` callbacks in libuv's close phase (`close_phase`).
+//!
+//! The FFI contract, which every caller's `// SAFETY:` relies on: the declarations
+//! below match libuv's `uv.h` (1.x, whose ABI is stable across minor versions). A loop
+//! and its handles may be used only on the loop's own thread, which for Node's loop
+//! is the environment's JS thread. A handle's memory must stay valid and unmoved from
+//! its `uv_*_init` until its close callback runs (then libuv no longer touches it);
+//! after a failed init libuv holds no pointer to it. Callbacks are called on the
+//! loop's thread and must not unwind ([`guard`]).
 
 use std::ffi::{c_int, c_void};
 
@@ -46,6 +54,8 @@ const HANDLE_BYTES: usize = 256;
 pub fn handles_fit() -> bool {
     [UV_POLL, UV_CHECK, UV_IDLE, UV_TIMER]
         .iter()
+        // SAFETY: uv_handle_size is a pure lookup of a constant, on any thread, for
+        // any handle type.
         .all(|&kind| unsafe { uv_handle_size(kind) } <= HANDLE_BYTES)
 }
 
@@ -67,7 +77,13 @@ impl Handle {
 }
 
 /// Close callback for a handle whose only owned memory is its own box.
+///
+/// # Safety
+/// Only as the close callback of a handle made by [`Handle::boxed`] whose `data`
+/// owns nothing: libuv calls it once, when it no longer uses the memory.
 pub unsafe extern "C" fn free_handle(handle: *mut Handle) {
+    // SAFETY: the handle is a `Handle::boxed` box libuv has finished with (its close
+    // callback runs once), so it is ours to free, once.
     drop(unsafe { Box::from_raw(handle) });
 }
 

@@ -60,7 +60,8 @@ impl Io {
             Io::Fifo(s) => s.try_read_buf(buf),
             Io::Polled(fd, _) => {
                 let spare = buf.spare_capacity_mut();
-                let n = read_into(fd, spare.as_mut_ptr().cast(), spare.len())?;
+                // SAFETY: the spare capacity is `spare.len()` writable bytes we borrow.
+                let n = unsafe { read_into(fd, spare.as_mut_ptr().cast(), spare.len())? };
                 // SAFETY: read(2) initialised the first n bytes of the spare room.
                 unsafe { buf.set_len(buf.len() + n) };
                 Ok(n)
@@ -73,7 +74,8 @@ impl Io {
             Io::Tcp(s) => s.try_read(buf),
             Io::Unix(s) => s.try_read(buf),
             Io::Fifo(s) => s.try_read(buf),
-            Io::Polled(fd, _) => read_into(fd, buf.as_mut_ptr(), buf.len()),
+            // SAFETY: `buf` is `buf.len()` writable bytes we borrow.
+            Io::Polled(fd, _) => unsafe { read_into(fd, buf.as_mut_ptr(), buf.len()) },
         }
     }
 
@@ -82,8 +84,9 @@ impl Io {
             Io::Tcp(s) => s.try_write(buf),
             Io::Unix(s) => s.try_write(buf),
             Io::Fifo(s) => s.try_write(buf),
-            // SAFETY: write(2) reads `buf.len()` bytes from `buf`.
             Io::Polled(fd, _) => {
+                // SAFETY: write(2) only reads the `buf.len()` bytes of the borrowed `buf`;
+                // `fd` is open while the `OwnedFd` is borrowed.
                 sys_call(|| unsafe { libc::write(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len()) })
             }
         }
@@ -156,8 +159,12 @@ impl Io {
 }
 
 /// read(2) of at most `len` bytes into the `len` writable bytes at `ptr`.
-fn read_into(fd: &OwnedFd, ptr: *mut u8, len: usize) -> io::Result<usize> {
-    // SAFETY: the caller hands over `len` bytes of writable memory at `ptr`.
+///
+/// # Safety
+/// `ptr` must be valid for writes of `len` bytes (initialised or not) for the call.
+unsafe fn read_into(fd: &OwnedFd, ptr: *mut u8, len: usize) -> io::Result<usize> {
+    // SAFETY: this fn's contract: `len` writable bytes at `ptr`, all read(2) may
+    // write; `fd` is open while the `OwnedFd` is borrowed.
     sys_call(|| unsafe { libc::read(fd.as_raw_fd(), ptr.cast(), len) })
 }
 
