@@ -15,16 +15,17 @@ const { DRIVERS } = require('./helpers/drivers-list');
 const KNOWN_DIFFERENCES = require('../reliability/lib/known');
 
 const SEED = Number(process.env.RELIABILITY_SEED) || Math.floor(Math.random() * 2 ** 31);
-// Sizes chosen to keep the whole file near 60 s on a shared 2-core machine.
+// Sizes chosen to keep the file under a minute per driver on a shared 2-core machine
+// (npm test runs it once per driver; run alone it covers both).
 const OPTS = {
   quick: true,
   seed: SEED,
-  count: 400, // bad-input calls
+  count: 300, // bad-input calls
   storm: 1000, // faults: refused connects
   bytes: 16 * 1024 * 1024, // nothing-lost, each way
   cycles: 2000, // no-leaks (RSS is reported, not gated, at this size)
   flood: 32 * 1024 * 1024, // slow-consumer
-  lifecycleSizes: { 'exit-open': 10000, workers: '8x2' },
+  lifecycleSizes: { 'exit-open': 10000, workers: '6x2' },
 };
 
 process.stdout.write(`# reliability seed ${SEED} (RELIABILITY_SEED=${SEED} reproduces)\n`);
@@ -40,7 +41,7 @@ for (const driver of DRIVERS) {
     assert.equal(r.metrics.crashes, 0, explain(r));
     assert.equal(r.metrics.hangs, 0, explain(r));
     assert.equal(r.metrics.unknown, 0, `differences from net not in KNOWN_DIFFERENCES.badInput: ${explain(r)}`);
-    assert.ok(r.metrics.calls >= 400);
+    assert.ok(r.metrics.calls >= 300);
   });
 
   test(`faults (${driver}): same event sequences as net, no crash, no hang`, { timeout: 120000 }, async () => {
