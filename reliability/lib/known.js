@@ -66,10 +66,5 @@ module.exports = {
       why: 'rsnet bug (found by this suite, reliability/repro/close-with-backlog.js): threaded driver, some runs: server.close() ends connections accepted natively but never delivered to JS with a FIN; net leaves them in the kernel backlog, which resets them',
       match: (scenario, a, b) => scenario === 'close-with-backlog' && b.facts && b.facts.clientsEndedCleanly > 1,
     },
-    {
-      id: 'stdio-fd-closed-on-destroy',
-      why: 'rsnet bug (found by this suite, reliability/repro/stdio-fd-destroy.js): destroy() of a Socket adopted on fd 0-2 closes the fd (libuv never does); the next socket takes it, console.log then throws open EEXIST',
-      match: (scenario, a, b) => scenario === 'stdio-fd-destroy' && b.facts && b.facts.alive === 'EBADF',
-    },
   ],
 };

@@ -30,6 +30,7 @@ async function run({ driver, quick, storm: stormOpt }) {
   let crashes = 0;
   let hangs = 0;
   let netVaries = 0;
+  const knownHits = {};
   for (const scenario of SCENARIOS) {
     const ck = `${scenario}/${storm}`;
     if (!netCache.has(ck)) netCache.set(ck, [await once('net', scenario, driver, storm), await once('net', scenario, driver, storm)]);
@@ -42,14 +43,14 @@ async function run({ driver, quick, storm: stormOpt }) {
     const d = { scenario, net: nets[0].result || nets[0].outcome, rsnet: rs.result || rs.outcome, stderr: rs.stderr || undefined };
     if (nets[0].key !== nets[1].key) d.net2 = nets[1].result || nets[1].outcome;
     const k = known.find((x) => x.match(scenario, d.net, d.rsnet));
-    if (k) d.known = k.id;
+    if (k) { d.known = k.id; knownHits[k.id] = (knownHits[k.id] || 0) + 1; }
     diffs.push(d);
   }
   const unknown = diffs.filter((d) => !d.known);
   return {
     ok: unknown.length === 0 && crashes === 0 && hangs === 0,
     figure: `${SCENARIOS.length} scenarios (storm ${storm} refused connects): ${SCENARIOS.length - diffs.length} same as net, ${diffs.length - unknown.length} known + ${unknown.length} new differences, ${crashes} crashes, ${hangs} hangs (net varies in ${netVaries})`,
-    metrics: { scenarios: SCENARIOS.length, diffs: diffs.length, unknown: unknown.length, crashes, hangs, netVaries },
+    metrics: { scenarios: SCENARIOS.length, diffs: diffs.length, unknown: unknown.length, crashes, hangs, netVaries, known: knownHits },
     details: { diffs },
   };
 }
