@@ -145,3 +145,26 @@ test('destroying a socket made over stdout leaves fd 1 open, as libuv never clos
   assert.equal(outputs.net, "0: fd 1 after destroy: open; a new socket's fd is 1: false\n");
   assert.equal(outputs.rsnet, outputs.net);
 });
+
+test('connect() of an adopted socket that is already connected and ended throws EISCONN from connect(), as net', { timeout: 30_000 }, async () => {
+  // libuv runs connect(2) on the handle's fd at once; the kernel's answer is the error
+  // connect() reports, with the local end, and no connection attempt is announced.
+  const P = require('./helpers/parity');
+  const { dupFd } = require('../lib/binding');
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const server = await scope.server(builtin, { onConnection: (s) => s.resume() });
+    const { port } = server.address();
+    const first = scope.track(builtin.connect(port, '127.0.0.1'));
+    await P.once(first, 'connect');
+    first.end();
+    await P.once(first, 'finish');
+    const sock = scope.track(new mod.Socket({ fd: dupFd(first._handle.fd) }));
+    const events = [];
+    sock.on('connectionAttemptFailed', () => events.push('connectionAttemptFailed'));
+    sock.on('error', (err) => events.push(['error', err.code, err.syscall, err.message.replace(/:\d+/g, ':PORT')]));
+    sock.connect(port, '127.0.0.1');
+    await P.once(sock, 'close', { rejectOnError: false });
+    return events;
+  });
+  P.assertParity(results, [['error', 'EISCONN', 'connect', 'connect EISCONN 127.0.0.1:PORT - Local (127.0.0.1:PORT)']]);
+});

@@ -445,16 +445,6 @@ impl StreamCore {
         }
     }
 
-    /// Connects the socket this stream already holds (one adopted from an fd) to `addr`,
-    /// in place, as libuv connects the fd a handle was opened with.
-    pub async fn connect_in_place(&self, addr: &socket2::SockAddr) -> io::Result<()> {
-        let pending = match self.io().as_ref() {
-            None => return Err(io::ErrorKind::NotConnected.into()),
-            Some(io) => begin_connect(&io.sock(), addr)?,
-        };
-        self.finish_connect(pending).await
-    }
-
     /// Waits for a started connect (`pending`: not yet complete) and reports its
     /// outcome; on success the stream has its peer and may read.
     pub async fn finish_connect(&self, pending: bool) -> io::Result<()> {

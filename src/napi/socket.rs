@@ -174,8 +174,7 @@ impl SocketHandle {
             Err(err) => return status_of(&err),
         };
         if self.core.io().is_some() {
-            self.begin_connect(&env);
-            return self.connect_adopted(Ok(remote.into()));
+            return self.connect_adopted(&env, Ok(remote.into()), false);
         }
         let socket = match self.unconnected.take() {
             Some(socket) => socket,
@@ -241,12 +240,12 @@ impl SocketHandle {
             Ok(runtime) => runtime,
             Err(err) => return status_of(&err),
         };
+        if self.core.io().is_some() {
+            return self.connect_adopted(&env, addr::unix_sockaddr(&path), true);
+        }
         self.core.await_peer();
         self.begin_connect(&env);
         let core = self.core.clone();
-        if core.io().is_some() {
-            return self.connect_adopted(addr::unix_sockaddr(&path));
-        }
         runtime.spawn(async move {
             let outcome = tokio::select! {
                 outcome = connect_unix(&path) => outcome,
@@ -474,20 +473,40 @@ impl SocketHandle {
 }
 
 impl SocketHandle {
-    /// Connects the socket adopted from an fd in place; a `Connected` event follows.
-    fn connect_adopted(&self, addr: std::io::Result<socket2::SockAddr>) -> i32 {
-        let core = self.core.clone();
+    /// Connects the socket adopted from an fd in place, as libuv connects the fd a
+    /// handle was opened with: connect(2) runs now, on the JS thread. For TCP
+    /// (`uv_tcp_connect`) a failure the kernel reports at once (EISCONN after a
+    /// shutdown) is returned for `connect()` to throw, except ECONNREFUSED, which
+    /// comes later like any refused connection; a pipe (`uv_pipe_connect`) reports
+    /// every failure later. Otherwise a `Connected` event follows.
+    fn connect_adopted(
+        &mut self,
+        env: &Env,
+        addr: std::io::Result<socket2::SockAddr>,
+        is_pipe: bool,
+    ) -> i32 {
+        let started = addr.and_then(|addr| match self.core.io().as_ref() {
+            Some(io) => begin_connect(&io.sock(), &addr),
+            None => Err(std::io::ErrorKind::NotConnected.into()),
+        });
+        if let Err(err) = &started {
+            if !is_pipe && err.raw_os_error() != Some(libc::ECONNREFUSED) {
+                return status_of(err);
+            }
+        }
         let Ok(runtime) = runtime::get() else {
             // An adopted socket's stream task already started the runtime.
             return EINVAL;
         };
+        self.begin_connect(env);
+        let core = self.core.clone();
         runtime.spawn(async move {
-            let outcome = match addr {
-                Ok(addr) => tokio::select! {
-                    outcome = core.connect_in_place(&addr) => outcome,
+            let outcome = match started {
+                Ok(pending) => tokio::select! {
+                    outcome = core.finish_connect(pending) => outcome,
                     _ = core.closed() => return,
                 },
-                Err(err) => Err(err),
+                Err(failed) => Err(failed),
             };
             let status = outcome.err().map_or(0, |err| status_of(&err));
             core.channel().send(Event::Connected(core.id, status));
