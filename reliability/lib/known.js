@@ -29,6 +29,12 @@ module.exports = {
       match: (c, a, b) => c && c.target === 'socket.connect' && c.state === 'connecting' && has(b, /EALREADY/) && !has(a, /EALREADY/),
     },
     {
+      id: 'timeout-vs-connect-race',
+      why: "a race, not a bug: setTimeout(<= 2 ms) on a connecting socket; whether the idle timer fires before the loopback connect completes varies from run to run in net too (net: 1 run in 20 has 'timeout' before 'connect'; rsnet: 3-4 in 20)",
+      match: (c, a, b) => c && c.state === 'connecting' && /setTimeout|timeout/.test(descr(c)) && a && b &&
+        JSON.stringify((a.events || []).filter((e) => !/timeout/.test(e))) === JSON.stringify((b.events || []).filter((e) => !/timeout/.test(e))),
+    },
+    {
       id: 'net-pipe-socket-tcp-connect-typeerror',
       why: "built-in net's own bug: connect(port, host) on a socket connected over a Unix socket calls connect/connect6 on its Pipe handle and throws an uncaught TypeError; rsnet fails the connect with an 'error' event instead (saner; not a bug to fix)",
       match: (c, a, b) => (c ? c.target === 'socket.connect' && c.state === 'pipe' && a && a.events && a.events.length === 0
