@@ -201,8 +201,9 @@ function runBatch(batch) {
     if (handle !== undefined) {
       deliver(handle, kind, a, chunk, objects);
     } else if (kind === ACCEPTED) {
-      // Accepted just before its server closed: nobody will own this connection.
-      objects[a].close();
+      // Accepted natively just before its server closed: nobody will own it. The kernel
+      // resets a connection still in a closed listener's backlog; so does rsnet.
+      objects[a].reset();
     }
   }
   return true;

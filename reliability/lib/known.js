@@ -67,10 +67,5 @@ module.exports = {
       why: 'open bug (being fixed): a peer reset during a large write is reported as write ECONNRESET (and fails the write callback) instead of read ECONNRESET; seen with the threaded driver, some runs',
       match: (scenario, a, b) => scenario === 'reset-mid-write' && has(b, /ECONNRESET:write/) && has(a, /ECONNRESET:read/),
     },
-    {
-      id: 'close-with-backlog-graceful',
-      why: 'rsnet bug (found by this suite, reliability/repro/close-with-backlog.js): threaded driver, some runs: server.close() ends connections accepted natively but never delivered to JS with a FIN; net leaves them in the kernel backlog, which resets them',
-      match: (scenario, a, b) => scenario === 'close-with-backlog' && b.facts && b.facts.clientsEndedCleanly > 1,
-    },
   ],
 };

@@ -1,5 +1,5 @@
 'use strict';
-// rsnet bug repro: server.close() while connections wait in the accept backlog.
+// Regression repro (an rsnet bug, fixed): server.close() while connections wait in the accept backlog.
 // The server (net or rsnet) closes in its first 'connection' handler; five
 // clients in another process (built-in net) connected at once. With net the
 // four connections not yet accepted are reset by the kernel when the listening
