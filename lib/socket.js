@@ -11,7 +11,9 @@ const { isUint8Array } = require('node:util').types;
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
 const { debug } = require('./debug');
 
-const { SocketHandle, track, untrack, scheduleClose, completeAfterIo } = require('./binding');
+const {
+  SocketHandle, track, untrack, scheduleClose, completeAfterIo, errno: { UV_ENOTCONN },
+} = require('./binding');
 const { UV_EINVAL } = require('./binding').errno;
 const {
   kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
@@ -232,7 +234,7 @@ Socket.prototype._final = function(cb) {
     // after the I/O callbacks of this turn: before setImmediate callbacks, and before
     // a peer's FIN read on a later turn.
     completeAfterIo(() => runInHandleContext(handle, cb));
-  } else if (status === -107 /* ENOTCONN: the peer is gone */) {
+  } else if (status === UV_ENOTCONN) { // the peer is gone
     cb();
   } else {
     cb(new ErrnoException(status, 'shutdown'));
