@@ -70,9 +70,10 @@ const backlog = [];
 
 // libuv reads a socket at most once per loop turn unless the read filled its buffer:
 // the read after a short one (often the EOF), and the first read of a connection just
-// made or accepted, come on a later turn, after the check phase (setImmediate). Native
-// code may have read both in one go; such an event waits for the next turn, so that
-// `setImmediate` callbacks scheduled on 'data' or 'connect' run before it, as in Node.
+// made or accepted, come on a later turn, after the check phase (setImmediate) and the
+// close phase. Native code may have read both in one go; such an event waits for the
+// next turn, so that `setImmediate` and 'close' callbacks scheduled on 'data' or
+// 'connect' run before it, as in Node.
 let turn = 0;
 let lastLoopTurn = -1;
 let waitingForTurn = false;
@@ -83,6 +84,15 @@ function waitsForNextTurn(handle, kind) {
   if (kind === DATA) return handle[kOpenedTurn] === turn;
   if (kind === EOF || kind === READ_ERROR) return handle[kReadTurn] === turn || handle[kOpenedTurn] === turn;
   return false;
+}
+
+// Holds delivery until the next loop turn: native code calls back (an empty batch
+// marked forNextTurn) from a prepare handle, right before that turn's poll phase, so
+// after this turn's setImmediate callbacks and close phase, where libuv's next reads
+// would come.
+function waitForNextTurn() {
+  waitingForTurn = true;
+  native.requestNextTurn();
 }
 
 function nextTurn() {
@@ -100,11 +110,10 @@ function idle() {
 // would see it on its next poll, after this turn's setImmediate callbacks.
 function dispatch(buffer, count, objects, loopTurn, forNextTurn) {
   // An empty batch is native code's call to complete one request (see afterIo).
-  if (count === 0) return runOneAfterIo();
+  if (count === 0) return forNextTurn ? nextTurn() : runOneAfterIo();
   runEarlierCompletions();
   if (forNextTurn && !waitingForTurn) {
-    waitingForTurn = true;
-    setImmediate(nextTurn);
+    waitForNextTurn();
   } else if (idle()) {
     // Several native callbacks can come in one turn; libuv's count tells them apart
     // (without it, each callback counts as a turn of its own).
@@ -181,8 +190,7 @@ function runBatch(batch) {
     const kind = records[i];
     const handle = live.get(records[i + 1]);
     if (handle !== undefined && waitsForNextTurn(handle, kind)) {
-      waitingForTurn = true;
-      setImmediate(nextTurn);
+      waitForNextTurn();
       return false;
     }
     batch.next += RECORD_INTS;

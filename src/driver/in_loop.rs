@@ -34,8 +34,9 @@ const FOLLOW_UPS: usize = 8;
 /// Completions delivered per check phase at most; more wait for the next turn.
 const MAX_COMPLETIONS: usize = 1024;
 
-/// Hands a batch to JS from a libuv callback (`napi::delivery::deliver_now`).
-pub type Deliver = fn(Vec<Event>);
+/// Hands a batch to JS from a libuv callback (`napi::delivery::deliver_now`); `true`
+/// with no events marks the start of a new loop turn (see `request_next_turn`).
+pub type Deliver = fn(Vec<Event>, bool);
 
 thread_local! {
     /// The environment's channel (events queued by the runtime join the turn's batch)
@@ -45,6 +46,10 @@ thread_local! {
     static COMPLETIONS_WANTED: Cell<bool> = const { Cell::new(false) };
     /// Reads of this loop turn, waiting for the check handle.
     static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
+    /// JS asked to be called at the start of the next loop turn (`request_next_turn`).
+    static TURN_WANTED: Cell<bool> = const { Cell::new(false) };
+    /// Calls JS back at the start of the next loop turn (`request_next_turn`).
+    static PREPARE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// Keeps the loop turning while a completion is wanted.
     static IDLE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// This thread's check handle (one environment per JS thread).
@@ -92,6 +97,14 @@ pub unsafe fn start(
         return Err(io::ErrorKind::Other.into());
     }
     IDLE.with(|i| i.set(idle));
+    let prepare = Handle::boxed(std::ptr::null_mut());
+    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
+    if unsafe { uv_prepare_init(event_loop, prepare) } != 0 {
+        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
+        drop(unsafe { Box::from_raw(prepare) });
+        return Err(io::ErrorKind::Other.into());
+    }
+    PREPARE.with(|p| p.set(prepare));
     Ok(())
 }
 
@@ -111,7 +124,13 @@ pub fn stop() {
         // SAFETY: as for the check handle (closing also stops it if it is active).
         unsafe { uv_close(idle, free_handle) };
     }
+    let prepare = PREPARE.with(|p| p.replace(std::ptr::null_mut()));
+    if !prepare.is_null() {
+        // SAFETY: as for the check handle (closing also stops it if it is active).
+        unsafe { uv_close(prepare, free_handle) };
+    }
     COMPLETIONS_WANTED.with(|wanted| wanted.set(false));
+    TURN_WANTED.with(|wanted| wanted.set(false));
     let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
     for (poll, closer) in polls {
         // SAFETY: every entry of LIVE is an open handle of this thread's loop with its
@@ -137,13 +156,13 @@ extern "C" fn on_check(_: *mut Handle) {
         };
         let mut batch = channel.take_now();
         batch.extend(reads);
-        deliver(batch);
+        deliver(batch, false);
         for _ in 0..FOLLOW_UPS {
             let more = channel.take_now();
             if more.is_empty() {
                 break;
             }
-            deliver(more);
+            deliver(more, false);
         }
         complete_requests();
     });
@@ -160,9 +179,9 @@ fn complete_requests() {
         let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
             return;
         };
-        deliver(Vec::new());
+        deliver(Vec::new(), false);
     }
-    if !COMPLETIONS_WANTED.with(Cell::get) {
+    if !COMPLETIONS_WANTED.with(Cell::get) && !TURN_WANTED.with(Cell::get) {
         let idle = IDLE.with(Cell::get);
         if !idle.is_null() {
             // SAFETY: a non-null IDLE is this thread's open idle handle (`stop` nulls it
@@ -181,16 +200,62 @@ pub fn request_completion() {
     if COMPLETIONS_WANTED.with(|wanted| wanted.replace(true)) {
         return;
     }
+    keep_turning();
+}
+
+/// Starts the idle handle: while it is active, the loop stays alive and its poll phase
+/// does not block, so the check and prepare handles come round at once.
+fn keep_turning() {
     let idle = IDLE.with(Cell::get);
     if !idle.is_null() {
-        // SAFETY: a napi export, so on the JS thread, the loop's; a non-null IDLE is
-        // this thread's open idle handle (`stop` nulls it before closing it).
+        // SAFETY: called from napi exports, so on the JS thread, the loop's; a non-null
+        // IDLE is this thread's open idle handle (`stop` nulls it before closing it).
+        // Starting an active idle handle again does nothing.
         unsafe { uv_idle_start(idle, on_idle) };
     }
 }
 
 /// Nothing to do: an active idle handle is what matters (see `request_completion`).
 extern "C" fn on_idle(_: *mut Handle) {}
+
+/// JS holds events for the next loop turn (libuv's read rhythm): the prepare handle
+/// calls it back at the start of the next turn, right before the poll phase, so after
+/// this turn's `setImmediate` callbacks and close phase, where libuv's next reads
+/// come. The idle handle keeps the loop turning meanwhile (a request made in the
+/// prepare phase itself must not leave the poll phase blocked).
+#[napi_derive::napi]
+pub fn request_next_turn() {
+    TURN_WANTED.with(|wanted| wanted.set(true));
+    keep_turning();
+    let prepare = PREPARE.with(Cell::get);
+    if !prepare.is_null() {
+        // SAFETY: a napi export, so on the JS thread, the loop's; a non-null PREPARE is
+        // this thread's open prepare handle (`stop` nulls it before closing it).
+        // Starting an active prepare handle again does nothing.
+        unsafe { uv_prepare_start(prepare, on_prepare) };
+    }
+}
+
+/// # Safety
+/// libuv calls it on the loop's thread with the handle `start` made.
+unsafe extern "C" fn on_prepare(prepare: *mut Handle) {
+    crate::sys::uv::guard("on_prepare", || {
+        // SAFETY: libuv passes the live prepare handle of this thread's loop.
+        unsafe { uv_prepare_stop(prepare) };
+        TURN_WANTED.with(|wanted| wanted.set(false));
+        if !COMPLETIONS_WANTED.with(Cell::get) {
+            let idle = IDLE.with(Cell::get);
+            if !idle.is_null() {
+                // SAFETY: this thread's open idle handle, on the loop's thread.
+                unsafe { uv_idle_stop(idle) };
+            }
+        }
+        let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
+            return;
+        };
+        deliver(Vec::new(), true);
+    });
+}
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).
 struct Watch {

@@ -26,7 +26,7 @@ use crate::sys::napi_raw::{self, check};
 
 /// Delivers `events` to JS now, from a libuv callback on the JS thread (the in-loop
 /// driver's reads; the check phase's completions under both drivers).
-pub fn deliver_now(events: Vec<Event>) {
+pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     // Copy out and release the borrow: JS may call back into rsnet (ref/unref...).
     let Some(direct) = env::direct() else {
         return;
@@ -45,7 +45,13 @@ pub fn deliver_now(events: Vec<Event>) {
         let mut dispatch = ptr::null_mut();
         sys::napi_get_reference_value(direct.env, direct.dispatch, &mut dispatch);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            batch::dispatch(direct.env, dispatch, events, Some(direct.context), false)
+            batch::dispatch(
+                direct.env,
+                dispatch,
+                events,
+                Some(direct.context),
+                next_turn,
+            )
         }));
         if !matches!(outcome, Ok(Ok(()))) {
             napi_raw::raise(direct.env, "rsnet: event dispatch failed");

@@ -28,6 +28,9 @@ extern "C" {
     pub fn uv_idle_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
     pub fn uv_idle_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
     pub fn uv_idle_stop(handle: *mut Handle) -> c_int;
+    pub fn uv_prepare_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
+    pub fn uv_prepare_start(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle)) -> c_int;
+    pub fn uv_prepare_stop(handle: *mut Handle) -> c_int;
     pub fn uv_close(handle: *mut Handle, cb: unsafe extern "C" fn(*mut Handle));
     pub fn uv_timer_init(event_loop: *mut c_void, handle: *mut Handle) -> c_int;
     pub fn uv_timer_start(
@@ -42,6 +45,7 @@ extern "C" {
 /// libuv's handle types and poll event bits.
 const UV_CHECK: c_int = 2;
 const UV_IDLE: c_int = 6;
+const UV_PREPARE: c_int = 9;
 const UV_POLL: c_int = 8;
 const UV_TIMER: c_int = 13;
 pub const UV_READABLE: c_int = 1;
@@ -52,7 +56,7 @@ const HANDLE_BYTES: usize = 256;
 
 /// True when this libuv's poll, check, idle and timer handles fit in a [`Handle`].
 pub fn handles_fit() -> bool {
-    [UV_POLL, UV_CHECK, UV_IDLE, UV_TIMER]
+    [UV_POLL, UV_CHECK, UV_IDLE, UV_PREPARE, UV_TIMER]
         .iter()
         // SAFETY: uv_handle_size is a pure lookup of a constant, on any thread, for
         // any handle type.
