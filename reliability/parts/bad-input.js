@@ -7,6 +7,8 @@
 // rsnet child is counted; the calls that were in flight are rerun one per child to
 // pin the one responsible: they are rerun one at a time in a child, so the one
 // still in flight when that child dies is the culprit.
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { runChild, childOutcome } = require('../lib/common');
 const { generate, describe } = require('../lib/bad-calls');
@@ -43,8 +45,14 @@ async function runModule(mod, driver, seed, count) {
   const queue = [];
   while (todo.length) {
     const excluded = all.filter((i) => !todo.includes(i));
+    // Each child in a fresh directory of its own: a relative Unix path that is too long
+    // is cut to 108 bytes and bound there, and must not be found by the next child
+    // (the other module's run would see EADDRINUSE or ECONNREFUSED where this one
+    // saw a fresh directory).
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-bad-input-'));
     const r = await runChild(CHILD, [mod, String(seed), String(count), excluded.join(',')],
-      { driver, deadline: 20000 + todo.length * 60, env: isolate ? { RELIABILITY_CONCURRENCY: '1' } : {} });
+      { driver, cwd, deadline: 20000 + todo.length * 60, env: isolate ? { RELIABILITY_CONCURRENCY: '1' } : {} })
+      .finally(() => fs.rmSync(cwd, { recursive: true, force: true }));
     const p = parse(r.stdout);
     for (const [i, o] of p.done) results.set(i, o);
     uncaught.push(...p.uncaught);
