@@ -203,19 +203,7 @@ impl SocketHandle {
         if !self.core.attach(Io::Tcp(stream)) {
             return EINVAL;
         }
-        self.begin_connect(&env);
-        let core = self.core.clone();
-        runtime.spawn(async move {
-            let outcome = match started {
-                Ok(pending) => tokio::select! {
-                    outcome = core.finish_connect(pending) => outcome,
-                    _ = core.closed() => return,
-                },
-                Err(refused) => Err(refused),
-            };
-            connected(core, outcome).await;
-        });
-        0
+        self.await_connect(&env, runtime, started, true)
     }
 
     /// Why a connect cannot start: a closed handle, or one already connecting (libuv
@@ -256,7 +244,7 @@ impl SocketHandle {
                     core.peer_connected();
                 }
             });
-            connected(core, outcome).await;
+            connected(core, outcome, true).await;
         });
         0
     }
@@ -498,6 +486,20 @@ impl SocketHandle {
             // An adopted socket's stream task already started the runtime.
             return EINVAL;
         };
+        // Its stream task has run since `open`: nothing more to drive.
+        self.await_connect(env, runtime, started, false)
+    }
+
+    /// Waits on the runtime for a connect started on the JS thread (`started`: still
+    /// under way, done, or refused) and reports it with a `Connected` event; a stream
+    /// new to the runtime (`drive`) then gets its task.
+    fn await_connect(
+        &mut self,
+        env: &Env,
+        runtime: &'static tokio::runtime::Runtime,
+        started: std::io::Result<bool>,
+        drive: bool,
+    ) -> i32 {
         self.begin_connect(env);
         let core = self.core.clone();
         runtime.spawn(async move {
@@ -508,8 +510,7 @@ impl SocketHandle {
                 },
                 Err(failed) => Err(failed),
             };
-            let status = outcome.err().map_or(0, |err| status_of(&err));
-            core.channel().send(Event::Connected(core.id, status));
+            connected(core, outcome, drive).await;
         });
         0
     }
@@ -574,14 +575,15 @@ impl SocketHandle {
     }
 }
 
-/// Finishes a connect attempt on the runtime: report it, then serve the stream.
-async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<()>) {
+/// Finishes a connect attempt on the runtime: report it, then (`drive`) serve the
+/// stream.
+async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<()>, drive: bool) {
     let status = outcome.err().map_or(0, |err| status_of(&err));
     if status == 0 && core.is_closed() {
         return;
     }
     core.channel().send(Event::Connected(core.id, status));
-    if status == 0 {
+    if status == 0 && drive {
         core.drive().await;
     }
 }
