@@ -168,3 +168,22 @@ test('connect() of an adopted socket that is already connected and ended throws 
   });
   P.assertParity(results, [['error', 'EISCONN', 'connect', 'connect EISCONN 127.0.0.1:PORT - Local (127.0.0.1:PORT)']]);
 });
+
+test('connect({ localPort }) again on a socket that was connected and ended fails with bind EINVAL, as net', { timeout: 30_000 }, async () => {
+  // libuv binds the handle's own fd, which is bound already; the connect never starts.
+  const P = require('./helpers/parity');
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const server = await scope.server(mod, { onConnection: (s) => s.resume() });
+    const { port } = server.address();
+    const sock = scope.track(mod.connect(port, '127.0.0.1'));
+    await P.once(sock, 'connect');
+    sock.end();
+    await P.once(sock, 'finish');
+    const events = [];
+    sock.on('error', (err) => events.push(['error', err.code, err.syscall]));
+    sock.connect({ port, host: '127.0.0.1', localPort: 65535 });
+    await P.once(sock, 'close', { rejectOnError: false });
+    return events;
+  });
+  P.assertParity(results, [['error', 'EINVAL', 'bind']]);
+});

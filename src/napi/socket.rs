@@ -90,6 +90,11 @@ impl SocketHandle {
             Ok(local) => local,
             Err(status) => return status,
         };
+        // A handle that has its socket already (adopted, or connected before) binds that
+        // one, as libuv binds the handle's fd: bound already, the kernel says EINVAL.
+        if let Some(io) = self.core.io().as_ref() {
+            return status(io.sock().bind(&local.into()));
+        }
         let result = new_tcp_socket(&local).and_then(|socket| {
             socket.bind(&local.into())?;
             Ok(socket)
