@@ -14,7 +14,11 @@ const assert = require('node:assert/strict');
 const { DRIVERS } = require('./helpers/drivers-list');
 const KNOWN_DIFFERENCES = require('../reliability/lib/known');
 
-const SEED = Number(process.env.RELIABILITY_SEED) || Math.floor(Math.random() * 2 ** 31);
+// A fixed seed by default: `npm test` must pass or fail on the code, not on the draw.
+// New seeds are for hunting (`npm run reliability`, or RELIABILITY_SEED=random here).
+const SEED = process.env.RELIABILITY_SEED === 'random'
+  ? Math.floor(Math.random() * 2 ** 31)
+  : Number(process.env.RELIABILITY_SEED) || 777;
 // Sizes chosen to keep the file under a minute per driver on a shared 2-core machine
 // (npm test runs it once per driver; run alone it covers both).
 const OPTS = {
