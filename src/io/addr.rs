@@ -60,12 +60,14 @@ fn scope_id(zone: &str) -> u32 {
     }
 }
 
+/// The size of `sockaddr_un.sun_path` on Linux.
+const SUN_PATH: usize = 108;
+
 /// The address of a Unix socket path, built as libuv builds it: a name longer than
 /// `sun_path` (108 bytes on Linux) is silently cut to fit, unterminated if it fills it,
 /// as Node does; an abstract name (leading NUL) is used as it is. std, mio and socket2
 /// all refuse names of 108 bytes, hence the hand-built address.
 pub fn unix_sockaddr(path: &str) -> std::io::Result<socket2::SockAddr> {
-    const SUN_PATH: usize = 108;
     const FAMILY_BYTES: usize = 2;
     const AF_UNIX: u16 = 1;
     let bytes = path.as_bytes();
@@ -88,6 +90,16 @@ pub fn unix_sockaddr(path: &str) -> std::io::Result<socket2::SockAddr> {
         })?
     };
     Ok(addr)
+}
+
+/// The file a Unix socket bound to `path` appears as: the name cut to `sun_path`,
+/// as `unix_sockaddr` cuts it, and ended at a NUL as the kernel reads it. libuv
+/// chmods this name (from getsockname), though it unlinks the one it was given.
+pub fn unix_bound_name(path: &str) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = &path.as_bytes()[..path.len().min(SUN_PATH)];
+    let name = bytes.split(|&byte| byte == 0).next().unwrap_or_default();
+    std::ffi::OsStr::from_bytes(name).into()
 }
 
 #[cfg(test)]

@@ -307,6 +307,8 @@ impl ServerHandle {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let Some(path) = path else { return EINVAL };
+        // The file as bound, as libuv finds it with getsockname: a long name was cut.
+        let path = addr::unix_bound_name(&path);
         let result = std::fs::metadata(&path).and_then(|meta| {
             let mut permissions = meta.permissions();
             permissions.set_mode(permissions.mode() | mode);
