@@ -16,7 +16,7 @@ const {
 } = require('./binding');
 const { UV_EINVAL } = require('./binding').errno;
 const {
-  kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
+  kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, defineStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
   writeToHandle,
 } = require('./stream_io');
 const {
@@ -41,6 +41,7 @@ const { defineHandleWrapMethods, defineAddressMethods } = require('./handle_wrap
 // What Node's own modules (http, the http Agent) call on a socket's handle.
 defineAsyncWrapMethods(SocketHandle);
 defineHandleWrapMethods(SocketHandle);
+defineStreamCallbacks(SocketHandle);
 defineAddressMethods(SocketHandle);
 // Node's legacy alias of the handle's owner (lib/net.js defines it on TCP handles).
 Object.defineProperty(SocketHandle.prototype, 'owner', {

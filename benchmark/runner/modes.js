@@ -94,6 +94,16 @@ const MODES = [
     metrics: [M('rt_per_s', 'round trips/s', 'higher'), ...LATENCY, ...cpu('client', 'round trip (µs)')],
   },
   {
+    name: 'client-churn',
+    kind: 'client',
+    script: 'client-churn.js',
+    scriptArgs: ['--size', '64'],
+    ceiling: ['churn', '--conns', '1'],
+    upstream: ['echo-server'],
+    unit: 'conn',
+    metrics: [M('conn_per_s', 'connections/s', 'higher'), ...cpu('client', 'connection (µs)')],
+  },
+  {
     name: 'client-stream',
     kind: 'client',
     script: 'client-stream.js',

@@ -5,7 +5,7 @@
 //! ([`StreamCore::make_polled`]) and gets a `uv_poll` handle in Node's own event loop,
 //! watching "readable" while JS reads and "writable" while writes are queued. The
 //! runtime thread does not see its traffic at all. Listeners accept here too
-//! ([`ReadWatcher`]); connects start on the JS thread and finish on the runtime.
+//! ([`ReadWatcher`]), and connects finish here ([`Poller::connecting`]).
 //!
 //! Reads made during one loop turn, on any number of sockets, are delivered to JS as
 //! one batch from a `uv_check` handle, which runs right after libuv's poll phase (and
@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use crate::core::channel::Channel;
 use crate::core::stream::{self, Event, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
-use crate::sys::errno::EBADF;
+use crate::sys::errno::{status_of, EBADF};
 use crate::sys::uv::*;
 
 /// Reads per readiness callback (fairness between sockets).
@@ -270,6 +270,8 @@ struct Watch {
     /// The events the poll was last started with: restarting it with the same ones
     /// would still cost an `epoll_ctl` in libuv.
     started: Cell<c_int>,
+    /// A connect is under way: the poll waits for writability, which reports it.
+    connecting: Cell<bool>,
 }
 
 /// The JS-thread poller of one stream, owned by its `SocketHandle`.
@@ -288,6 +290,33 @@ impl Poller {
         if !core.has_peer() {
             return None;
         }
+        // SAFETY: this fn's contract.
+        unsafe { Self::create(event_loop, core, false) }
+    }
+
+    /// Polls a socket whose connect(2) was started on this thread (already attached
+    /// off the reactor): a `Connected` event, queued with the turn's I/O, reports the
+    /// outcome once the socket turns writable, and the stream may read from then on.
+    ///
+    /// # Safety
+    /// As for [`Poller::new`].
+    pub unsafe fn connecting(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
+        // SAFETY: this fn's contract.
+        let poller = unsafe { Self::create(event_loop, core, true)? };
+        // SAFETY: `create` made the poll live, on this, its loop's thread.
+        if unsafe { update(poller.poll) } != 0 {
+            return None;
+        }
+        Some(poller)
+    }
+
+    /// # Safety
+    /// As for [`Poller::new`].
+    unsafe fn create(
+        event_loop: *mut c_void,
+        core: &Arc<StreamCore>,
+        connecting: bool,
+    ) -> Option<Poller> {
         let fd = core.io().as_ref()?.raw_fd();
         let watch = Box::into_raw(Box::new(Watch {
             core: core.clone(),
@@ -296,6 +325,7 @@ impl Poller {
             reader: Cell::new(Reader::default()),
             held: Cell::new(false),
             started: Cell::new(0),
+            connecting: Cell::new(connecting),
         }));
         let poll = Handle::boxed(watch.cast());
         // SAFETY: on the loop's thread, with a fresh box that fits a `uv_poll_t` (this
@@ -399,10 +429,10 @@ fn release(poll: *mut Handle) {
 unsafe fn close_poller(poll: *mut Handle) {
     // SAFETY: this fn's contract: an open poll of this thread whose `data` is its
     // `Watch`; after uv_close libuv keeps both until `on_closed` frees them. The hook is
-    // cleared first so that no splice pokes a closing poll.
+    // cleared first so that no splice pokes a closing poll. uv_close stops the poll
+    // itself (an explicit uv_poll_stop would cost one more epoll_ctl).
     unsafe {
         watch_of(poll).core.set_poll_hook(std::ptr::null_mut());
-        uv_poll_stop(poll);
         uv_close(poll, on_closed);
     }
 }
@@ -427,7 +457,9 @@ unsafe fn update(poll: *mut Handle) -> i32 {
     // SAFETY: this fn's contract (an open Poller poll).
     let watch = unsafe { watch_of(poll) };
     let mut events = 0;
-    if watch.reading.get() && !watch.held.get() {
+    if watch.connecting.get() {
+        events |= UV_WRITABLE;
+    } else if watch.reading.get() && !watch.held.get() {
         events |= UV_READABLE;
     }
     if watch.writing.get() {
@@ -476,6 +508,14 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
         // Nothing below runs JS (events are queued for the check handle), so nothing
         // closes this poll during the callback, and `update` finds it still open.
         let watch = unsafe { watch_of(poll) };
+        if watch.connecting.get() {
+            if events & UV_WRITABLE != 0 || status < 0 {
+                finish_connect(watch, status);
+            }
+            // SAFETY: as below: still open, on the loop's thread.
+            unsafe { update(poll) };
+            return;
+        }
         let core = watch.core.clone();
         // Reads before writes, as libuv's `uv__stream_io`: on a connection the peer
         // reset, the read reports ECONNRESET first and the socket is destroyed with it;
@@ -506,6 +546,23 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
         // SAFETY: see the top of this callback: still open, on the loop's thread.
         unsafe { update(poll) };
     });
+}
+
+/// The socket of a connect under way turned writable (or the poll failed): its
+/// outcome is the socket's pending error, as libuv's `uv__stream_connect` reads it.
+fn finish_connect(watch: &Watch, poll_status: c_int) {
+    let core = &watch.core;
+    let pending_error = core.io().as_ref().map(|io| io.sock().take_error());
+    let status = match pending_error {
+        Some(Ok(None)) => poll_status.min(0),
+        Some(Ok(Some(err)) | Err(err)) => status_of(&err),
+        None => EBADF,
+    };
+    watch.connecting.set(false);
+    if status == 0 {
+        core.peer_connected();
+    }
+    queue_event(Event::Connected(core.id, status));
 }
 
 /// A spliced source is readable: moves what is there into its destination until the

@@ -150,8 +150,7 @@ impl ServerHandle {
             Err(status) => return status,
         };
         let result = (|| -> io::Result<Socket> {
-            let socket = Socket::new(Domain::for_address(local), Type::STREAM, None)?;
-            socket.set_nonblocking(true)?;
+            let socket = Socket::new(Domain::for_address(local), Type::STREAM.nonblocking(), None)?;
             socket.set_reuse_address(true)?;
             if local.is_ipv6() {
                 socket.set_only_v6(ipv6_only)?;
@@ -180,8 +179,7 @@ impl ServerHandle {
             return EINVAL;
         }
         let result = (|| -> io::Result<Socket> {
-            let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-            socket.set_nonblocking(true)?;
+            let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
             socket.bind(&addr::unix_sockaddr(&path)?)?;
             Ok(socket)
         })();

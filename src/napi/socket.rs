@@ -17,7 +17,7 @@ use tokio::net::UnixStream;
 
 use crate::core::runtime;
 use crate::core::stream::Event;
-use crate::core::stream::{begin_connect, fifo_access, Fifo, Io, StreamCore, QUEUED};
+use crate::core::stream::{begin_connect, fifo_access, Fifo, Io, Kind, StreamCore, QUEUED};
 use crate::driver::in_loop;
 use crate::io::addr::{self, SockAddr};
 use crate::io::fd::Adopted;
@@ -197,6 +197,9 @@ impl SocketHandle {
                 return status_of(&err);
             }
         };
+        if let (Some(uv_loop), Ok(_)) = (env::uv_loop(), &started) {
+            return self.connect_in_loop(&env, uv_loop, Io::Polled(socket.into(), Kind::Tcp));
+        }
         let stream = {
             let _context = runtime.enter();
             match tokio::net::TcpStream::from_std(socket.into()) {
@@ -235,6 +238,19 @@ impl SocketHandle {
         };
         if self.core.io().is_some() {
             return self.connect_adopted(&env, addr::unix_sockaddr(&path), true);
+        }
+        if let Some(uv_loop) = env::uv_loop() {
+            let started = new_unix_socket().and_then(|socket| {
+                begin_connect(&SockRef::from(&socket), &addr::unix_sockaddr(&path)?)?;
+                Ok(socket)
+            });
+            return match started {
+                Ok(socket) => {
+                    self.connect_in_loop(&env, uv_loop, Io::Polled(socket.into(), Kind::Unix))
+                }
+                // Reported later, as libuv reports a pipe's every connect failure.
+                Err(failed) => self.await_connect(&env, runtime, Err(failed), false),
+            };
         }
         self.core.await_peer();
         self.begin_connect(&env);
@@ -520,6 +536,25 @@ impl SocketHandle {
         0
     }
 
+    /// Under the loop driver, a connect under way (or done at once, as a Unix socket's
+    /// often is) finishes on the JS thread: the stream's poll handle waits for the
+    /// socket to turn writable and reports the outcome with the turn's I/O, as libuv's
+    /// connect request does. No runtime thread takes part.
+    fn connect_in_loop(&mut self, env: &Env, uv_loop: *mut std::ffi::c_void, io: Io) -> i32 {
+        self.core.await_peer();
+        self.core.attach_polled(io);
+        // SAFETY: a SocketHandle (a napi class) is used only on its JS thread, and
+        // `env::uv_loop` is that thread's loop, named only under the in-loop driver,
+        // which is chosen only when the handles fit.
+        match unsafe { in_loop::Poller::connecting(uv_loop, &self.core) } {
+            Some(poller) => self.poller = Some(poller),
+            // libuv refused to poll a fresh socket: nothing to wait on.
+            None => return EINVAL,
+        }
+        self.begin_connect(env);
+        0
+    }
+
     /// A connect started: one request in flight, until JS has its outcome.
     fn begin_connect(&mut self, env: &Env) {
         self.connecting = true;
@@ -595,8 +630,7 @@ async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<()>, drive: b
 
 /// Connects a Unix socket (see `addr::unix_sockaddr` for how long paths are cut).
 async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
-    let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-    socket.set_nonblocking(true)?;
+    let socket = new_unix_socket()?;
     let pending = begin_connect(&SockRef::from(&socket), &addr::unix_sockaddr(path)?)?;
     let stream = UnixStream::from_std(socket.into())?;
     if pending {
@@ -609,14 +643,17 @@ async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
     Ok(stream)
 }
 
+/// A non-blocking, close-on-exec socket, made so in the one socket(2) call.
 fn new_tcp_socket(addr: &SocketAddr) -> std::io::Result<Socket> {
-    let socket = Socket::new(
+    Socket::new(
         Domain::for_address(*addr),
-        Type::STREAM,
+        Type::STREAM.nonblocking(),
         Some(Protocol::TCP),
-    )?;
-    socket.set_nonblocking(true)?;
-    Ok(socket)
+    )
+}
+
+fn new_unix_socket() -> std::io::Result<Socket> {
+    Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)
 }
 
 /// A TCP socket's address as Node reports it (Unix sockets report none here).
