@@ -4,7 +4,7 @@
 // Native code calls JS through one function per environment (`dispatch`), with a whole
 // batch at a time: a Buffer of int32 records `[kind, id, a, b]` followed by the
 // bytes of the small DATA records back to back; large ones (b >= 0) and accepted
-// handles are in `objects` (see src/batch.rs). Each handle registers under its id
+// handles are in `objects` (see src/napi/batch.rs). Each handle registers under its id
 // while open; events for handles closed meanwhile are dropped here.
 
 const path = require('node:path');
@@ -14,12 +14,11 @@ const { kIsPipe } = require('./symbols');
 
 const native = require(path.join(__dirname, '..', 'rsnet.node'));
 
-// The event kinds of a batch record and libuv's statuses, as the addon defines them
-// (src/batch.rs, src/errno.rs).
-const { events: EVENTS, errno } = native.constants();
+// A batch record's width and event kinds, and libuv's statuses, as the addon defines
+// them (src/napi/batch.rs, src/sys/errno.rs).
+const { recordFields: RECORD_INTS, events: EVENTS, errno } = native.constants();
 const { DATA, EOF, READ_ERROR, WRITTEN, WRITE_ERROR, SHUTDOWN, CONNECTED, ACCEPTED, ACCEPT_ERROR, SPLICE_READY } = EVENTS;
 const { UV_EOF } = errno;
-const RECORD_INTS = 4;
 
 const live = new Map();
 

@@ -36,7 +36,9 @@ pub mod kind {
     pub const SPLICE_READY: i32 = 10;
 }
 
-const RECORD_BYTES: usize = 16;
+/// Fields of a record (`[kind, id, a, b]`), each an int32; JS reads it from [`constants`].
+const RECORD_FIELDS: usize = 4;
+const RECORD_BYTES: usize = RECORD_FIELDS * 4;
 /// Data chunks at least this large get a Buffer of their own (see the module docs).
 const OWN_BUFFER_BYTES: usize = 16 * 1024;
 
@@ -260,9 +262,11 @@ unsafe fn copy_to_buffer(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::
     Ok(buffer)
 }
 
-/// What JS needs of the contract: `{ events: { DATA, EOF, ... }, errno: { UV_EOF, ... } }`.
+/// What JS needs of the contract:
+/// `{ recordFields, events: { DATA, EOF, ... }, errno: { UV_EOF, ... } }`.
 #[napi(object)]
 pub struct Constants {
+    pub record_fields: u32,
     pub events: HashMap<String, i32>,
     pub errno: HashMap<String, i32>,
 }
@@ -272,6 +276,7 @@ pub fn constants() -> Constants {
     use crate::napi::batch::kind;
     let pairs = |list: &[(&str, i32)]| list.iter().map(|&(k, v)| (k.to_owned(), v)).collect();
     Constants {
+        record_fields: RECORD_FIELDS as u32,
         events: pairs(&[
             ("DATA", kind::DATA),
             ("EOF", kind::EOF),
