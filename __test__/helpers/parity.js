@@ -10,6 +10,7 @@ const path = require('node:path');
 const net = require('node:net');
 const crypto = require('node:crypto');
 const assert = require('node:assert/strict');
+const { performance } = require('node:perf_hooks');
 const { inspect } = require('node:util');
 
 // ---------------------------------------------------------------------------
@@ -74,9 +75,12 @@ function once(emitter, event, { timeoutMs = DEFAULT_WAIT_MS, label, rejectOnErro
       reject(e);
     };
     const watchError = rejectOnError && event !== 'error';
+    const since = performance.now();
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
+      // How late the timer ran tells a lost event from a starved or blocked process.
+      const late = Math.round(performance.now() - since - timeoutMs);
+      reject(new Error(`timed out after ${timeoutMs}ms (the timer ran ${late}ms late) waiting for ${what}`));
     }, timeoutMs);
     emitter.on(event, onEvent);
     if (watchError) emitter.on('error', onError);
