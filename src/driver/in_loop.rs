@@ -509,9 +509,10 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
         // closes this poll during the callback, and `update` finds it still open.
         let watch = unsafe { watch_of(poll) };
         if watch.connecting.get() {
-            if events & UV_WRITABLE != 0 || status < 0 {
-                finish_connect(watch, status);
-            }
+            // Any callback ends the connect, as libuv's `uv__stream_connect` takes any
+            // event: writable, an error, or a hang-up that libuv reports with no flag
+            // (waiting for more would leave a level-triggered poll firing forever).
+            finish_connect(watch, status);
             // SAFETY: as below: still open, on the loop's thread.
             unsafe { update(poll) };
             return;
