@@ -45,22 +45,35 @@ function scheduleClose(callback) {
   pendingCloses++;
   const run = () => {
     pendingCloses--;
-    try {
-      callback();
-    } catch (err) {
-      // As with a throwing I/O callback: the events waiting behind it still come.
-      if (pendingCloses === 0 && backlog.length > 0) process.nextTick(drain);
-      throw err;
-    }
+    callReporting(callback);
     if (pendingCloses === 0 && backlog.length > 0) {
       // Ticks queued by this 'close' run before the next I/O event, as in Node. The
       // close phase comes after the check phase: what waited for a turn may go.
-      process._tickCallback();
+      runTicks();
       turn++;
       drain();
     }
   };
   if (!native.scheduleClose(run)) setImmediate(run);
+}
+
+// A handler that throws, or a tick that throws between two events, is an uncaught
+// exception at once, as in one of Node's own I/O callbacks, and the next event still
+// comes. It must not unwind out of the batch: a throwing tick leaves its async id on
+// Node's async-id stack, which only Node's uncaught-exception path clears (see
+// src/napi/uncaught.rs).
+function callReporting(fn, a, b, c, d, e) {
+  try {
+    fn(a, b, c, d, e);
+  } catch (err) {
+    native.reportUncaught(err);
+  }
+}
+
+// The nextTick and microtask queues, run between two events as Node runs them
+// between two I/O callbacks.
+function runTicks() {
+  callReporting(process._tickCallback);
 }
 
 // Batches not yet fully delivered, oldest first. A batch can pause (see `runBatch`);
@@ -142,34 +155,25 @@ function completeAfterIo(callback) {
 // pending queue at the start of the next turn, before it polls for I/O again.
 function runEarlierCompletions() {
   while (afterIo.length > 0) {
-    afterIo.shift()();
-    process._tickCallback();
+    callReporting(afterIo.shift());
+    runTicks();
   }
 }
 
 function runOneAfterIo() {
   const callback = afterIo.shift();
   if (afterIo.length > 0) native.requestCompletion();
-  if (callback !== undefined) callback();
+  if (callback !== undefined) callReporting(callback);
 }
 
-// A throwing handler becomes an uncaught exception, as in Node; the remaining events
-// are delivered on the next tick.
 function drain() {
-  try {
-    for (let first = true; backlog.length > 0; first = false) {
-      // Behind a pending close (the close phase resumes delivery) or a turn boundary.
-      if (pendingCloses > 0 || waitingForTurn) return;
-      // Each batch is an I/O callback of its own: the previous one's ticks run first.
-      if (!first) process._tickCallback();
-      if (!runBatch(backlog[0])) return;
-      backlog.shift();
-    }
-  } catch (err) {
-    const batch = backlog[0];
-    if (batch.next >= batch.records.length) backlog.shift();
-    if (backlog.length > 0) process.nextTick(drain);
-    throw err;
+  for (let first = true; backlog.length > 0; first = false) {
+    // Behind a pending close (the close phase resumes delivery) or a turn boundary.
+    if (pendingCloses > 0 || waitingForTurn) return;
+    // Each batch is an I/O callback of its own: the previous one's ticks run first.
+    if (!first) runTicks();
+    if (!runBatch(backlog[0])) return;
+    backlog.shift();
   }
 }
 
@@ -183,7 +187,7 @@ function runBatch(batch) {
   while (batch.next < records.length) {
     const i = batch.next;
     if (i > 0) {
-      process._tickCallback();
+      runTicks();
       if (pendingCloses > 0) return false;
     }
     const kind = records[i];
@@ -206,7 +210,7 @@ function runBatch(batch) {
       }
     }
     if (handle !== undefined) {
-      deliver(handle, kind, a, chunk, objects);
+      callReporting(deliver, handle, kind, a, chunk, objects);
     } else if (kind === ACCEPTED) {
       // Accepted natively just before its server closed: nobody will own it. The kernel
       // resets a connection still in a closed listener's backlog; so does rsnet.

@@ -88,6 +88,8 @@ function install(via) {
   hookImport();
   hookServers(rsnet);
   hookAgents(rsnet);
+  // Node's HTTP parser can be handed an rsnet handle (parser.consume) from now on.
+  require('./parser_consume').install();
   return rsnet;
 }
 
