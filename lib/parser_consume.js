@@ -5,14 +5,16 @@
 // consume() takes its argument for one of its own C++ stream handles; handed an rsnet
 // handle, a napi object, it reads fields that object does not have and the process
 // dies. So rsnet gives HTTPParser's consume/unconsume/getCurrentBuffer a path for its
-// own handles, installed once per process, and only then may a handle say
-// `isStreamBase`:
+// own handles, installed once per process by rsnet/register:
 // - consume(handle): the parser becomes the handle's reader. Each chunk goes to
 //   parser.execute() and then to the parser's kOnExecute(result), as Node's native
 //   listener calls them; getCurrentBuffer() answers the chunk meanwhile. EOF and read
 //   errors still go to the socket, as Node passes them to the previous listener.
 // - unconsume(): the socket reads its handle again.
 // Every other argument goes to Node's own methods, unchanged.
+// rsnet's handles do not say `isStreamBase` (which would make Node's http consume
+// them by itself): Node's http2 takes any handle that says it for one of its own
+// native streams too, and rsnet gives http2 no such path.
 
 const { SocketHandle } = require('./binding');
 
@@ -89,18 +91,4 @@ function onConsumedRead(nread, buf) {
   }
 }
 
-// Node's http consumes a socket's handle only if it says so; an rsnet handle says it
-// once the parser can take it. Asking is what installs the path, so a program that
-// never serves HTTP pays nothing.
-function defineStreamBase(HandleClass) {
-  Object.defineProperty(HandleClass.prototype, 'isStreamBase', {
-    __proto__: null,
-    configurable: true,
-    get() {
-      install();
-      return true;
-    },
-  });
-}
-
-module.exports = { install, defineStreamBase };
+module.exports = { install };
