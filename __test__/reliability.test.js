@@ -55,6 +55,13 @@ for (const driver of DRIVERS) {
     assert.equal(r.metrics.unknown, 0, `differences from net not in KNOWN_DIFFERENCES.faults: ${explain(r)}`);
   });
 
+  test(`throwing handlers (${driver}): a throw caught by 'uncaughtException' or a domain leaves the same events as on net, no crash, no hang`, { timeout: 180000 }, async () => {
+    const r = await require('../reliability/parts/throwing-handlers').run({ ...OPTS, driver });
+    assert.equal(r.metrics.crashes, 0, explain(r));
+    assert.equal(r.metrics.hangs, 0, explain(r));
+    assert.equal(r.metrics.diffs, 0, explain(r));
+  });
+
   test(`nothing lost (${driver}): SHA-256 equal through echo and pipe proxy`, { timeout: 120000 }, async () => {
     const r = await require('../reliability/parts/nothing-lost').run({ ...OPTS, driver });
     for (const mode of ['echo', 'proxy']) {

@@ -24,6 +24,7 @@ const { DRIVERS } = require('./lib/common');
 const PARTS = {
   'bad-input': () => require('./parts/bad-input'),
   faults: () => require('./parts/faults'),
+  'throwing-handlers': () => require('./parts/throwing-handlers'),
   'nothing-lost': () => require('./parts/nothing-lost'),
   'no-leaks': () => require('./parts/no-leaks'),
   'slow-consumer': () => require('./parts/slow-consumer'),
