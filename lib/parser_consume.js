@@ -12,9 +12,11 @@
 //   errors still go to the socket, as Node passes them to the previous listener.
 // - unconsume(): the socket reads its handle again.
 // Every other argument goes to Node's own methods, unchanged.
-// rsnet's handles do not say `isStreamBase` (which would make Node's http consume
-// them by itself): Node's http2 takes any handle that says it for one of its own
-// native streams too, and rsnet gives http2 no such path.
+// A handle says `isStreamBase`, which makes Node's http server consume it (and skip
+// the socket's Readable and 'data' events, as for its own sockets), only once it was
+// offered to an http server (`offerToHttp`, which rsnet/register calls for the
+// connections of Node's http servers): Node's http2 and tls would take any handle
+// that says it for one of their own native streams, and rsnet gives them no such path.
 
 const { SocketHandle } = require('./binding');
 
@@ -91,4 +93,20 @@ function onConsumedRead(nread, buf) {
   }
 }
 
-module.exports = { install };
+const offered = new WeakSet();
+
+// Lets Node's http server that is about to get `socket` consume its handle.
+function offerToHttp(socket) {
+  install();
+  if (socket._handle) offered.add(socket._handle);
+}
+
+Object.defineProperty(SocketHandle.prototype, 'isStreamBase', {
+  __proto__: null,
+  configurable: true,
+  get() {
+    return offered.has(this);
+  },
+});
+
+module.exports = { install, offerToHttp };

@@ -197,13 +197,16 @@ function hookServers(rsnet) {
     }
     debug('listen: %s -> rsnet Server', kind);
     if (this instanceof mods.tls.Server) patchJSStream(rsnet, mods.tls);
-    listenThroughRsnet(rsnet, this, args);
+    listenThroughRsnet(rsnet, this, args, kind);
     return this;
   };
   debug('register: http, https, tls and http2 servers listen through rsnet (net.Server.prototype.listen)');
 }
 
-function listenThroughRsnet(rsnet, outer, args) {
+function listenThroughRsnet(rsnet, outer, args, kind) {
+  // Node's http server reads its connections' bytes through its parser, as it does
+  // with its own sockets (https and http2 servers get TLS sockets, not these).
+  const offer = kind === 'http.Server' ? require('./parser_consume').offerToHttp : null;
   const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
   const inner = new rsnet.Server({
     allowHalfOpen: outer.allowHalfOpen,
@@ -241,6 +244,7 @@ function listenThroughRsnet(rsnet, outer, args) {
   inner.on('connection', (socket) => {
     socket.server = outer;
     socket._server = outer;
+    if (offer !== null) offer(socket);
     outer.emit('connection', socket);
   });
   inner.listen(...args);
