@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const builtin = require('node:net');
-const rsnet = require('..');
+const { rsnet } = require('./helpers/harness').impls;
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'debug', 'debug-net.js');
 // Both drivers, or the one of this `npm test` run.
