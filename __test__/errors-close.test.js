@@ -1,12 +1,8 @@
 'use strict';
 // Errors on the way to close, rsnet vs built-in net: destroy(err) in every state,
 // destroy() while connecting, and resetAndDestroy() right after end().
-//
-// Every scenario runs once per implementation (built-in first: it is the oracle), on
-// real loopback sockets, and is checked twice (helpers/outcomes.js): built-in net
-// produced exactly what this file expects (so nothing passes vacuously and a wrong
-// expectation is caught as a test bug), and rsnet exactly what built-in net produced.
-// The expected errors themselves are one table, helpers/expected-errors.js.
+// How each scenario runs and is checked: helpers/outcomes.js; the errors it expects:
+// helpers/expected-errors.js.
 const { test, describe, after } = require('node:test');
 const path = require('path');
 const { execFile } = require('child_process');

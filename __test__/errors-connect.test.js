@@ -2,12 +2,8 @@
 // Connect errors: full error shape and event order, rsnet vs built-in net: refused
 // connections, Unix paths, the local end (localAddress/localPort) and connect(2)
 // failing at once.
-//
-// Every scenario runs once per implementation (built-in first: it is the oracle), on
-// real loopback sockets, and is checked twice (helpers/outcomes.js): built-in net
-// produced exactly what this file expects (so nothing passes vacuously and a wrong
-// expectation is caught as a test bug), and rsnet exactly what built-in net produced.
-// The expected errors themselves are one table, helpers/expected-errors.js.
+// How each scenario runs and is checked: helpers/outcomes.js; the errors it expects:
+// helpers/expected-errors.js.
 const { test, describe, after } = require('node:test');
 const path = require('path');
 const fs = require('fs');

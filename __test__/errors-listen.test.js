@@ -1,12 +1,8 @@
 'use strict';
 // Listen and accept errors, rsnet vs built-in net: out of fds, addresses in use or
 // unavailable, the server's ERR_* codes, AbortSignal, and handles that cannot listen.
-//
-// Every scenario runs once per implementation (built-in first: it is the oracle), on
-// real loopback sockets, and is checked twice (helpers/outcomes.js): built-in net
-// produced exactly what this file expects (so nothing passes vacuously and a wrong
-// expectation is caught as a test bug), and rsnet exactly what built-in net produced.
-// The expected errors themselves are one table, helpers/expected-errors.js.
+// How each scenario runs and is checked: helpers/outcomes.js; the errors it expects:
+// helpers/expected-errors.js.
 const { test, describe, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('path');

@@ -375,6 +375,12 @@ class Scope {
   }
 }
 
+/** scope.server(mod, { options, onConnection }), as { srv, port }. */
+async function scopedServer(scope, mod, options, onConnection) {
+  const srv = await scope.server(mod, { options, onConnection });
+  return { srv, port: srv.address().port };
+}
+
 /** server.listen(...args), resolved on 'listening', rejected on 'error' or timeout. */
 async function listen(server, ...args) {
   const p = once(server, 'listening', { label: 'server listen' });
@@ -520,6 +526,7 @@ module.exports = {
   SOCKET_EVENTS,
   SERVER_EVENTS,
   Scope,
+  scopedServer,
   listen,
   closeServer,
   withServer,
