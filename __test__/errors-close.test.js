@@ -9,7 +9,7 @@ const { execFile } = require('child_process');
 const v8 = require('v8');
 const builtin = require('net');
 const { runBoth, check } = require('./helpers/outcomes');
-const { boom, BOOM } = require('./helpers/expected-errors');
+const { systemError, boom, BOOM } = require('./helpers/expected-errors');
 const { once, listen, closeServer, record, track, closed, roundTrip, exitGuard } = require('./fixtures/util');
 
 exitGuard(after, 'errors-close.test.js');
@@ -129,18 +129,7 @@ describe('close: resetAndDestroy()', () => {
     }));
     check(out, {
       ev: [
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: 'reset EINVAL',
-          code: 'EINVAL',
-          errno: -22,
-          syscall: 'reset',
-          address: undefined,
-          port: undefined,
-          keys: ['code', 'errno', 'syscall'],
-        }],
+        ['error', systemError('EINVAL', 'reset', 'reset EINVAL')],
         'returned',
         'peer end',
       ],

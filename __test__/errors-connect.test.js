@@ -9,7 +9,7 @@ const path = require('path');
 const fs = require('fs');
 const builtin = require('net');
 const { runBoth, check } = require('./helpers/outcomes');
-const { ECONNREFUSED } = require('./helpers/expected-errors');
+const { systemError, ECONNREFUSED } = require('./helpers/expected-errors');
 const { within, once, listen, closeServer, freedPort, haveIPv6, stackHead, record, track, closed, tmpDir, exitGuard, reg } = require('./fixtures/util');
 
 exitGuard(after, 'errors-connect.test.js');
@@ -177,18 +177,7 @@ describe('connect: Unix socket paths', () => {
         return ev;
       });
       check(out, [
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: 'connect ENOENT DIR/missing.sock',
-          code: 'ENOENT',
-          errno: -2,
-          syscall: 'connect',
-          address: 'DIR/missing.sock',
-          port: undefined,
-          keys: ['address', 'code', 'errno', 'syscall'],
-        }],
+        ['error', systemError('ENOENT', 'connect', 'connect ENOENT DIR/missing.sock', { address: 'DIR/missing.sock' })],
         ['close', true],
       ]);
     } finally {
@@ -209,18 +198,7 @@ describe('connect: Unix socket paths', () => {
         return ev;
       });
       check(out, [
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: 'connect ECONNREFUSED DIR/regular',
-          code: 'ECONNREFUSED',
-          errno: -111,
-          syscall: 'connect',
-          address: 'DIR/regular',
-          port: undefined,
-          keys: ['address', 'code', 'errno', 'syscall'],
-        }],
+        ['error', systemError('ECONNREFUSED', 'connect', 'connect ECONNREFUSED DIR/regular', { address: 'DIR/regular' })],
         ['close', true],
       ]);
     } finally {
@@ -246,18 +224,7 @@ describe('connect: Unix socket paths', () => {
         await closeServer(peer);
         return ev;
       });
-      const enoent = {
-        ctor: 'Error',
-        isError: true,
-        name: 'Error',
-        message: 'connect ENOENT 127.0.0.1:PORT',
-        code: 'ENOENT',
-        errno: -2,
-        syscall: 'connect',
-        address: '127.0.0.1',
-        port: 'PORT',
-        keys: ['address', 'code', 'errno', 'port', 'syscall'],
-      };
+      const enoent = systemError('ENOENT', 'connect', 'connect ENOENT 127.0.0.1:PORT', { address: '127.0.0.1', port: 'PORT' });
       check(out, [
         ['connectionAttempt', '127.0.0.1', 'PORT', 4],
         ['connectionAttemptFailed', '127.0.0.1', 'PORT', 4, enoent],
@@ -281,18 +248,7 @@ describe('connect: the local end and connect(2)', () => {
       return ev;
     });
     check(out, [
-      ['error', {
-        ctor: 'Error',
-        isError: true,
-        name: 'Error',
-        message: 'bind EADDRNOTAVAIL 192.0.2.1',
-        code: 'EADDRNOTAVAIL',
-        errno: -99,
-        syscall: 'bind',
-        address: '192.0.2.1',
-        port: undefined,
-        keys: ['address', 'code', 'errno', 'syscall'],
-      }],
+      ['error', systemError('EADDRNOTAVAIL', 'bind', 'bind EADDRNOTAVAIL 192.0.2.1', { address: '192.0.2.1' })],
       ['close', true],
     ]);
   });
@@ -310,18 +266,7 @@ describe('connect: the local end and connect(2)', () => {
     });
     check(out, [
       ['connectionAttempt', 'fe80::1', 9, 6],
-      ['error', {
-        ctor: 'Error',
-        isError: true,
-        name: 'Error',
-        message: 'connect EINVAL fe80::1:9 - Local (:::0)',
-        code: 'EINVAL',
-        errno: -22,
-        syscall: 'connect',
-        address: 'fe80::1',
-        port: 9,
-        keys: ['address', 'code', 'errno', 'port', 'syscall'],
-      }],
+      ['error', systemError('EINVAL', 'connect', 'connect EINVAL fe80::1:9 - Local (:::0)', { address: 'fe80::1', port: 9 })],
       ['close', true],
     ]);
   });
@@ -339,18 +284,7 @@ describe('connect: the local end and connect(2)', () => {
         return ev;
       });
       check(out, [
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: `bind EINVAL ${localAddress}`,
-          code: 'EINVAL',
-          errno: -22,
-          syscall: 'bind',
-          address: localAddress,
-          port: undefined,
-          keys: ['address', 'code', 'errno', 'syscall'],
-        }],
+        ['error', systemError('EINVAL', 'bind', `bind EINVAL ${localAddress}`, { address: localAddress })],
         ['close', true],
       ]);
     });
@@ -372,18 +306,7 @@ describe('connect: the local end and connect(2)', () => {
     check(out, [
       ['connectionAttempt', '127.0.0.1', 'PORT', 4],
       ['connectionAttempt', '127.0.0.1', 'PORT', 4],
-      ['error', {
-        ctor: 'Error',
-        isError: true,
-        name: 'Error',
-        message: 'connect EALREADY 127.0.0.1:PORT - Local (127.0.0.1:LOCALPORT)',
-        code: 'EALREADY',
-        errno: -114,
-        syscall: 'connect',
-        address: '127.0.0.1',
-        port: 'PORT',
-        keys: ['address', 'code', 'errno', 'port', 'syscall'],
-      }],
+      ['error', systemError('EALREADY', 'connect', 'connect EALREADY 127.0.0.1:PORT - Local (127.0.0.1:LOCALPORT)', { address: '127.0.0.1', port: 'PORT' })],
       ['close', true],
     ]);
   });
@@ -399,20 +322,7 @@ describe('connect: the local end and connect(2)', () => {
       await closed(s);
       return ev;
     });
-    const refused = {
-      ctor: 'Error',
-      isError: true,
-      name: 'Error',
-      message: 'connect ECONNREFUSED 127.0.0.1 - Local (0.0.0.0:-1)',
-      code: 'ECONNREFUSED',
-      errno: -111,
-      syscall: 'connect',
-      address: '127.0.0.1',
-      port: undefined,
-      keys: ['address', 'code', 'errno', 'localAddress', 'localPort', 'syscall'],
-      localAddress: '0.0.0.0',
-      localPort: -1,
-    };
+    const refused = systemError('ECONNREFUSED', 'connect', 'connect ECONNREFUSED 127.0.0.1 - Local (0.0.0.0:-1)', { address: '127.0.0.1', localAddress: '0.0.0.0', localPort: -1 });
     check(out, [
       ['connectionAttempt', '127.0.0.1', 0, 4],
       ['connectionAttemptFailed', '127.0.0.1', 0, 4, refused],
@@ -435,18 +345,7 @@ describe('connect: the local end and connect(2)', () => {
       });
       check(out, [
         ['connectionAttempt', `fe80::1%${zone}`, 9, 6],
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: `connect ${code} fe80::1%${zone}:9 - Local (:::0)`,
-          code,
-          errno,
-          syscall: 'connect',
-          address: `fe80::1%${zone}`,
-          port: 9,
-          keys: ['address', 'code', 'errno', 'port', 'syscall'],
-        }],
+        ['error', systemError(code, 'connect', `connect ${code} fe80::1%${zone}:9 - Local (:::0)`, { errno, address: `fe80::1%${zone}`, port: 9 })],
         ['close', true],
       ]);
     });
@@ -464,18 +363,7 @@ describe('connect: the local end and connect(2)', () => {
         return ev;
       });
       check(out, [
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: `bind EADDRINUSE 0.0.0.0:${localPort}`,
-          code: 'EADDRINUSE',
-          errno: -98,
-          syscall: 'bind',
-          address: '0.0.0.0',
-          port: localPort,
-          keys: ['address', 'code', 'errno', 'port', 'syscall'],
-        }],
+        ['error', systemError('EADDRINUSE', 'bind', `bind EADDRINUSE 0.0.0.0:${localPort}`, { address: '0.0.0.0', port: localPort })],
         ['close', true],
       ]);
     });

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const builtin = require('net');
 const { isDeepStrictEqual } = require('util');
 const { runBoth, check, show } = require('./helpers/outcomes');
-const { ECONNREFUSED, ECONNRESET, WRITE_AFTER_END, boomErr } = require('./helpers/expected-errors');
+const { systemError, nodeError, ECONNREFUSED, ECONNRESET, WRITE_AFTER_END, boomErr } = require('./helpers/expected-errors');
 const { within, once, listen, closeServer, freedPort, shape, record, track, closed, roundTrip, exitGuard } = require('./fixtures/util');
 
 exitGuard(after, 'errors-io.test.js');
@@ -66,12 +66,10 @@ describe('I/O: resets and EPIPE', () => {
     // Which of the three the kernel reports first is a race, so each
     // implementation is checked against the allowed set, not against the other.
     const allowed = [
-      { message: 'read ECONNRESET', code: 'ECONNRESET', errno: -104, syscall: 'read' },
-      { message: 'write ECONNRESET', code: 'ECONNRESET', errno: -104, syscall: 'write' },
-      { message: 'write EPIPE', code: 'EPIPE', errno: -32, syscall: 'write' },
-    ].map((x) => ({
-      ctor: 'Error', isError: true, name: 'Error', ...x, address: undefined, port: undefined, keys: ['code', 'errno', 'syscall'],
-    }));
+      systemError('ECONNRESET', 'read', 'read ECONNRESET'),
+      systemError('ECONNRESET', 'write', 'write ECONNRESET'),
+      systemError('EPIPE', 'write', 'write EPIPE'),
+    ];
     const out = await runBoth(async (mod) => {
       // Reset only once our data arrived, i.e. once we are surely connected
       // (an RST racing the handshake would give a 'connect ECONNRESET').
@@ -114,10 +112,7 @@ describe('I/O: resets and EPIPE', () => {
       await closeServer(peer);
       return ev;
     });
-    const EPIPE = {
-      ctor: 'Error', isError: true, name: 'Error', message: 'This socket has been ended by the other party', code: 'EPIPE',
-      errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-    };
+    const EPIPE = nodeError('EPIPE', 'This socket has been ended by the other party');
     check(out, [
       'connect', 'ready', 'data', ['end', 'bye'],
       ['write returned', false],
@@ -201,10 +196,7 @@ describe('I/O: writes that fail', () => {
       ev.push(['after', s.destroyed]);
       return ev;
     });
-    const CLOSED = {
-      ctor: 'Error', isError: true, name: 'Error', message: 'Socket is closed', code: 'ERR_SOCKET_CLOSED',
-      errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-    };
+    const CLOSED = nodeError('ERR_SOCKET_CLOSED', 'Socket is closed');
     check(out, [
       ['write returned', false, false],
       ['write cb', CLOSED],
@@ -232,10 +224,7 @@ describe('I/O: writes that fail', () => {
     });
     check(out, [
       ['write returned', false],
-      ['write cb', {
-        ctor: 'Error', isError: true, name: 'Error', message: 'Cannot call write after a stream was destroyed',
-        code: 'ERR_STREAM_DESTROYED', errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-      }],
+      ['write cb', nodeError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed')],
       ['close', false],
     ]);
   });
@@ -258,10 +247,7 @@ describe('I/O: writes that fail', () => {
     // i.e. after the 'close' listener record() added before.
     check(out, [
       ['close', false],
-      ['write cb', {
-        ctor: 'Error', isError: true, name: 'Error', message: 'Socket closed before the connection was established',
-        code: 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION', errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-      }],
+      ['write cb', nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION', 'Socket closed before the connection was established')],
     ]);
   });
 
@@ -279,10 +265,7 @@ describe('I/O: writes that fail', () => {
       await new Promise((r) => setImmediate(r));
       return ev;
     });
-    const BEFORE = {
-      ctor: 'Error', isError: true, name: 'Error', message: 'Socket closed before the connection was established',
-      code: 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION', errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-    };
+    const BEFORE = nodeError('ERR_SOCKET_CLOSED_BEFORE_CONNECTION', 'Socket closed before the connection was established');
     check(out, [
       ['error', ECONNREFUSED('127.0.0.1')],
       ['close', true],

@@ -10,7 +10,7 @@ const fs = require('fs');
 const { spawn } = require('child_process');
 const builtin = require('net');
 const { runBoth, check } = require('./helpers/outcomes');
-const { EADDRINUSE, NOT_RUNNING, ALREADY_LISTEN } = require('./helpers/expected-errors');
+const { systemError, EADDRINUSE, NOT_RUNNING, ALREADY_LISTEN } = require('./helpers/expected-errors');
 const { within, once, listen, closeServer, haveIPv6, shape, stackHead, track, closed, roundTrip, tmpDir, exitGuard, reg } = require('./fixtures/util');
 
 exitGuard(after, 'errors-listen.test.js');
@@ -183,10 +183,7 @@ describe('listen: address in use or unavailable', () => {
     });
     check(out, [
       ['error', 'EADDRINUSE'],
-      ['close cb', {
-        ctor: 'Error', isError: true, name: 'Error', message: 'Server is not running.', code: 'ERR_SERVER_NOT_RUNNING',
-        errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-      }],
+      ['close cb', NOT_RUNNING],
       ['relisten', { listening: true, family: 'IPv4', address: '127.0.0.1', portNonZero: true }],
     ]);
   });
@@ -204,18 +201,7 @@ describe('listen: address in use or unavailable', () => {
       return ev;
     });
     check(out, [
-      ['error', {
-        ctor: 'Error',
-        isError: true,
-        name: 'Error',
-        message: 'listen EADDRNOTAVAIL: address not available 192.0.2.1',
-        code: 'EADDRNOTAVAIL',
-        errno: -99,
-        syscall: 'listen',
-        address: '192.0.2.1',
-        port: undefined,
-        keys: ['address', 'code', 'errno', 'syscall'],
-      }],
+      ['error', systemError('EADDRNOTAVAIL', 'listen', 'listen EADDRNOTAVAIL: address not available 192.0.2.1', { address: '192.0.2.1' })],
     ]);
   });
 
@@ -238,18 +224,7 @@ describe('listen: address in use or unavailable', () => {
         return ev;
       });
       check(out, [
-        ['error', {
-          ctor: 'Error',
-          isError: true,
-          name: 'Error',
-          message: 'listen EADDRINUSE: address already in use PATH',
-          code: 'EADDRINUSE',
-          errno: -98,
-          syscall: 'listen',
-          address: 'PATH',
-          port: -1,
-          keys: ['address', 'code', 'errno', 'port', 'syscall'],
-        }],
+        ['error', systemError('EADDRINUSE', 'listen', 'listen EADDRINUSE: address already in use PATH', { address: 'PATH', port: -1 })],
         ['socket file removed by close()', true],
       ]);
     } finally {
@@ -434,18 +409,7 @@ describe('listen: what cannot listen', () => {
       client.destroy();
       return ev;
     });
-    const einval = {
-      ctor: 'Error',
-      isError: true,
-      name: 'Error',
-      message: 'listen EINVAL: invalid argument',
-      code: 'EINVAL',
-      errno: -22,
-      syscall: 'listen',
-      address: null,
-      port: -1,
-      keys: ['address', 'code', 'errno', 'port', 'syscall'],
-    };
+    const einval = systemError('EINVAL', 'listen', 'listen EINVAL: invalid argument', { address: null, port: -1 });
     check(out, [
       ['socket', 'returned', false],
       ['socket', 'error', einval, false],

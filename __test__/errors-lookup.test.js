@@ -7,7 +7,7 @@ const { test, describe, after } = require('node:test');
 const assert = require('node:assert/strict');
 const builtin = require('net');
 const { runBoth, check } = require('./helpers/outcomes');
-const { ABORT, causeOf } = require('./helpers/expected-errors');
+const { systemError, nodeError, ABORT, causeOf } = require('./helpers/expected-errors');
 const { listen, closeServer, shape, record, closed, roundTrip, exitGuard } = require('./fixtures/util');
 
 exitGuard(after, 'errors-lookup.test.js');
@@ -32,19 +32,9 @@ describe('connect: DNS and custom lookup', () => {
     // implementations must agree with each other on whichever it is.
     const e = out.net[0] && out.net[0][1];
     assert.ok(e && ['ENOTFOUND', 'EAI_AGAIN'].includes(e.code), `TEST BUG: unexpected resolver outcome ${JSON.stringify(out.net)}`);
-    const dnsErr = {
-      ctor: 'Error',
-      isError: true,
-      name: 'Error',
-      message: `getaddrinfo ${e.code} ${BAD_HOST}`,
-      code: e.code,
-      errno: e.code === 'ENOTFOUND' ? -3008 : -3001,
-      syscall: 'getaddrinfo',
-      address: undefined,
-      port: undefined,
-      keys: ['code', 'errno', 'hostname', 'syscall'],
-      hostname: BAD_HOST,
-    };
+    const dnsErr = systemError(e.code, 'getaddrinfo', `getaddrinfo ${e.code} ${BAD_HOST}`, {
+      errno: e.code === 'ENOTFOUND' ? -3008 : -3001, hostname: BAD_HOST,
+    });
     check(out, [
       ['lookup', dnsErr, undefined, undefined, BAD_HOST],
       ['error', dnsErr],
@@ -95,10 +85,7 @@ describe('connect: DNS and custom lookup', () => {
     });
     check(out, [
       ['lookup', null, 'not-an-ip', 4, 'some.host.example'],
-      ['error', {
-        ctor: 'TypeError', isError: true, name: 'TypeError', message: 'Invalid IP address: not-an-ip',
-        code: 'ERR_INVALID_IP_ADDRESS', errno: undefined, syscall: undefined, address: undefined, port: undefined, keys: ['code'],
-      }],
+      ['error', nodeError('ERR_INVALID_IP_ADDRESS', 'Invalid IP address: not-an-ip', { name: 'TypeError' })],
       ['close', true],
     ]);
   });

@@ -1,14 +1,27 @@
 'use strict';
 // The errors the errors-*.test.js files expect, as fixtures/util.js's shape() shows
-// them: one table, written once, of what Node 20 reports. A row is either a system
-// error (a negative errno from libuv, and the syscall that failed) or one of Node's
-// ERR_* errors (only `code`, sometimes `name`, is an own key).
+// them: what Node 20 reports, written once. An error is either a system error (a
+// negative errno from libuv, and the syscall that failed) or one of Node's ERR_*
+// errors (only `code`, sometimes `name`, is an own key); the ones several scenarios
+// expect are named here, the others are built in place with the same two builders.
 const { shape } = require('../fixtures/util');
 
-/** A system error; `address` and `port` are own keys only when it names an address. */
-function systemError(code, errno, syscall, message, address, port) {
-  const keys = address === undefined ? ['code', 'errno', 'syscall'] : ['address', 'code', 'errno', 'port', 'syscall'];
-  return { ctor: 'Error', isError: true, name: 'Error', message, code, errno, syscall, address, port, keys };
+// The errno of each code the scenarios meet (Linux, as libuv reports it: negative).
+const ERRNO = {
+  ENOENT: -2, EINVAL: -22, EPIPE: -32, ENETUNREACH: -101, ECONNRESET: -104, EADDRINUSE: -98,
+  EADDRNOTAVAIL: -99, ECONNREFUSED: -111, EALREADY: -114, ENOTFOUND: -3008, EAI_AGAIN: -3001,
+};
+
+/**
+ * A system error. `fields` holds what the error names (address, port, and for some
+ * localAddress/localPort or hostname); a field is an own key of the error exactly when
+ * it is not undefined. `fields.errno` overrides the errno of the table.
+ */
+function systemError(code, syscall, message, fields = {}) {
+  const { errno = ERRNO[code], address, port, ...more } = fields;
+  const named = { address, port, ...more };
+  const keys = ['code', 'errno', 'syscall', ...Object.keys(named).filter((k) => named[k] !== undefined)].sort();
+  return { ctor: 'Error', isError: true, name: 'Error', message, code, errno, syscall, address, port, ...more, keys };
 }
 
 /** One of Node's ERR_* errors (or an AbortError). */
@@ -19,11 +32,11 @@ function nodeError(code, message, { name = 'Error', keys = ['code'] } = {}) {
 }
 
 // port 'PORT': the placeholder the scenarios substitute for the ephemeral port.
-const ECONNREFUSED = (addr, port = 'PORT') =>
-  systemError('ECONNREFUSED', -111, 'connect', `connect ECONNREFUSED ${addr}:${port}`, addr, port);
-const EADDRINUSE = (addr, port = 'PORT') =>
-  systemError('EADDRINUSE', -98, 'listen', `listen EADDRINUSE: address already in use ${addr}:${port}`, addr, port);
-const ECONNRESET = systemError('ECONNRESET', -104, 'read', 'read ECONNRESET');
+const ECONNREFUSED = (address, port = 'PORT') =>
+  systemError('ECONNREFUSED', 'connect', `connect ECONNREFUSED ${address}:${port}`, { address, port });
+const EADDRINUSE = (address, port = 'PORT') =>
+  systemError('EADDRINUSE', 'listen', `listen EADDRINUSE: address already in use ${address}:${port}`, { address, port });
+const ECONNRESET = systemError('ECONNRESET', 'read', 'read ECONNRESET');
 
 const NOT_RUNNING = nodeError('ERR_SERVER_NOT_RUNNING', 'Server is not running.');
 const ALREADY_LISTEN = nodeError('ERR_SERVER_ALREADY_LISTEN', 'Listen method has been called more than once without closing.');
