@@ -9,7 +9,7 @@ const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { addonBuilt } = require('./fixtures/impls');
+const { addonBuilt } = require('./helpers/harness');
 const { exitGuard } = require('./fixtures/util');
 
 exitGuard(after, 'cluster.test.js');

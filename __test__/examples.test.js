@@ -1,7 +1,7 @@
 'use strict';
 // The examples a new user runs (examples/register-http.js, examples/proxy-splice.js)
 // run, under each driver, and exit by themselves with the output they promise.
-const { DRIVERS } = require('./helpers/drivers-list');
+const { DRIVERS } = require('./helpers/harness');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');

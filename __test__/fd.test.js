@@ -56,7 +56,7 @@ test('new Socket({fd}) adopts a pipe(2) stdin (a shell pipeline) and reads it to
 });
 
 test('new Socket({fd}) rejects what is not a socket as Node does', { timeout: 10_000 }, () => {
-  const rsnet = require('..');
+  const { rsnet } = require('./helpers/harness').impls;
   const fs = require('node:fs');
   const fd = fs.openSync(__filename, 'r');
   try {

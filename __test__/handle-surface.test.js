@@ -6,46 +6,18 @@
 // Every scenario runs with built-in net (the oracle) and with rsnet, and both must
 // record the same thing.
 const { test, after } = require('node:test');
-const assert = require('node:assert/strict');
 const http = require('node:http');
-const { inspect, isDeepStrictEqual } = require('node:util');
 const { AsyncLocalStorage, asyncWrapProviders, createHook, executionAsyncId } = require('node:async_hooks');
-const { impls } = require('./fixtures/impls');
-const { within, once, listen, closed, track, exitGuard, reg, cleanupAll, tmpDir } = require('./fixtures/util');
+const { runBoth, check } = require('./helpers/outcomes');
+const { within, once, listen, closed, track, exitGuard, reg, tmpDir } = require('./fixtures/util');
 
 exitGuard(after, 'handle-surface.test.js');
 
-const IMPLS = impls();
 const T = { timeout: 20000 };
 // Node's private async_id_symbol, which the Agent sets on the sockets it frees and
 // reuses (Node's test-async-hooks-http-agent reads it); every net.Socket carries it.
 const asyncIdSymbol = Object.getOwnPropertySymbols(new (require('node:net').Socket)())
   .find((s) => s.description === 'async_id_symbol');
-
-async function runBoth(scenario) {
-  const out = {};
-  for (const [label, mod] of IMPLS) {
-    try {
-      out[label] = await scenario(mod, label);
-    } catch (e) {
-      out[label] = { scenarioFailed: String((e && e.stack) || e) };
-    } finally {
-      cleanupAll();
-    }
-  }
-  return out;
-}
-
-const show = (v) => inspect(v, { depth: Infinity, breakLength: 120 });
-
-function check(out, expected) {
-  if (!isDeepStrictEqual(out.net, expected)) {
-    assert.fail(`TEST BUG: built-in net did not behave as this test expects\nnet:      ${show(out.net)}\nexpected: ${show(expected)}`);
-  }
-  if (!isDeepStrictEqual(out.rsnet, out.net)) {
-    assert.fail(`rsnet differs from built-in net\nnet:   ${show(out.net)}\nrsnet: ${show(out.rsnet)}`);
-  }
-}
 
 // An http server (Node's, on built-in net) that answers every request with its URL.
 async function echoUrlServer() {

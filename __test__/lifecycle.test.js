@@ -9,7 +9,7 @@ const assert = require('node:assert/strict');
 const path = require('path');
 const { spawn } = require('child_process');
 const builtin = require('net');
-const { addonBuilt } = require('./fixtures/impls');
+const { addonBuilt } = require('./helpers/harness');
 const {
   within, listen, closeServer, haveIPv6, track, closed, exitGuard,
 } = require('./fixtures/util');
@@ -478,7 +478,7 @@ for (const [mode, cycles] of [
 // and closed in THIS process do not leave descriptors behind either.
 test('in-process: 200 rsnet connect/close cycles against a built-in server leave no fds behind', { timeout: 60000 }, async () => {
   const fs = require('fs');
-  const { load } = require('./fixtures/impls');
+  const { load } = require('./helpers/harness');
   const out = {};
   for (const impl of IMPL_NAMES) {
     const mod = load(impl);

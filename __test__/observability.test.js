@@ -11,11 +11,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const builtin = require('node:net');
-const rsnet = require('..');
+// DRIVERS: both drivers, or the one of this `npm test` run.
+const { impls: { rsnet }, DRIVERS } = require('./helpers/harness');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'debug', 'debug-net.js');
-// Both drivers, or the one of this `npm test` run.
-const { DRIVERS } = require('./helpers/drivers-list');
 // Lines Node prints from the connect path (lookup, connect attempts, afterConnect):
 // rsnet's lib/connect.js does not print them yet.
 const CONNECT_PATH = [/^pipe /, /^connect: /, /^connect\/multiple: /, /^afterConnect$/];

@@ -14,7 +14,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const ROOT = path.resolve(__dirname, '..');
 const FIX = path.join(__dirname, 'fixtures', 'register');
 // Both drivers, or the one of this `npm test` run.
-const { DRIVERS } = require('./helpers/drivers-list');
+const { DRIVERS } = require('./helpers/harness');
 const REQUIRE = ['-r', 'rsnet/register'];
 const IMPORT = ['--import', 'rsnet/register'];
 

@@ -11,7 +11,7 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 // Both drivers when this file runs on its own; only this run's driver when `npm test`
 // runs the whole suite once per driver (RSNET_TEST_ONE_DRIVER=1).
-const { DRIVERS } = require('./helpers/drivers-list');
+const { DRIVERS } = require('./helpers/harness');
 const KNOWN_DIFFERENCES = require('../reliability/lib/known');
 
 // A fixed seed by default: `npm test` must pass or fail on the code, not on the draw.

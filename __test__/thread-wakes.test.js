@@ -9,9 +9,8 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const rsnet = require('..');
+const { DRIVER, impls: { rsnet } } = require('./helpers/harness');
 
-const DRIVER = process.env.RSNET_DRIVER === 'threaded' ? 'threaded' : 'loop';
 const CONNECTIONS = 200;
 // Room for the odd wake the runtime may have of its own, far below one per connection.
 const MAX_SWITCHES = 20;

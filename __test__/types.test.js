@@ -2,7 +2,7 @@
 // index.d.ts: rsnet type-checks exactly as Node's net (__test__/types/parity.ts, the
 // typed example), deliberate type errors are reported (negative/), and the compiled
 // typed example runs under both drivers. Uses the pinned typescript dev dependency.
-const { DRIVERS } = require('./helpers/drivers-list');
+const { DRIVERS } = require('./helpers/harness');
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');

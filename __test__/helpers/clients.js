@@ -2,11 +2,9 @@
 // Shared bits of the real-client tests (__test__/clients/): the two implementations, and
 // a per-socket event trace that is comparable between them.
 const net = require('node:net');
-const path = require('node:path');
 
-const { impls, RSNET_IS_FALLBACK, once, withTimeout, sha256, randomBytes } = require('./parity.js');
-
-const ROOT = path.join(__dirname, '..', '..');
+const { ROOT, impls, RSNET_IS_FALLBACK } = require('./harness.js');
+const { once, withTimeout, sha256, randomBytes } = require('./parity.js');
 
 /**
  * Records the lifecycle events of one socket, in order: connect, ready, data (a run of

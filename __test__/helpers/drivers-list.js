@@ -1,8 +1,7 @@
 'use strict';
-// The drivers a test file that spawns its own children covers: the one of this run
-// when `npm test` runs the suite once per driver (RSNET_TEST_ONE_DRIVER=1), both when a
-// file is run on its own. Unlike helpers/drivers.js, loading this changes nothing.
-const ONE_DRIVER = process.env.RSNET_TEST_ONE_DRIVER === '1';
-const DRIVERS = ONE_DRIVER ? [process.env.RSNET_DRIVER === 'threaded' ? 'threaded' : 'loop'] : ['threaded', 'loop'];
+// Kept only for files written against it: DRIVERS now comes from helpers/harness.js
+// (both drivers when a file runs on its own, the one of the run under `npm test`).
+// Unlike helpers/drivers.js, loading this changes nothing.
+const { DRIVERS } = require('./harness.js');
 
 module.exports = { DRIVERS };

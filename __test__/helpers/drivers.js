@@ -1,7 +1,8 @@
 'use strict';
 // Every real-client scenario runs under both drivers. A test file runs its scenarios in
-// its own process under the driver it was started with (RSNET_DRIVER, default threaded here),
-// then `alsoUnderOtherDriver(__filename)` adds one test that reruns the whole file in a
+// its own process under the driver it was started with (RSNET_DRIVER, loop unless set to
+// threaded, as everywhere: helpers/harness.js decides), then
+// `alsoUnderOtherDriver(__filename)` adds one test that reruns the whole file in a
 // child `node --test` under the other driver: it fails if any test there failed, and is
 // reported as skipped (with the reasons) if any was skipped. So
 // `node --test __test__/clients/x.test.js`, and `npm test`, cover both drivers.
@@ -9,23 +10,18 @@ const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const { DRIVER, DRIVERS, ONE_DRIVER } = require('./harness.js');
 
-// Explicit, never the addon's default (which may change): unset means threaded here, and
-// it is set in the environment before rsnet loads (require this module first), so the
-// addon and the children (fixtures, the rerun below) all see it.
-const DRIVER = process.env.RSNET_DRIVER === 'loop' ? 'loop' : 'threaded';
+// Explicit, never the addon's default (which may change): it is set in the environment
+// before rsnet loads (require this module first), so the addon and the children
+// (fixtures, the rerun below) all see it.
 process.env.RSNET_DRIVER = DRIVER;
-// `npm test` (scripts/test.js) runs the whole suite once per driver and says so: a
-// file then covers only the driver of its run.
-const ONE_DRIVER = process.env.RSNET_TEST_ONE_DRIVER === '1';
 const IS_CHILD = process.env.RSNET_CLIENTS_CHILD === '1' || ONE_DRIVER;
-// The drivers a file that spawns its own children should cover.
-const DRIVERS = ONE_DRIVER ? [DRIVER] : ['threaded', 'loop'];
 
 /** A test that this process's rsnet really runs DRIVER (when the addon can tell). */
 function checkDriver() {
   test(`[${DRIVER}] rsnet runs the ${DRIVER} driver in this process`, async (t) => {
-    const { impls, RSNET_IS_FALLBACK, ADDON } = require('./parity.js');
+    const { impls, RSNET_IS_FALLBACK, ADDON } = require('./harness.js');
     if (RSNET_IS_FALLBACK) return t.skip('rsnet is not loaded');
     const binding = require(ADDON);
     if (typeof binding.driver !== 'function') return t.skip('this build of the addon does not tell its driver');
@@ -42,8 +38,10 @@ function alsoUnderOtherDriver(file, { timeoutMs = 300_000 } = {}) {
   const other = DRIVER === 'loop' ? 'threaded' : 'loop';
   test(`[${other}] every test of ${path.basename(file)} (child node --test, RSNET_DRIVER=${other})`, { timeout: timeoutMs + 10_000 }, async (t) => {
     // Without NODE_TEST_CONTEXT the child is a test run of its own that reports TAP on stdout.
+    // No --test-force-exit (as in scripts/test.js): it can drop the tail of a file's
+    // results, which then count as passed (nodejs/node#64833); the file ends by itself.
     const { NODE_TEST_CONTEXT, ...env } = process.env;
-    const child = spawn(process.execPath, ['--test', '--test-force-exit', '--test-reporter=tap', file], {
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], {
       env: { ...env, RSNET_DRIVER: other, RSNET_CLIENTS_CHILD: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,41 +5,17 @@
 // Everything here uses only the public `net` API of the module it is handed,
 // so the very same scenario code runs unchanged against both implementations.
 
-const fs = require('node:fs');
-const path = require('node:path');
 const net = require('node:net');
 const crypto = require('node:crypto');
 const assert = require('node:assert/strict');
 const { performance } = require('node:perf_hooks');
 const { inspect } = require('node:util');
 
-// ---------------------------------------------------------------------------
-// Loading rsnet. THE one place that decides whether rsnet is real or a stand-in.
-// ---------------------------------------------------------------------------
-const ROOT = path.join(__dirname, '..', '..');
-const ADDON = path.join(ROOT, 'rsnet.node');
+// The implementations come from the harness (the one place that loads them); rsnet
+// is loaded now, before any scenario runs, as it always was here.
+const { impls, RSNET_IS_FALLBACK, ADDON, load } = require('./harness.js');
 
-// RSNET_FORCE_NET=1 forces the stand-in even when the addon exists (to check
-// that a test is deterministic with net itself).
-function loadRsnet() {
-  const forced = process.env.RSNET_FORCE_NET === '1';
-  if (forced || !fs.existsSync(ADDON)) {
-    const bar = '!'.repeat(78);
-    process.stderr.write(
-      `\n${bar}\n!!! rsnet: ${forced ? 'RSNET_FORCE_NET=1 is set' : `${ADDON} is missing`}.\n` +
-        '!!! FALLING BACK TO BUILT-IN `net` IN THE rsnet SLOT: these tests compare net\n' +
-        '!!! with itself and say NOTHING about rsnet. Build the addon first.\n' +
-        `${bar}\n\n`,
-    );
-    return { mod: net, fallback: true };
-  }
-  // The addon exists: a load failure is a real failure, never a silent fallback.
-  return { mod: require(ROOT), fallback: false };
-}
-
-const loaded = loadRsnet();
-const impls = { net, rsnet: loaded.mod };
-const RSNET_IS_FALLBACK = loaded.fallback;
+load('rsnet');
 
 // ---------------------------------------------------------------------------
 // Bounded waiting.
@@ -399,6 +375,12 @@ class Scope {
   }
 }
 
+/** scope.server(mod, { options, onConnection }), as { srv, port }. */
+async function scopedServer(scope, mod, options, onConnection) {
+  const srv = await scope.server(mod, { options, onConnection });
+  return { srv, port: srv.address().port };
+}
+
 /** server.listen(...args), resolved on 'listening', rejected on 'error' or timeout. */
 async function listen(server, ...args) {
   const p = once(server, 'listening', { label: 'server listen' });
@@ -544,6 +526,7 @@ module.exports = {
   SOCKET_EVENTS,
   SERVER_EVENTS,
   Scope,
+  scopedServer,
   listen,
   closeServer,
   withServer,

@@ -5,16 +5,17 @@ const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const DRIVERS = ['threaded', 'loop'];
+// The implementations and the drivers are the test harness's (the one place that
+// loads them); this suite always covers both drivers.
+const harness = require('../../__test__/helpers/harness');
+
+const { ROOT, ALL_DRIVERS: DRIVERS } = harness;
 const MODULES = ['net', 'rsnet'];
 
 // The module under test, by name. A child process is told which one to load
 // (argv or RELIABILITY_MODULE), so the very same script drives both.
 function loadModule(name) {
-  if (name === 'net') return require('net');
-  if (name === 'rsnet') return require(ROOT);
-  throw new Error(`unknown module ${name}`);
+  return harness.load(name);
 }
 
 // mulberry32: tiny, fast, seedable. Math.random cannot be seeded, and every

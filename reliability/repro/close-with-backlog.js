@@ -13,7 +13,7 @@
 //   for i in 1 2 3 4 5 6; do RSNET_DRIVER=threaded node reliability/repro/close-with-backlog.js rsnet | grep -c end; done
 // (prints 1 when it behaves as net, 5 when it does not)
 const { spawn } = require('child_process');
-const net = process.argv[2] === 'rsnet' ? require('../..') : require('net');
+const net = require('../../__test__/helpers/harness').load(process.argv[2] === 'rsnet' ? 'rsnet' : 'net');
 let conns = 0;
 const srv = net.createServer((s) => {
   conns++;

@@ -9,7 +9,7 @@
 // net: "fd 1 alive: true", then the stdout line. rsnet: "fd 1 alive: EBADF", then
 // an uncaught "Error: open EEXIST" from console.log.
 const fs = require('fs');
-const net = process.argv[2] === 'rsnet' ? require('../..') : require('net');
+const net = require('../../__test__/helpers/harness').load(process.argv[2] === 'rsnet' ? 'rsnet' : 'net');
 const s = new net.Socket({ fd: 1 });
 s.on('error', () => {});
 s.on('close', () => {
