@@ -25,6 +25,7 @@ const kConsumer = Symbol('kConsumer');
 const kConsumed = Symbol('kConsumed');
 const kPreviousOnread = Symbol('kPreviousOnread');
 const kCurrentChunk = Symbol('kCurrentChunk');
+const kHeld = Symbol('kHeld');
 
 let installed = false;
 let kOnExecute;
@@ -60,6 +61,13 @@ function install() {
     const chunk = this[kCurrentChunk];
     return chunk === undefined ? Reflect.apply(getCurrentBuffer, this, arguments) : chunk;
   };
+
+  const { readStart } = SocketHandle.prototype;
+  SocketHandle.prototype.readStart = function() {
+    const status = Reflect.apply(readStart, this, arguments);
+    if (this[kHeld] !== undefined) setImmediate(releaseHeld, this);
+    return status;
+  };
 }
 
 function unconsumeRsnet(parser) {
@@ -71,17 +79,32 @@ function unconsumeRsnet(parser) {
   handle[kPreviousOnread] = undefined;
   if (previous === undefined) delete handle.onread;
   else handle.onread = previous;
+  // What was held goes to the socket, which reads the handle from now on.
+  const held = handle[kHeld];
+  handle[kHeld] = undefined;
+  for (let i = 0; held !== undefined && i < held.length; i += 2) handle.onread(held[i], held[i + 1]);
 }
 
-// The consumed handle's reader: what Node's parser does as a stream listener.
+// The consumed handle's reader: what Node's parser does as a stream listener. Reads
+// that arrive while the socket's reading is stopped (Node's http stops it to hold off
+// a flood of pipelined requests) wait until it starts again, as a stopped libuv stream
+// reads nothing: rsnet may have read them already.
 function onConsumedRead(nread, buf) {
-  const parser = this[kConsumer];
+  if (this[kHeld] !== undefined || this.reading === false) {
+    (this[kHeld] ??= []).push(nread, buf);
+    return;
+  }
+  readOne(this, this[kConsumer], nread, buf);
+}
+
+function readOne(handle, parser, nread, buf) {
   if (nread <= 0) {
     // EOF and errors are the socket's business (Node passes them on to it).
-    const previous = this[kPreviousOnread] ?? SocketHandle.prototype.onread;
-    return previous.call(this, nread, buf);
+    const previous = handle[kPreviousOnread] ?? SocketHandle.prototype.onread;
+    previous.call(handle, nread, buf);
+    return;
   }
-  this.bytesRead += nread;
+  handle.bytesRead += nread;
   const result = parser.execute(buf);
   const onExecute = parser[kOnExecute];
   if (typeof onExecute !== 'function') return;
@@ -91,6 +114,19 @@ function onConsumedRead(nread, buf) {
   } finally {
     parser[kCurrentChunk] = undefined;
   }
+}
+
+// Held reads go on once reading starts again, in a later callback as new reads would
+// come, and before any read that arrives meanwhile (it queues behind them).
+function releaseHeld(handle) {
+  const held = handle[kHeld];
+  while (held !== undefined && held.length > 0 && handle.reading !== false) {
+    const parser = handle[kConsumer];
+    if (parser === undefined) return;
+    const nread = held.shift();
+    readOne(handle, parser, nread, held.shift());
+  }
+  if (held !== undefined && held.length === 0) handle[kHeld] = undefined;
 }
 
 const offered = new WeakSet();
