@@ -7,130 +7,41 @@
 //! runtime thread does not see its traffic at all. Listeners accept here too
 //! ([`ReadWatcher`]), and connects finish here ([`Poller::connecting`]).
 //!
-//! Reads made during one loop turn, on any number of sockets, are delivered to JS as
-//! one batch from a `uv_check` handle, which runs right after libuv's poll phase (and
-//! before Node's own check handle, so before `setImmediate` callbacks, as I/O callbacks
-//! come before them in Node). The calls go through `napi_make_callback`, so ticks run
-//! afterwards as after any Node I/O callback. The same check handle, under both
-//! drivers, completes the requests JS finishes itself (a FIN sent at once), where
-//! libuv's pending queue would.
+//! Reads made during one loop turn, on any number of sockets, wait in the turn's list
+//! ([`take_turn`]) until the check handle (`napi::loop_phases`), right after libuv's
+//! poll phase, delivers them to JS as one batch.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
-use std::io;
 use std::sync::Arc;
 
-use crate::core::channel::Channel;
 use crate::core::stream::{self, Event, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
 use crate::sys::errno::{status_of, EBADF};
 use crate::sys::uv::*;
 
 /// Reads per readiness callback (fairness between sockets).
 const READS_PER_WAKE: usize = 4;
-/// Rounds of events queued during a delivery that are delivered right after it.
-const FOLLOW_UPS: usize = 8;
-
-/// Completions delivered per check phase at most; more wait for the next turn.
-const MAX_COMPLETIONS: usize = 1024;
-
-/// Hands a batch to JS from a libuv callback (`napi::delivery::deliver_now`); `true`
-/// with no events marks the start of a new loop turn (see `request_next_turn`).
-pub type Deliver = fn(Vec<Event>, bool);
 
 thread_local! {
-    /// The environment's channel (events queued by the runtime join the turn's batch)
-    /// and how to deliver to JS: given by `start`, so this layer needs nothing above it.
-    static OUTLET: RefCell<Option<(Arc<Channel>, Deliver)>> = const { RefCell::new(None) };
-    /// JS asked for a completion call (`request_completion`).
-    static COMPLETIONS_WANTED: Cell<bool> = const { Cell::new(false) };
-    /// Reads of this loop turn, waiting for the check handle.
+    /// Events of this loop turn made on the JS thread (reads, accepts, connects),
+    /// waiting for the check handle (`napi::loop_phases`) to deliver them.
     static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
-    /// JS asked to be called at the start of the next loop turn (`request_next_turn`).
-    static TURN_WANTED: Cell<bool> = const { Cell::new(false) };
-    /// Calls JS back at the start of the next loop turn (`request_next_turn`).
-    static PREPARE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
-    /// Keeps the loop turning while a completion is wanted.
-    static IDLE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
-    /// This thread's check handle (one environment per JS thread).
-    static CHECK: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
     /// Open poll handles: a loop must have none left when its environment ends (a
     /// worker's loop close aborts otherwise), whoever still holds their `Poller`.
     static LIVE: RefCell<HashMap<*mut Handle, Closer>> = RefCell::new(HashMap::new());
 }
 
-/// Starts the check handle that delivers each turn's reads, through `deliver`, with
-/// what the runtime queued on `channel` meanwhile. Called once per environment.
-///
-/// # Safety
-/// `event_loop` must be the libuv loop of the calling thread (Node's loop of this JS
-/// thread), and this libuv's `uv_check_t` and `uv_idle_t` must fit in a [`Handle`].
-pub unsafe fn start(
-    event_loop: *mut c_void,
-    channel: Arc<Channel>,
-    deliver: Deliver,
-) -> io::Result<()> {
-    OUTLET.with(|o| *o.borrow_mut() = Some((channel, deliver)));
+/// Registers the pokes a splice uses to wake a poll. Called once per environment.
+pub fn start() {
     stream::set_poll_pokes(stream::PollPokes {
         reads: |poll| poke_reads(poll.cast()),
         writes: |poll| poke_writes(poll.cast()),
     });
-    let check = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: on the loop's thread, with a fresh box big enough for a `uv_check_t`
-    // (this fn's contract), kept unmoved until `stop` closes it. uv_check_start fails
-    // only for a null callback (libuv's loop-watcher.c), so a failure here is
-    // uv_check_init's, which leaves the handle off the loop: the box is ours to free.
-    unsafe {
-        if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
-            drop(Box::from_raw(check));
-            return Err(io::ErrorKind::Other.into());
-        }
-        // It must never keep the loop alive by itself.
-        uv_unref(check);
-    }
-    CHECK.with(|c| c.set(check));
-    let idle = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
-    if unsafe { uv_idle_init(event_loop, idle) } != 0 {
-        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
-        drop(unsafe { Box::from_raw(idle) });
-        return Err(io::ErrorKind::Other.into());
-    }
-    IDLE.with(|i| i.set(idle));
-    let prepare = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
-    if unsafe { uv_prepare_init(event_loop, prepare) } != 0 {
-        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
-        drop(unsafe { Box::from_raw(prepare) });
-        return Err(io::ErrorKind::Other.into());
-    }
-    PREPARE.with(|p| p.set(prepare));
-    Ok(())
 }
 
-/// Environment teardown: closes the check handle and every poll handle, drops
-/// undelivered reads.
+/// Environment teardown: closes every poll handle, drops undelivered events.
 pub fn stop() {
-    OUTLET.with(|o| o.borrow_mut().take());
-    let check = CHECK.with(|c| c.replace(std::ptr::null_mut()));
-    if !check.is_null() {
-        // SAFETY: the environment's cleanup hook runs on its JS thread, the loop's. A
-        // non-null CHECK is the open handle `start` made (taken out above, so closed
-        // once); its `data` owns nothing, so `free_handle` is its close callback.
-        unsafe { uv_close(check, free_handle) };
-    }
-    let idle = IDLE.with(|i| i.replace(std::ptr::null_mut()));
-    if !idle.is_null() {
-        // SAFETY: as for the check handle (closing also stops it if it is active).
-        unsafe { uv_close(idle, free_handle) };
-    }
-    let prepare = PREPARE.with(|p| p.replace(std::ptr::null_mut()));
-    if !prepare.is_null() {
-        // SAFETY: as for the check handle (closing also stops it if it is active).
-        unsafe { uv_close(prepare, free_handle) };
-    }
-    COMPLETIONS_WANTED.with(|wanted| wanted.set(false));
-    TURN_WANTED.with(|wanted| wanted.set(false));
     let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
     for (poll, closer) in polls {
         // SAFETY: every entry of LIVE is an open handle of this thread's loop with its
@@ -140,121 +51,9 @@ pub fn stop() {
     PENDING.with(|pending| pending.borrow_mut().clear());
 }
 
-/// After the poll phase: everything read this turn, behind anything queued before,
-/// then the requests JS completes after the turn's I/O. Runs under both drivers (the
-/// threaded one reads nothing here; it only completes requests). It dereferences no
-/// pointer, so it is a safe function (libuv calls it on the loop's thread).
-extern "C" fn on_check(_: *mut Handle) {
-    crate::sys::uv::guard("on_check", || {
-        complete_requests();
-        let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
-        if reads.is_empty() {
-            return;
-        }
-        let Some((channel, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
-            return;
-        };
-        let mut batch = channel.take_now();
-        batch.extend(reads);
-        deliver(batch, false);
-        for _ in 0..FOLLOW_UPS {
-            let more = channel.take_now();
-            if more.is_empty() {
-                break;
-            }
-            deliver(more, false);
-        }
-        complete_requests();
-    });
-}
-
-/// Delivers one empty batch per request JS completes itself (a FIN sent at once):
-/// JS runs one completion per call, so each is a callback of its own whose ticks run
-/// before the next, as libuv's pending queue runs them.
-fn complete_requests() {
-    for _ in 0..MAX_COMPLETIONS {
-        if !COMPLETIONS_WANTED.with(|wanted| wanted.replace(false)) {
-            break;
-        }
-        let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
-            return;
-        };
-        deliver(Vec::new(), false);
-    }
-    if !COMPLETIONS_WANTED.with(Cell::get) && !TURN_WANTED.with(Cell::get) {
-        let idle = IDLE.with(Cell::get);
-        if !idle.is_null() {
-            // SAFETY: a non-null IDLE is this thread's open idle handle (`stop` nulls it
-            // before closing it), and we run on its loop's thread: from `on_check`, or
-            // from a napi call on the JS thread.
-            unsafe { uv_idle_stop(idle) };
-        }
-    }
-}
-
-/// JS has a request to complete after this turn's I/O; the check handle delivers the
-/// call that completes it. Until then an idle handle keeps the loop alive and its poll
-/// phase from blocking, as libuv's pending request would.
-#[napi_derive::napi]
-pub fn request_completion() {
-    if COMPLETIONS_WANTED.with(|wanted| wanted.replace(true)) {
-        return;
-    }
-    keep_turning();
-}
-
-/// Starts the idle handle: while it is active, the loop stays alive and its poll phase
-/// does not block, so the check and prepare handles come round at once.
-fn keep_turning() {
-    let idle = IDLE.with(Cell::get);
-    if !idle.is_null() {
-        // SAFETY: called from napi exports, so on the JS thread, the loop's; a non-null
-        // IDLE is this thread's open idle handle (`stop` nulls it before closing it).
-        // Starting an active idle handle again does nothing.
-        unsafe { uv_idle_start(idle, on_idle) };
-    }
-}
-
-/// Nothing to do: an active idle handle is what matters (see `request_completion`).
-extern "C" fn on_idle(_: *mut Handle) {}
-
-/// JS holds events for the next loop turn (libuv's read rhythm): the prepare handle
-/// calls it back at the start of the next turn, right before the poll phase, so after
-/// this turn's `setImmediate` callbacks and close phase, where libuv's next reads
-/// come. The idle handle keeps the loop turning meanwhile (a request made in the
-/// prepare phase itself must not leave the poll phase blocked).
-#[napi_derive::napi]
-pub fn request_next_turn() {
-    TURN_WANTED.with(|wanted| wanted.set(true));
-    keep_turning();
-    let prepare = PREPARE.with(Cell::get);
-    if !prepare.is_null() {
-        // SAFETY: a napi export, so on the JS thread, the loop's; a non-null PREPARE is
-        // this thread's open prepare handle (`stop` nulls it before closing it).
-        // Starting an active prepare handle again does nothing.
-        unsafe { uv_prepare_start(prepare, on_prepare) };
-    }
-}
-
-/// # Safety
-/// libuv calls it on the loop's thread with the handle `start` made.
-unsafe extern "C" fn on_prepare(prepare: *mut Handle) {
-    crate::sys::uv::guard("on_prepare", || {
-        // SAFETY: libuv passes the live prepare handle of this thread's loop.
-        unsafe { uv_prepare_stop(prepare) };
-        TURN_WANTED.with(|wanted| wanted.set(false));
-        if !COMPLETIONS_WANTED.with(Cell::get) {
-            let idle = IDLE.with(Cell::get);
-            if !idle.is_null() {
-                // SAFETY: this thread's open idle handle, on the loop's thread.
-                unsafe { uv_idle_stop(idle) };
-            }
-        }
-        let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
-            return;
-        };
-        deliver(Vec::new(), true);
-    });
+/// Takes the events of this turn, for the check handle to deliver.
+pub fn take_turn() -> Vec<Event> {
+    PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()))
 }
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).

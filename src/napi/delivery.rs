@@ -20,8 +20,8 @@ use napi_derive::napi;
 use crate::core::channel::{Channel, Tsfn};
 use crate::core::stream::Event;
 use crate::driver::{in_loop, Driver};
-use crate::napi::batch;
 use crate::napi::env::{self, Direct, LoopRefs};
+use crate::napi::{batch, loop_phases};
 use crate::sys::napi_raw::{self, check};
 
 /// Delivers `events` to JS now, from a libuv callback on the JS thread (the in-loop
@@ -105,7 +105,7 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
             hook_arg,
         ))?
     };
-    let direct = direct_delivery(raw_env, &dispatch, &channel)?;
+    let direct = direct_delivery(raw_env, &dispatch)?;
     env::set_up(LoopRefs {
         channel,
         refs: 0,
@@ -117,11 +117,7 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
 
 /// Keeps what delivery from libuv callbacks needs to call `dispatch`. They live
 /// as long as the environment (never released: one each per environment).
-fn direct_delivery(
-    env: sys::napi_env,
-    dispatch: &JsFunction,
-    channel: &Arc<Channel>,
-) -> napi::Result<Direct> {
+fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Direct> {
     let mut direct = Direct {
         env,
         dispatch: ptr::null_mut(),
@@ -131,7 +127,7 @@ fn direct_delivery(
     // SAFETY: called from `init`, on env's JS thread inside its scope, with `dispatch`
     // a value of that scope; the reference (count 1) and the async context outlive it
     // (never released, see above). The loop napi returns is this thread's own, the
-    // one `in_loop::start` must be given. Its other requirement, that `uv_check_t`
+    // one `loop_phases::start` must be given. Its other requirement, that `uv_check_t`
     // and `uv_idle_t` fit in a `uv::Handle`, is not checked at run time here (unlike
     // the poll and timer handles, which `Driver::chosen` checks): it rests on
     // libuv 1.x's stable ABI, whose check and idle handles are about half of
@@ -155,8 +151,9 @@ fn direct_delivery(
         let mut uv_loop = ptr::null_mut();
         check(sys::napi_get_uv_event_loop(env, &mut uv_loop))?;
         direct.uv_loop = uv_loop.cast();
-        in_loop::start(direct.uv_loop, channel.clone(), deliver_now)
+        loop_phases::start(direct.uv_loop)
             .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
+        in_loop::start();
     }
     Ok(direct)
 }
@@ -242,6 +239,7 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
         };
     }
     // Polls stop before the fds they watch are closed.
+    loop_phases::stop();
     in_loop::stop();
     channel.registry.close_all();
     env::tear_down();
