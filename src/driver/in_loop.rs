@@ -16,8 +16,11 @@ use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
-use crate::core::stream::{self, Event, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
-use crate::sys::errno::{status_of, EBADF};
+use crate::core::event::Event;
+use crate::core::listener::{Listener, ServerCore, ACCEPT_BACKOFF};
+use crate::core::stream::{self, Io, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
+use crate::driver::Drive;
+use crate::sys::errno::{EBADF, EINVAL};
 use crate::sys::uv::*;
 
 /// Reads per readiness callback (fairness between sockets).
@@ -54,6 +57,140 @@ pub fn stop() {
 /// Takes the events of this turn, for the check handle to deliver.
 pub fn take_turn() -> Vec<Event> {
     PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()))
+}
+
+/// What a socket handle asks of the in-loop driver: its stream's poll handle, made on
+/// first use (reading, or a write the kernel did not take at once).
+pub struct PolledStream {
+    uv_loop: *mut c_void,
+    poller: Option<Poller>,
+    /// The handle closed: no poll is made any more.
+    stopped: bool,
+}
+
+impl PolledStream {
+    /// # Safety
+    /// `uv_loop` must be the libuv loop of the JS thread that uses this value (Node's
+    /// loop of the environment, whose `uv_poll_t` fits in a [`Handle`]).
+    pub unsafe fn new(uv_loop: *mut c_void) -> PolledStream {
+        PolledStream {
+            uv_loop,
+            poller: None,
+            stopped: false,
+        }
+    }
+
+    /// The poll that drives this connected stream, made on first use. None while the
+    /// stream is not connected (an adopted fd: the runtime drives it until then).
+    fn poller(&mut self, core: &Arc<StreamCore>, reading: bool) -> Option<&Poller> {
+        if self.poller.is_none() && !self.stopped {
+            // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles
+            // fit.
+            let poller = unsafe { Poller::new(self.uv_loop, core)? };
+            // A socket that was not connected yet when it started reading (an adopted
+            // fd) read through the runtime, which it has now left: the poll takes over.
+            if reading {
+                poller.start_reading();
+            }
+            self.poller = Some(poller);
+        }
+        self.poller.as_ref()
+    }
+}
+
+impl Drive for PolledStream {
+    /// A connect under way (or done at once, as a Unix socket's often is) finishes on
+    /// the JS thread: the stream's poll handle waits for the socket to turn writable
+    /// and reports the outcome with the turn's I/O, as libuv's connect request does.
+    /// No runtime thread takes part.
+    fn connect(&mut self, core: &Arc<StreamCore>, io: Io, _pending: bool) -> i32 {
+        core.await_peer();
+        core.attach_polled(io);
+        // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles fit.
+        match unsafe { Poller::connecting(self.uv_loop, core) } {
+            Some(poller) => self.poller = Some(poller),
+            // libuv refused to poll a fresh socket: nothing to wait on.
+            None => return EINVAL,
+        }
+        0
+    }
+
+    /// The loop driver polls connected sockets only; one adopted before it was
+    /// connected reads through the runtime, which waits for the connect.
+    fn read_start(&mut self, core: &Arc<StreamCore>) -> i32 {
+        if let Some(poller) = self.poller(core, true) {
+            return poller.start_reading();
+        }
+        core.read_start();
+        0
+    }
+
+    fn read_stop(&mut self, core: &Arc<StreamCore>) {
+        match &self.poller {
+            Some(poller) => poller.stop_reading(),
+            None => core.read_stop(),
+        }
+    }
+
+    /// An accepted socket may have no other driver (it never joined the reactor).
+    fn watch_writes(&mut self, core: &Arc<StreamCore>, reading: bool) {
+        if let Some(poller) = self.poller(core, reading) {
+            poller.watch_writes();
+        }
+    }
+
+    /// Both ends of a splice must be polled from the loop (reading has started): the
+    /// source's poll moves the bytes, the destination's flushes.
+    fn can_splice(&self) -> bool {
+        self.poller.is_some()
+    }
+
+    /// Stops polling before the fd is closed.
+    fn stop(&mut self) {
+        self.poller = None;
+        self.stopped = true;
+    }
+}
+
+/// Accepts on the JS thread: a poll of the listener in Node's loop. Each connection
+/// is delivered with this loop turn's reads and never joins the reactor.
+///
+/// # Safety
+/// `uv_loop` must be the libuv loop of the calling thread, whose `uv_poll_t` and
+/// `uv_timer_t` fit in a [`Handle`].
+pub unsafe fn listen(
+    uv_loop: *mut c_void,
+    core: &Arc<ServerCore>,
+    listener: Listener,
+) -> Result<ReadWatcher, i32> {
+    use std::os::fd::AsRawFd;
+    let fd = listener.socket().as_raw_fd();
+    *core.listener() = Some(listener);
+    let server = core.clone();
+    // SAFETY: this fn's contract. The fd is the listener's, closed only after the
+    // watcher is dropped (`ServerHandle::close`) or polls are closed (teardown).
+    let watcher = unsafe { ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&server))) };
+    watcher.ok_or_else(|| {
+        crate::core::registry::Closable::close(&**core);
+        EINVAL
+    })
+}
+
+/// The listener is readable: accepts on the JS thread.
+fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
+    let mut serve = |io: Io| {
+        let stream = StreamCore::new(core.channel().clone());
+        stream.attach_polled(io);
+        queue_event(Event::Accepted(core.id, stream));
+        Ok(())
+    };
+    match core.accept_pending(&mut serve) {
+        Ok(()) => Readiness::Continue,
+        Err(status) => {
+            queue_event(Event::AcceptError(core.id, status));
+            Readiness::PauseMs(ACCEPT_BACKOFF.as_millis() as u64)
+        }
+    }
 }
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).
@@ -349,20 +486,11 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
 }
 
 /// The socket of a connect under way turned writable (or the poll failed): its
-/// outcome is the socket's pending error, as libuv's `uv__stream_connect` reads it.
+/// outcome is `StreamCore::connect_outcome`'s, as under the threaded driver.
 fn finish_connect(watch: &Watch, poll_status: c_int) {
-    let core = &watch.core;
-    let pending_error = core.io().as_ref().map(|io| io.sock().take_error());
-    let status = match pending_error {
-        Some(Ok(None)) => poll_status.min(0),
-        Some(Ok(Some(err)) | Err(err)) => status_of(&err),
-        None => EBADF,
-    };
     watch.connecting.set(false);
-    if status == 0 {
-        core.peer_connected();
-    }
-    queue_event(Event::Connected(core.id, status));
+    let status = watch.core.connect_outcome(poll_status);
+    queue_event(Event::Connected(watch.core.id, status));
 }
 
 /// A spliced source is readable: moves what is there into its destination until the

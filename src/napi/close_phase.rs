@@ -23,7 +23,7 @@ thread_local! {
 }
 
 /// What a placeholder carries to its close callback.
-struct Pending {
+struct CloseCall {
     env: sys::napi_env,
     callback: sys::napi_ref,
 }
@@ -51,7 +51,7 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
             &mut reference,
         ))?;
     }
-    let pending = Box::into_raw(Box::new(Pending {
+    let pending = Box::into_raw(Box::new(CloseCall {
         env: raw,
         callback: reference,
     }));
@@ -105,10 +105,10 @@ unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
     crate::sys::uv::guard("on_closed", || {
         // SAFETY: libuv is done with a handle once its close callback runs, and this
         // one was the `Handle::boxed` of `schedule_close`, whose `data` is the
-        // `Pending` boxed there: both boxes are ours again, freed once, here.
+        // `CloseCall` boxed there: both boxes are ours again, freed once, here.
         let placeholder = unsafe { Box::from_raw(placeholder) };
         // SAFETY: see above.
-        let pending = unsafe { Box::from_raw(placeholder.data as *mut Pending) };
+        let pending = unsafe { Box::from_raw(placeholder.data as *mut CloseCall) };
         // During the environment's teardown nothing may run any more.
         if crate::napi::env::current_channel().is_none() {
             return;

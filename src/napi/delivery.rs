@@ -17,8 +17,8 @@ use std::sync::Arc;
 use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
-use crate::core::channel::{Channel, Tsfn};
-use crate::core::stream::Event;
+use crate::core::event::Event;
+use crate::driver::threaded::{Channel, Tsfn};
 use crate::driver::{in_loop, Driver};
 use crate::napi::env::{self, Direct, LoopRefs};
 use crate::napi::{batch, loop_phases};
@@ -109,7 +109,7 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     env::set_up(LoopRefs {
         channel,
         refs: 0,
-        driver: Driver::chosen(),
+        driver: Driver::chosen(direct.uv_loop),
         direct,
     });
     Ok(())

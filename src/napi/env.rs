@@ -12,7 +12,7 @@ use std::sync::Arc;
 use napi::{sys, Env};
 use napi_derive::napi;
 
-use crate::core::channel::Channel;
+use crate::driver::threaded::Channel;
 use crate::driver::Driver;
 
 /// JS-thread state of one environment: its channel and the count of ref'd active handles.
@@ -47,9 +47,7 @@ pub fn channel() -> napi::Result<Arc<Channel>> {
             .borrow()
             .as_ref()
             .map(|l| l.channel.clone())
-            .ok_or_else(|| {
-                napi::Error::from_reason("rsnet: binding used before init() in this environment")
-            })
+            .ok_or_else(not_set_up)
     })
 }
 
@@ -58,19 +56,15 @@ pub fn current_channel() -> Option<Arc<Channel>> {
     LOCAL.with(|local| local.borrow().as_ref().map(|l| l.channel.clone()))
 }
 
-/// The libuv loop that polls this environment's sockets: only under the in-loop
-/// driver (None under the threaded one, whose runtime polls them).
-pub fn uv_loop() -> Option<*mut c_void> {
-    LOCAL.with(|local| {
-        let local = local.borrow();
-        let state = local.as_ref()?;
-        (state.driver == Driver::InLoop).then_some(state.direct.uv_loop)
-    })
+/// The driver of this environment.
+pub fn driver() -> napi::Result<Driver> {
+    LOCAL
+        .with(|local| local.borrow().as_ref().map(|l| l.driver))
+        .ok_or_else(not_set_up)
 }
 
-/// The driver of this environment, once rsnet was initialised on this thread.
-pub fn driver() -> Option<Driver> {
-    LOCAL.with(|local| local.borrow().as_ref().map(|l| l.driver))
+fn not_set_up() -> napi::Error {
+    napi::Error::from_reason("rsnet: binding used before init() in this environment")
 }
 
 /// What delivering from a libuv callback needs, if rsnet was initialised here.
@@ -96,7 +90,7 @@ pub fn tear_down() {
 /// The driver this environment runs ("loop" or "threaded"), for tests and benchmarks.
 #[napi(js_name = "driver")]
 pub fn driver_name() -> Option<&'static str> {
-    driver().map(Driver::name)
+    driver().ok().map(Driver::name)
 }
 
 /// Counts one more ref'd active handle; refs the TSFN on 0 -> 1.
