@@ -28,13 +28,22 @@ pub use listener::{listen, ReadWatcher};
 /// Reads per readiness callback (fairness between sockets).
 const READS_PER_WAKE: usize = 4;
 
-thread_local! {
+/// The in-loop driver's state of one environment (one per JS thread, so held in a
+/// thread-local: its libuv callbacks and a splice's pokes find it without a pointer).
+struct LoopPolls {
     /// Events of this loop turn made on the JS thread (reads, accepts, connects),
     /// waiting for the check handle (`napi::loop_phases`) to deliver them.
-    static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
-    /// Open poll handles: a loop must have none left when its environment ends (a
-    /// worker's loop close aborts otherwise), whoever still holds their `Poller`.
-    static LIVE: RefCell<HashMap<*mut Handle, Closer>> = RefCell::new(HashMap::new());
+    turn: RefCell<Vec<Event>>,
+    /// Open poll handles (LIVE): a loop must have none left when its environment ends
+    /// (a worker's loop close aborts otherwise), whoever still holds their `Poller`.
+    live: RefCell<HashMap<*mut Handle, Closer>>,
+}
+
+thread_local! {
+    static POLLS: LoopPolls = LoopPolls {
+        turn: RefCell::new(Vec::new()),
+        live: RefCell::new(HashMap::new()),
+    };
 }
 
 /// Registers the pokes a splice uses to wake a poll. Called once per environment.
@@ -47,18 +56,18 @@ pub fn start() {
 
 /// Environment teardown: closes every poll handle, drops undelivered events.
 pub fn stop() {
-    let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
+    let polls = POLLS.with(|p| std::mem::take(&mut *p.live.borrow_mut()));
     for (poll, closer) in polls {
         // SAFETY: every entry of LIVE is an open handle of this thread's loop with its
         // own closer; taken out of LIVE above, so each is closed once.
         unsafe { closer(poll) };
     }
-    PENDING.with(|pending| pending.borrow_mut().clear());
+    POLLS.with(|p| p.turn.borrow_mut().clear());
 }
 
 /// Takes the events of this turn, for the check handle to deliver.
 pub fn take_turn() -> Vec<Event> {
-    PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()))
+    POLLS.with(|p| std::mem::take(&mut *p.turn.borrow_mut()))
 }
 
 /// What a socket handle asks of the in-loop driver: its stream's poll handle, made on
@@ -247,7 +256,7 @@ impl Poller {
             // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
             uv_unref(poll);
         }
-        LIVE.with(|live| live.borrow_mut().insert(poll, close_poller));
+        add_live(poll, close_poller);
         core.set_poll_hook(poll.cast());
         let poller = Poller { poll };
         // Writes queued while the runtime still drove the socket are flushed from here now.
@@ -301,17 +310,22 @@ impl Drop for Poller {
 /// Closes a live poll handle and whatever belongs to it.
 type Closer = unsafe fn(*mut Handle);
 
-/// Whether `poll` is an open poll handle of this thread's loop. LIVE is thread-local,
+/// Whether `poll` is an open poll handle of this thread's loop. LIVE is per thread,
 /// so a pointer from another thread (or environment) is never live here: that is
 /// what lets `poke_reads`/`poke_writes` take any pointer.
 fn is_live(poll: *mut Handle) -> bool {
-    LIVE.with(|live| live.borrow().contains_key(&poll))
+    POLLS.with(|p| p.live.borrow().contains_key(&poll))
+}
+
+/// Registers an open poll handle and how to close it.
+fn add_live(poll: *mut Handle, closer: Closer) {
+    POLLS.with(|p| p.live.borrow_mut().insert(poll, closer));
 }
 
 /// Closes a poll handle its owner no longer needs, unless the environment's teardown
 /// closed it already.
 fn release(poll: *mut Handle) {
-    if let Some(closer) = LIVE.with(|live| live.borrow_mut().remove(&poll)) {
+    if let Some(closer) = POLLS.with(|p| p.live.borrow_mut().remove(&poll)) {
         // SAFETY: it was in this thread's LIVE, so it is an open handle of this
         // thread's loop with this closer; removed above, so it is closed once.
         unsafe { closer(poll) };
@@ -431,7 +445,7 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
                 // EOF or error: nothing more will be read.
                 watch.reading.set(false);
             }
-            PENDING.with(|pending| pending.borrow_mut().extend(reads));
+            POLLS.with(|p| p.turn.borrow_mut().extend(reads));
         }
         if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
             // Completions and a deferred FIN go out through the channel, delivered with
@@ -540,5 +554,5 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> bool {
 /// Queues an event produced on the JS thread during the poll phase (an accepted
 /// connection) to be delivered with this turn's reads.
 pub fn queue_event(event: Event) {
-    PENDING.with(|pending| pending.borrow_mut().push(event));
+    POLLS.with(|p| p.turn.borrow_mut().push(event));
 }

@@ -43,8 +43,8 @@ pub struct LoopPhases {
     turn_wanted: Cell<bool>,
 }
 
-thread_local! {
-    static PHASES: LoopPhases = const {
+impl LoopPhases {
+    pub fn new() -> LoopPhases {
         LoopPhases {
             check: Cell::new(std::ptr::null_mut()),
             idle: Cell::new(std::ptr::null_mut()),
@@ -52,54 +52,52 @@ thread_local! {
             completions_wanted: Cell::new(false),
             turn_wanted: Cell::new(false),
         }
-    };
-}
+    }
 
-/// Starts the check handle and makes the idle and prepare handles. Called once per
-/// environment.
-///
-/// # Safety
-/// `event_loop` must be the libuv loop of the calling thread (Node's loop of this JS
-/// thread), and this libuv's `uv_check_t`, `uv_idle_t` and `uv_prepare_t` must fit in
-/// a [`Handle`].
-pub unsafe fn start(event_loop: *mut c_void) -> io::Result<()> {
-    let check = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: on the loop's thread, with a fresh box big enough for a `uv_check_t`
-    // (this fn's contract), kept unmoved until `stop` closes it. uv_check_start fails
-    // only for a null callback (libuv's loop-watcher.c), so a failure here is
-    // uv_check_init's, which leaves the handle off the loop: the box is ours to free.
-    unsafe {
-        if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
-            drop(Box::from_raw(check));
+    /// Starts the check handle and makes the idle and prepare handles. Called once
+    /// per environment.
+    ///
+    /// # Safety
+    /// `event_loop` must be the libuv loop of the calling thread (Node's loop of this
+    /// JS thread), and this libuv's `uv_check_t`, `uv_idle_t` and `uv_prepare_t` must
+    /// fit in a [`Handle`].
+    pub unsafe fn start(&self, event_loop: *mut c_void) -> io::Result<()> {
+        let check = Handle::boxed(std::ptr::null_mut());
+        // SAFETY: on the loop's thread, with a fresh box big enough for a `uv_check_t`
+        // (this fn's contract), kept unmoved until `stop` closes it. uv_check_start
+        // fails only for a null callback (libuv's loop-watcher.c), so a failure here is
+        // uv_check_init's, which leaves the handle off the loop: the box is ours to free.
+        unsafe {
+            if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
+                drop(Box::from_raw(check));
+                return Err(io::ErrorKind::Other.into());
+            }
+            // It must never keep the loop alive by itself.
+            uv_unref(check);
+        }
+        self.check.set(check);
+        let idle = Handle::boxed(std::ptr::null_mut());
+        // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
+        if unsafe { uv_idle_init(event_loop, idle) } != 0 {
+            // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
+            drop(unsafe { Box::from_raw(idle) });
             return Err(io::ErrorKind::Other.into());
         }
-        // It must never keep the loop alive by itself.
-        uv_unref(check);
+        self.idle.set(idle);
+        let prepare = Handle::boxed(std::ptr::null_mut());
+        // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
+        if unsafe { uv_prepare_init(event_loop, prepare) } != 0 {
+            // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
+            drop(unsafe { Box::from_raw(prepare) });
+            return Err(io::ErrorKind::Other.into());
+        }
+        self.prepare.set(prepare);
+        Ok(())
     }
-    PHASES.with(|p| p.check.set(check));
-    let idle = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
-    if unsafe { uv_idle_init(event_loop, idle) } != 0 {
-        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
-        drop(unsafe { Box::from_raw(idle) });
-        return Err(io::ErrorKind::Other.into());
-    }
-    PHASES.with(|p| p.idle.set(idle));
-    let prepare = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
-    if unsafe { uv_prepare_init(event_loop, prepare) } != 0 {
-        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
-        drop(unsafe { Box::from_raw(prepare) });
-        return Err(io::ErrorKind::Other.into());
-    }
-    PHASES.with(|p| p.prepare.set(prepare));
-    Ok(())
-}
 
-/// Environment teardown: closes the three handles.
-pub fn stop() {
-    PHASES.with(|phases| {
-        for handle in [&phases.check, &phases.idle, &phases.prepare] {
+    /// Environment teardown: closes the three handles.
+    pub fn stop(&self) {
+        for handle in [&self.check, &self.idle, &self.prepare] {
             let handle = handle.replace(std::ptr::null_mut());
             if !handle.is_null() {
                 // SAFETY: the environment's cleanup hook runs on its JS thread, the
@@ -109,9 +107,38 @@ pub fn stop() {
                 unsafe { uv_close(handle, free_handle) };
             }
         }
-        phases.completions_wanted.set(false);
-        phases.turn_wanted.set(false);
-    });
+        self.completions_wanted.set(false);
+        self.turn_wanted.set(false);
+    }
+
+    /// Stops the idle handle: nothing is wanted of the next turn.
+    fn stop_idle(&self) {
+        let idle = self.idle.get();
+        if !idle.is_null() {
+            // SAFETY: a non-null idle is this thread's open idle handle (`stop` nulls
+            // it before closing it), and we run on its loop's thread: from a loop
+            // callback, or from a napi call on the JS thread.
+            unsafe { uv_idle_stop(idle) };
+        }
+    }
+
+    /// Starts the idle handle: while it is active, the loop stays alive and its poll
+    /// phase does not block, so the check and prepare handles come round at once.
+    fn keep_turning(&self) {
+        let idle = self.idle.get();
+        if !idle.is_null() {
+            // SAFETY: called from napi exports, so on the JS thread, the loop's; a
+            // non-null idle is this thread's open idle handle (`stop` nulls it before
+            // closing it). Starting an active idle handle again does nothing.
+            unsafe { uv_idle_start(idle, on_idle) };
+        }
+    }
+}
+
+impl Default for LoopPhases {
+    fn default() -> Self {
+        LoopPhases::new()
+    }
 }
 
 /// After the poll phase: everything read this turn, behind anything queued before,
@@ -120,14 +147,13 @@ pub fn stop() {
 /// pointer, so it is a safe function (libuv calls it on the loop's thread).
 extern "C" fn on_check(_: *mut Handle) {
     crate::sys::uv::guard("on_check", || {
-        complete_requests();
+        let Some(env) = env::current() else { return };
+        complete_requests(&env.phases);
         let reads = in_loop::take_turn();
         if reads.is_empty() {
             return;
         }
-        let Some(channel) = env::current_channel() else {
-            return;
-        };
+        let channel = &env.channel;
         let mut batch = channel.take_now();
         batch.extend(reads);
         deliver_now(batch, false);
@@ -138,38 +164,22 @@ extern "C" fn on_check(_: *mut Handle) {
             }
             deliver_now(more, false);
         }
-        complete_requests();
+        complete_requests(&env.phases);
     });
 }
 
 /// Delivers one empty batch per request JS completes itself (a FIN sent at once):
 /// JS runs one completion per call, so each is a callback of its own whose ticks run
 /// before the next, as libuv's pending queue runs them.
-fn complete_requests() {
+fn complete_requests(phases: &LoopPhases) {
     for _ in 0..MAX_COMPLETIONS {
-        if !PHASES.with(|p| p.completions_wanted.replace(false)) {
+        if !phases.completions_wanted.replace(false) {
             break;
-        }
-        if !env::is_set_up() {
-            return;
         }
         deliver_now(Vec::new(), false);
     }
-    PHASES.with(|p| {
-        if !p.completions_wanted.get() && !p.turn_wanted.get() {
-            stop_idle(p);
-        }
-    });
-}
-
-/// Stops the idle handle: nothing is wanted of the next turn.
-fn stop_idle(phases: &LoopPhases) {
-    let idle = phases.idle.get();
-    if !idle.is_null() {
-        // SAFETY: a non-null idle is this thread's open idle handle (`stop` nulls it
-        // before closing it), and we run on its loop's thread: from a loop callback,
-        // or from a napi call on the JS thread.
-        unsafe { uv_idle_stop(idle) };
+    if !phases.completions_wanted.get() && !phases.turn_wanted.get() {
+        phases.stop_idle();
     }
 }
 
@@ -178,21 +188,9 @@ fn stop_idle(phases: &LoopPhases) {
 /// phase from blocking, as libuv's pending request would.
 #[napi]
 pub fn request_completion() {
-    if PHASES.with(|p| p.completions_wanted.replace(true)) {
-        return;
-    }
-    keep_turning();
-}
-
-/// Starts the idle handle: while it is active, the loop stays alive and its poll phase
-/// does not block, so the check and prepare handles come round at once.
-fn keep_turning() {
-    let idle = PHASES.with(|p| p.idle.get());
-    if !idle.is_null() {
-        // SAFETY: called from napi exports, so on the JS thread, the loop's; a non-null
-        // idle is this thread's open idle handle (`stop` nulls it before closing it).
-        // Starting an active idle handle again does nothing.
-        unsafe { uv_idle_start(idle, on_idle) };
+    let Some(env) = env::current() else { return };
+    if !env.phases.completions_wanted.replace(true) {
+        env.phases.keep_turning();
     }
 }
 
@@ -206,9 +204,11 @@ extern "C" fn on_idle(_: *mut Handle) {}
 /// prepare phase itself must not leave the poll phase blocked).
 #[napi]
 pub fn request_next_turn() {
-    PHASES.with(|p| p.turn_wanted.set(true));
-    keep_turning();
-    let prepare = PHASES.with(|p| p.prepare.get());
+    let Some(env) = env::current() else { return };
+    let phases = &env.phases;
+    phases.turn_wanted.set(true);
+    phases.keep_turning();
+    let prepare = phases.prepare.get();
     if !prepare.is_null() {
         // SAFETY: a napi export, so on the JS thread, the loop's; a non-null prepare is
         // this thread's open prepare handle (`stop` nulls it before closing it).
@@ -223,14 +223,11 @@ unsafe extern "C" fn on_prepare(prepare: *mut Handle) {
     crate::sys::uv::guard("on_prepare", || {
         // SAFETY: libuv passes the live prepare handle of this thread's loop.
         unsafe { uv_prepare_stop(prepare) };
-        PHASES.with(|p| {
-            p.turn_wanted.set(false);
-            if !p.completions_wanted.get() {
-                stop_idle(p);
-            }
-        });
-        if env::is_set_up() {
-            deliver_now(Vec::new(), true);
+        let Some(env) = env::current() else { return };
+        env.phases.turn_wanted.set(false);
+        if !env.phases.completions_wanted.get() {
+            env.phases.stop_idle();
         }
+        deliver_now(Vec::new(), true);
     });
 }

@@ -5,7 +5,7 @@
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
 
-use super::{is_live, queue_event, release, LIVE};
+use super::{add_live, is_live, queue_event, release};
 use crate::core::event::Event;
 use crate::core::listener::{Listener, ServerCore, ACCEPT_BACKOFF};
 use crate::core::stream::{Io, StreamCore};
@@ -113,7 +113,7 @@ impl ReadWatcher {
             uv_unref(poll);
             uv_poll_start(poll, UV_READABLE, on_watcher_event);
         }
-        LIVE.with(|live| live.borrow_mut().insert(poll, close_watcher));
+        add_live(poll, close_watcher);
         Some(ReadWatcher { poll })
     }
 }
