@@ -1,5 +1,9 @@
 //! The native side of one connected stream, TCP, Unix or pipe: the one read step, the
-//! write queue, FIN, close. Both drivers drive it; it does not know which one does.
+//! write queue, FIN, close, and the outcome of its connect. Both drivers drive it
+//! through the same calls. It knows only who waits on its fd: a Tokio task (through
+//! the reactor: [`StreamCore::changed`], [`StreamCore::read_ready`]), or a poll outside
+//! the runtime once the fd left the reactor ([`StreamCore::make_polled`]), which a
+//! splice wakes through the poll hook ([`PollPokes`]).
 //!
 //! Reads: [`StreamCore::read_step`] is the only read, called by the in-loop driver's
 //! poll callback on the JS thread, or by the stream's Tokio task (`driver::threaded`).
@@ -84,8 +88,9 @@ const MAX_IOV: usize = 64;
 pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
 
-/// How a splice wakes the poll handle that drives a stream under the in-loop driver
-/// (`driver::in_loop` sets them; this layer knows nothing of libuv).
+/// How a splice wakes a poll that drives a stream from outside the runtime (the
+/// in-loop driver's `uv_poll`, which registers these; this layer knows nothing of
+/// libuv). A task needs none: it waits on [`StreamCore::changed`].
 pub struct PollPokes {
     /// Let a poll that holds its reads read again.
     pub reads: fn(*mut c_void),
@@ -113,9 +118,9 @@ pub struct StreamCore {
     has_pending: AtomicBool,
     /// False for a socket adopted before it was connected: reads wait for the connect.
     peer_ready: AtomicBool,
-    /// The socket moved off the reactor to the loop driver; the task has ended.
+    /// The socket is off the reactor, polled from outside the runtime; no task drives it.
     polled: AtomicBool,
-    /// Under the loop driver: the poll handle driving this stream, for the splice of
+    /// The poll driving this stream from outside the runtime, for the splice of
     /// another stream to wake it (null otherwise; only used on the JS thread).
     poll_hook: AtomicPtr<c_void>,
     closed: AtomicBool,
