@@ -10,20 +10,22 @@
 //! - [`io`]: plain fd work. [`io::addr`] (addresses between JS strings and sockets),
 //!   [`io::fd`] (adopting existing fds), [`io::accept`] (accept(2) as libuv calls it,
 //!   with its answer to running out of fds).
-//! - [`core`]: the stream and what it reports. [`core::stream`] (a connected socket:
-//!   the one read step, the write queue, FIN, close, splice, and the fd under it),
-//!   [`core::channel`] (the queue of events of one environment and its wake-up),
-//!   [`core::registry`] (the handles an environment must close), [`core::runtime`]
-//!   (the one Tokio runtime).
-//! - [`driver`]: which thread moves a socket's bytes. [`driver::Driver`] is the only
-//!   code that chooses; [`driver::in_loop`] polls sockets from Node's loop (the
-//!   default), the threaded driver is the stream's Tokio task
-//!   (`StreamCore::drive`).
+//! - [`core`]: what a stream and a listener are, whatever the driver.
+//!   [`core::stream`] (a connected socket: the one read step, the write queue, FIN,
+//!   close, splice, the connect outcome; `transport` is its fd and kind),
+//!   [`core::listener`] (a listening socket and the one accept routine),
+//!   [`core::event`] (the events they report), [`core::registry`] (the handles an
+//!   environment must close), [`core::runtime`] (the one Tokio runtime).
+//! - [`driver`]: which thread moves the bytes, the only code that knows there are
+//!   two. [`driver`]'s `mod.rs` is the interface and the one place that chooses;
+//!   [`driver::in_loop`] polls sockets from Node's loop (the default; its listener
+//!   poll in `in_loop/listener.rs`); [`driver::threaded`] runs them as Tokio tasks and
+//!   holds the threadsafe-function channel to the JS thread.
 //! - [`napi`]: what JavaScript sees. [`napi::socket`] and [`napi::server`] (the
-//!   handles' verbs, with no driver branches but "is there a poller"),
-//!   [`napi::env`] (per-environment state: channel, driver, loop liveness),
-//!   [`napi::delivery`] (the calls into JS), [`napi::batch`] (the batch format),
-//!   [`napi::close_phase`] (`'close'` in libuv's close phase).
+//!   handles' verbs, asking their driver), [`napi::env`] (the per-environment state,
+//!   `Environment`), [`napi::loop_phases`] (the check, prepare and idle handles both
+//!   drivers use), [`napi::delivery`] (the calls into JS), [`napi::batch`] (the batch
+//!   format), [`napi::close_phase`] (`'close'` in libuv's close phase).
 //!
 //! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
 //! handle, and native code answers only through events. Native code never touches the

@@ -1,7 +1,8 @@
-//! A connected stream, the events it reports and the queue they travel in, whatever
-//! the driver.
+//! What a connected stream and a listener are and what they report, whatever the
+//! driver.
 
-pub mod channel;
+pub mod event;
+pub mod listener;
 pub mod registry;
 pub mod runtime;
 pub mod stream;

@@ -1,10 +1,14 @@
 //! The native side of one connected stream, TCP, Unix or pipe: the one read step, the
-//! write queue, FIN, close. Both drivers drive it; it does not know which one does.
+//! write queue, FIN, close, and the outcome of its connect. Both drivers drive it
+//! through the same calls. It knows only who waits on its fd: a Tokio task (through
+//! the reactor: [`StreamCore::changed`], [`StreamCore::read_ready`]), or a poll outside
+//! the runtime once the fd left the reactor ([`StreamCore::make_polled`]), which a
+//! splice wakes through the poll hook ([`PollPokes`]).
 //!
 //! Reads: [`StreamCore::read_step`] is the only read, called by the in-loop driver's
-//! poll callback on the JS thread, or by the stream's Tokio task
-//! ([`StreamCore::drive`], the threaded driver). Its result reaches JS as an
-//! [`Event`] through the stream's [`EventSink`].
+//! poll callback on the JS thread, or by the stream's Tokio task (`driver::threaded`).
+//! Its result reaches JS as an [`Event`]: the in-loop driver adds it to the loop
+//! turn's batch, the task sends it through the stream's [`EventSink`].
 //!
 //! Writes go to the kernel straight from the JS thread ([`StreamCore::write`], libuv's
 //! `uv_try_write`): when the socket has room, which is nearly always, a write costs one
@@ -13,36 +17,38 @@
 //! is writable.
 //!
 //! Backpressure reaches the kernel: a stream is read only while JS has called
-//! `readStart` and fewer than [`MAX_UNDELIVERED`] bytes are on their way to JS, so a
-//! paused or slow reader makes the peer's sends block instead of growing memory.
+//! `readStart` (and, for a runtime reader, while fewer than [`MAX_UNDELIVERED`] bytes
+//! are on their way to JS), so a paused or slow reader makes the peer's sends block
+//! instead of growing memory.
 //!
 //! The stream never closes itself on EOF or error: closing is JS policy (`allowHalfOpen`),
 //! done by `close`, which drops the socket on the calling thread so its fd is released
 //! at once.
 
-use std::collections::VecDeque;
 use std::ffi::c_void;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice};
 use std::net::Shutdown;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
 use std::task::{Context, Poll};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use socket2::SockRef;
 use tokio::sync::Notify;
 
-use crate::core::registry::{next_id, Closable, Registry};
+use crate::core::event::{Event, EventSink};
+use crate::core::registry::{next_id, Closable};
 use crate::sys::errno::{status, status_of, EBADF};
 
-mod fifo;
+pub mod fifo;
 mod splice;
 mod transport;
-pub use fifo::{access as fifo_access, Fifo};
+mod write_queue;
 use splice::Splice;
 pub use splice::{SpliceRead, Step};
 pub use transport::{Io, Kind};
+use write_queue::{Chunk, WriteQueue};
 
 /// Room for one read: Node's 64 KiB.
 pub const READ_SIZE: usize = 64 * 1024;
@@ -82,37 +88,9 @@ const MAX_IOV: usize = 64;
 pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
 
-/// Something that happened on the native side, for JS to act on.
-pub enum Event {
-    /// Bytes read from a stream. Holds the stream so delivery can release its read budget.
-    Data(Arc<StreamCore>, Bytes),
-    /// The peer sent FIN.
-    Eof(u32),
-    ReadError(u32, i32),
-    /// `n` write requests of a stream completed, in order.
-    Written(u32, u32),
-    WriteError(u32, i32),
-    /// A deferred shutdown (FIN after queued writes) finished with a status.
-    Shutdown(u32, i32),
-    /// A connect attempt finished with a status (0 on success).
-    Connected(u32, i32),
-    /// A listener accepted a stream.
-    Accepted(u32, Arc<StreamCore>),
-    AcceptError(u32, i32),
-    /// A stream's task stopped reading for a splice handshake (generation); see
-    /// `stream::splice`.
-    SpliceReady(u32, u32),
-}
-
-/// Where a stream's events go: its environment's channel (`core::channel`).
-pub trait EventSink: Send + Sync {
-    fn send(&self, event: Event);
-    /// The handles of the environment, closed at its teardown.
-    fn registry(&self) -> &Registry;
-}
-
-/// How a splice wakes the poll handle that drives a stream under the in-loop driver
-/// (`driver::in_loop` sets them; this layer knows nothing of libuv).
+/// How a splice wakes a poll that drives a stream from outside the runtime (the
+/// in-loop driver's `uv_poll`, which registers these; this layer knows nothing of
+/// libuv). A task needs none: it waits on [`StreamCore::changed`].
 pub struct PollPokes {
     /// Let a poll that holds its reads read again.
     pub reads: fn(*mut c_void),
@@ -125,24 +103,6 @@ static POLL_POKES: OnceLock<PollPokes> = OnceLock::new();
 /// Registers the in-loop driver's pokes (the first registration holds).
 pub fn set_poll_pokes(pokes: PollPokes) {
     let _ = POLL_POKES.set(pokes);
-}
-
-/// A slice of a write request still to be written; `last` marks a request's final part.
-struct Pending {
-    data: Bytes,
-    last: bool,
-}
-
-#[derive(Default)]
-struct WriteQueue {
-    pending: VecDeque<Pending>,
-    queued_bytes: usize,
-    /// A FIN to send once `pending` is empty.
-    shutdown: bool,
-    /// `shutdown` was called: nothing may be added behind the FIN.
-    ended: bool,
-    /// The status of the first failed write; later writes fail with it.
-    failed: i32,
 }
 
 /// Shared between the JS handle (`SocketHandle`) and the stream's task.
@@ -158,9 +118,9 @@ pub struct StreamCore {
     has_pending: AtomicBool,
     /// False for a socket adopted before it was connected: reads wait for the connect.
     peer_ready: AtomicBool,
-    /// The socket moved off the reactor to the loop driver; the task has ended.
+    /// The socket is off the reactor, polled from outside the runtime; no task drives it.
     polled: AtomicBool,
-    /// Under the loop driver: the poll handle driving this stream, for the splice of
+    /// The poll driving this stream from outside the runtime, for the splice of
     /// another stream to wake it (null otherwise; only used on the JS thread).
     poll_hook: AtomicPtr<c_void>,
     closed: AtomicBool,
@@ -207,8 +167,8 @@ impl StreamCore {
         true
     }
 
-    /// Installs a socket the loop driver accepted: it never joins the reactor, and no
-    /// task drives it (see `driver::in_loop`).
+    /// Installs a socket no reactor watches and no task drives: the in-loop driver
+    /// polls it from Node's loop (see `driver::in_loop`).
     pub fn attach_polled(&self, io: Io) {
         self.polled.store(true, Ordering::Release);
         *self.io.write().unwrap_or_else(|p| p.into_inner()) = Some(io);
@@ -234,14 +194,19 @@ impl StreamCore {
             return false;
         }
         let mut slot = self.io.write().unwrap_or_else(|p| p.into_inner());
-        let Some(io) = slot.take() else { return false };
-        // Only a failed deregistration fails here; the socket is then gone (EBADF later).
-        *slot = io.into_polled().ok();
-        let polled = slot.is_some();
+        let Some(io) = slot.as_mut() else {
+            return false;
+        };
+        io.deregister();
         drop(slot);
-        self.polled.store(polled, Ordering::Release);
+        self.polled.store(true, Ordering::Release);
         self.wake.notify_one();
-        polled
+        true
+    }
+
+    /// The socket left the reactor for Node's loop (`make_polled`): no task drives it.
+    pub fn is_polled(&self) -> bool {
+        self.polled.load(Ordering::Acquire)
     }
 
     /// The loop driver's poll handle for this stream, or null when it goes away.
@@ -336,29 +301,7 @@ impl StreamCore {
                 return DONE;
             }
         }
-        // Queue the unwritten rest of each chunk, in order.
-        let mut skip = written;
-        let last_index = chunks.len() - 1;
-        for (index, chunk) in chunks.iter().enumerate() {
-            if skip >= chunk.len() {
-                skip -= chunk.len();
-                if index == last_index {
-                    // Only reachable for empty trailing chunks: mark completion anyway.
-                    queue.pending.push_back(Pending {
-                        data: Bytes::new(),
-                        last: true,
-                    });
-                }
-                continue;
-            }
-            let rest = &chunk[skip..];
-            skip = 0;
-            queue.queued_bytes += rest.len();
-            queue.pending.push_back(Pending {
-                data: Bytes::copy_from_slice(rest),
-                last: index == last_index,
-            });
-        }
+        queue.push_rest(chunks, written);
         self.has_pending.store(true, Ordering::Release);
         drop(queue);
         self.wake.notify_one();
@@ -394,7 +337,7 @@ impl StreamCore {
         }
         let io = self.io.write().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(io) = io {
-            close_io(io);
+            io.close();
         }
         *self.queue() = WriteQueue::default();
         self.has_pending.store(false, Ordering::Release);
@@ -410,53 +353,38 @@ impl StreamCore {
         }
     }
 
-    /// The stream's task: reads and flushes until closed.
-    pub async fn drive(self: Arc<Self>) {
-        let mut reader = Reader::default();
-        let mut read_done = false;
-        let announce = |event| self.channel.send(event);
-        while !self.is_closed() && !self.polled.load(Ordering::Acquire) {
-            let step = self.splice_step(&announce);
-            let want_read = !read_done
-                && self.reading.load(Ordering::Acquire)
-                && self.peer_ready.load(Ordering::Acquire)
-                && match step {
-                    Step::Deliver => self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED,
-                    Step::Feed => true,
-                    Step::Hold => false,
-                };
-            let want_write = self.has_pending.load(Ordering::Acquire);
-            // Reads before writes, as libuv: on a connection the peer reset, the read
-            // reports ECONNRESET (the error Node's socket is destroyed with) before a
-            // flush can fail on it.
-            tokio::select! {
-                biased;
-                _ = self.wake.notified() => {}
-                ready = self.ready(Io::poll_read_ready), if want_read => {
-                    read_done = ready.is_err() || match step {
-                        Step::Feed => matches!(self.splice_once(&announce), SpliceRead::Done),
-                        _ => self.read_once(&mut reader),
-                    };
-                }
-                ready = self.ready(Io::poll_write_ready), if want_write => {
-                    if ready.is_ok() { self.flush(&announce); }
-                }
-            }
-        }
+    /// Whether a reader may read now: JS is reading, the stream is connected.
+    pub fn wants_read(&self) -> bool {
+        self.reading.load(Ordering::Acquire) && self.peer_ready.load(Ordering::Acquire)
     }
 
-    /// Waits for a started connect (`pending`: not yet complete) and reports its
-    /// outcome; on success the stream has its peer and may read.
-    pub async fn finish_connect(&self, pending: bool) -> io::Result<()> {
-        if pending {
-            self.ready(Io::poll_write_ready).await?;
-            let error = self.io().as_ref().map(|io| io.sock().take_error());
-            if let Some(Ok(Some(err)) | Err(err)) = error {
-                return Err(err);
-            }
+    /// Whether fewer than [`MAX_UNDELIVERED`] bytes read are still on their way to JS
+    /// (a runtime reader stops at that; `delivered` wakes it again).
+    pub fn under_read_budget(&self) -> bool {
+        self.undelivered.load(Ordering::Acquire) < MAX_UNDELIVERED
+    }
+
+    /// Resolves at the next change made from JS (read start, queued write, close,
+    /// budget freed, splice), for the stream's task.
+    pub fn changed(&self) -> impl Future<Output = ()> + '_ {
+        self.wake.notified()
+    }
+
+    /// The socket of a connect under way turned writable, or waiting for that failed
+    /// (`wait_status` < 0): the outcome is the socket's pending error (`SO_ERROR`), as
+    /// libuv's `uv__stream_connect` reads it, whichever driver waited. On success the
+    /// stream has its peer and may read. Returns the status to report.
+    pub fn connect_outcome(&self, wait_status: i32) -> i32 {
+        let pending_error = self.io().as_ref().map(|io| io.sock().take_error());
+        let status = match pending_error {
+            Some(Ok(None)) => wait_status.min(0),
+            Some(Ok(Some(err)) | Err(err)) => status_of(&err),
+            None => EBADF,
+        };
+        if status == 0 {
+            self.peer_connected();
         }
-        self.peer_connected();
-        Ok(())
+        status
     }
 
     /// The stream's connect completed: reads may start.
@@ -465,10 +393,20 @@ impl StreamCore {
         self.wake.notify_one();
     }
 
+    /// Resolves when the reactor finds the socket readable (a registered fd only).
+    pub fn read_ready(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        self.ready(Io::poll_read_ready)
+    }
+
+    /// Resolves when the reactor finds the socket writable (a registered fd only).
+    pub fn write_ready(&self) -> impl Future<Output = io::Result<()>> + '_ {
+        self.ready(Io::poll_write_ready)
+    }
+
     fn ready(
         &self,
         poll: fn(&Io, &mut Context<'_>) -> Poll<io::Result<()>>,
-    ) -> impl std::future::Future<Output = io::Result<()>> + '_ {
+    ) -> impl Future<Output = io::Result<()>> + '_ {
         poll_fn(move |cx| match self.io().as_ref() {
             Some(io) => poll(io, cx),
             None => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
@@ -500,21 +438,6 @@ impl StreamCore {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => ReadStep::Empty,
             Err(err) => ReadStep::Error(status_of(&err)),
         }
-    }
-
-    /// The stream task's read (threaded driver). Returns true when reading is over.
-    fn read_once(self: &Arc<Self>, reader: &mut Reader) -> bool {
-        let io = self.io();
-        let Some(io) = io.as_ref() else { return true };
-        let event = match self.read_step(io, reader) {
-            ReadStep::Empty => return false,
-            ReadStep::Data(chunk) => Event::Data(self.clone(), chunk),
-            ReadStep::Eof => Event::Eof(self.id),
-            ReadStep::Error(status) => Event::ReadError(self.id, status),
-        };
-        let over = !matches!(event, Event::Data(..));
-        self.channel.send(event);
-        over
     }
 
     /// Writes queued data until the kernel is full; reports completed requests, then a
@@ -587,31 +510,6 @@ impl StreamCore {
     }
 }
 
-impl WriteQueue {
-    /// A splice may add to this queue: empty, not ending, not failed.
-    fn accepts_splice(&self) -> bool {
-        self.pending.is_empty() && !self.shutdown && !self.ended && self.failed == 0
-    }
-
-    /// Drops `written` bytes from the front; returns how many requests completed.
-    fn advance(&mut self, mut written: usize) -> u32 {
-        let mut completed = 0;
-        self.queued_bytes -= written;
-        while let Some(front) = self.pending.front_mut() {
-            if written < front.data.len() {
-                front.data.advance(written);
-                break;
-            }
-            written -= front.data.len();
-            if front.last {
-                completed += 1;
-            }
-            self.pending.pop_front();
-        }
-        completed
-    }
-}
-
 /// Starts a non-blocking connect; true while it is still under way (completion is
 /// signalled by writability).
 pub fn begin_connect(sock: &SockRef<'_>, addr: &socket2::SockAddr) -> io::Result<bool> {
@@ -625,24 +523,6 @@ pub fn begin_connect(sock: &SockRef<'_>, addr: &socket2::SockAddr) -> io::Result
         }
         Err(err) => Err(err),
     }
-}
-
-/// Closes a stream's fd, except stdio: as libuv, rsnet never closes fds 0-2 (a socket
-/// made over stdout with `new Socket({ fd: 1 })` and destroyed leaves the process's
-/// stdout working; otherwise the next socket would take fd 1 and receive its output).
-/// The fd leaves the reactor either way.
-fn close_io(io: Io) {
-    if io.raw_fd() > libc::STDERR_FILENO {
-        return drop(io);
-    }
-    use std::os::fd::IntoRawFd;
-    // The raw fd is dropped without closing it.
-    let _ = match io {
-        Io::Tcp(s) => s.into_std().map(IntoRawFd::into_raw_fd),
-        Io::Unix(s) => s.into_std().map(IntoRawFd::into_raw_fd),
-        Io::Fifo(s) => s.into_fd().map(IntoRawFd::into_raw_fd),
-        Io::Polled(fd, _) => Ok(fd.into_raw_fd()),
-    };
 }
 
 /// The JS thread's write: one syscall, straight to the kernel (see `Io::write_direct`).
@@ -665,38 +545,7 @@ impl Closable for StreamCore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn queue_of(parts: &[(&'static [u8], bool)]) -> WriteQueue {
-        let mut queue = WriteQueue::default();
-        for &(data, last) in parts {
-            queue.queued_bytes += data.len();
-            queue.pending.push_back(Pending {
-                data: Bytes::from_static(data),
-                last,
-            });
-        }
-        queue
-    }
-
-    #[test]
-    fn advance_completes_a_request_only_with_its_last_part() {
-        // Request 1 is two chunks (a cork), request 2 one.
-        let mut queue = queue_of(&[(b"ab", false), (b"cd", true), (b"ef", true)]);
-        assert_eq!(queue.advance(3), 0, "half of request 1's second chunk");
-        assert_eq!(queue.queued_bytes, 3);
-        assert_eq!(&queue.pending[0].data[..], b"d");
-        assert_eq!(queue.advance(2), 1, "request 1 done, request 2 half");
-        assert_eq!(queue.advance(1), 1);
-        assert!(queue.pending.is_empty());
-        assert_eq!(queue.queued_bytes, 0);
-    }
-
-    #[test]
-    fn advance_counts_an_empty_trailing_part() {
-        let mut queue = queue_of(&[(b"xy", false), (b"", true)]);
-        assert_eq!(queue.advance(2), 1);
-        assert!(queue.pending.is_empty());
-    }
+    use crate::core::registry::Registry;
 
     /// A sink that drops events: these tests look at what a step returns.
     #[derive(Default)]
@@ -713,7 +562,7 @@ mod tests {
     fn pair() -> (Io, std::os::unix::net::UnixStream) {
         let (ours, peer) = std::os::unix::net::UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
-        (Io::Polled(ours.into(), Kind::Unix), peer)
+        (Io::new(ours.into(), Kind::Unix), peer)
     }
 
     #[test]
@@ -741,16 +590,5 @@ mod tests {
         assert_eq!(core.undelivered.load(Ordering::Acquire), 5 + BULK_READ);
         drop(peer);
         assert!(matches!(core.read_step(&io, &mut reader), ReadStep::Eof));
-    }
-
-    #[test]
-    fn a_splice_may_only_join_an_idle_queue() {
-        assert!(WriteQueue::default().accepts_splice());
-        assert!(!queue_of(&[(b"a", true)]).accepts_splice());
-        let ended = WriteQueue {
-            ended: true,
-            ..WriteQueue::default()
-        };
-        assert!(!ended.accepts_splice());
     }
 }

@@ -7,254 +7,160 @@
 //! runtime thread does not see its traffic at all. Listeners accept here too
 //! ([`ReadWatcher`]), and connects finish here ([`Poller::connecting`]).
 //!
-//! Reads made during one loop turn, on any number of sockets, are delivered to JS as
-//! one batch from a `uv_check` handle, which runs right after libuv's poll phase (and
-//! before Node's own check handle, so before `setImmediate` callbacks, as I/O callbacks
-//! come before them in Node). The calls go through `napi_make_callback`, so ticks run
-//! afterwards as after any Node I/O callback. The same check handle, under both
-//! drivers, completes the requests JS finishes itself (a FIN sent at once), where
-//! libuv's pending queue would.
+//! Reads made during one loop turn, on any number of sockets, wait in the turn's list
+//! ([`take_turn`]) until the check handle (`napi::loop_phases`), right after libuv's
+//! poll phase, delivers them to JS as one batch.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
-use std::io;
 use std::sync::Arc;
 
-use crate::core::channel::Channel;
-use crate::core::stream::{self, Event, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
-use crate::sys::errno::{status_of, EBADF};
+use crate::core::event::Event;
+use crate::core::stream::{self, Io, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
+use crate::driver::Drive;
+use crate::sys::errno::{EBADF, EINVAL};
 use crate::sys::uv::*;
+
+mod listener;
+pub use listener::{listen, ReadWatcher};
 
 /// Reads per readiness callback (fairness between sockets).
 const READS_PER_WAKE: usize = 4;
-/// Rounds of events queued during a delivery that are delivered right after it.
-const FOLLOW_UPS: usize = 8;
 
-/// Completions delivered per check phase at most; more wait for the next turn.
-const MAX_COMPLETIONS: usize = 1024;
-
-/// Hands a batch to JS from a libuv callback (`napi::delivery::deliver_now`); `true`
-/// with no events marks the start of a new loop turn (see `request_next_turn`).
-pub type Deliver = fn(Vec<Event>, bool);
-
-thread_local! {
-    /// The environment's channel (events queued by the runtime join the turn's batch)
-    /// and how to deliver to JS: given by `start`, so this layer needs nothing above it.
-    static OUTLET: RefCell<Option<(Arc<Channel>, Deliver)>> = const { RefCell::new(None) };
-    /// JS asked for a completion call (`request_completion`).
-    static COMPLETIONS_WANTED: Cell<bool> = const { Cell::new(false) };
-    /// Reads of this loop turn, waiting for the check handle.
-    static PENDING: RefCell<Vec<Event>> = const { RefCell::new(Vec::new()) };
-    /// JS asked to be called at the start of the next loop turn (`request_next_turn`).
-    static TURN_WANTED: Cell<bool> = const { Cell::new(false) };
-    /// Calls JS back at the start of the next loop turn (`request_next_turn`).
-    static PREPARE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
-    /// Keeps the loop turning while a completion is wanted.
-    static IDLE: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
-    /// This thread's check handle (one environment per JS thread).
-    static CHECK: Cell<*mut Handle> = const { Cell::new(std::ptr::null_mut()) };
-    /// Open poll handles: a loop must have none left when its environment ends (a
-    /// worker's loop close aborts otherwise), whoever still holds their `Poller`.
-    static LIVE: RefCell<HashMap<*mut Handle, Closer>> = RefCell::new(HashMap::new());
+/// The in-loop driver's state of one environment (one per JS thread, so held in a
+/// thread-local: its libuv callbacks and a splice's pokes find it without a pointer).
+struct LoopPolls {
+    /// Events of this loop turn made on the JS thread (reads, accepts, connects),
+    /// waiting for the check handle (`napi::loop_phases`) to deliver them.
+    turn: RefCell<Vec<Event>>,
+    /// Open poll handles (LIVE): a loop must have none left when its environment ends
+    /// (a worker's loop close aborts otherwise), whoever still holds their `Poller`.
+    live: RefCell<HashMap<*mut Handle, Closer>>,
 }
 
-/// Starts the check handle that delivers each turn's reads, through `deliver`, with
-/// what the runtime queued on `channel` meanwhile. Called once per environment.
-///
-/// # Safety
-/// `event_loop` must be the libuv loop of the calling thread (Node's loop of this JS
-/// thread), and this libuv's `uv_check_t` and `uv_idle_t` must fit in a [`Handle`].
-pub unsafe fn start(
-    event_loop: *mut c_void,
-    channel: Arc<Channel>,
-    deliver: Deliver,
-) -> io::Result<()> {
-    OUTLET.with(|o| *o.borrow_mut() = Some((channel, deliver)));
+thread_local! {
+    static POLLS: LoopPolls = LoopPolls {
+        turn: RefCell::new(Vec::new()),
+        live: RefCell::new(HashMap::new()),
+    };
+}
+
+/// Registers the pokes a splice uses to wake a poll. Called once per environment.
+pub fn start() {
     stream::set_poll_pokes(stream::PollPokes {
         reads: |poll| poke_reads(poll.cast()),
         writes: |poll| poke_writes(poll.cast()),
     });
-    let check = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: on the loop's thread, with a fresh box big enough for a `uv_check_t`
-    // (this fn's contract), kept unmoved until `stop` closes it. uv_check_start fails
-    // only for a null callback (libuv's loop-watcher.c), so a failure here is
-    // uv_check_init's, which leaves the handle off the loop: the box is ours to free.
-    unsafe {
-        if uv_check_init(event_loop, check) != 0 || uv_check_start(check, on_check) != 0 {
-            drop(Box::from_raw(check));
-            return Err(io::ErrorKind::Other.into());
-        }
-        // It must never keep the loop alive by itself.
-        uv_unref(check);
-    }
-    CHECK.with(|c| c.set(check));
-    let idle = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
-    if unsafe { uv_idle_init(event_loop, idle) } != 0 {
-        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
-        drop(unsafe { Box::from_raw(idle) });
-        return Err(io::ErrorKind::Other.into());
-    }
-    IDLE.with(|i| i.set(idle));
-    let prepare = Handle::boxed(std::ptr::null_mut());
-    // SAFETY: as for the check handle: the loop's thread, a fresh box that fits.
-    if unsafe { uv_prepare_init(event_loop, prepare) } != 0 {
-        // SAFETY: a failed init leaves the handle off the loop; the box is still ours.
-        drop(unsafe { Box::from_raw(prepare) });
-        return Err(io::ErrorKind::Other.into());
-    }
-    PREPARE.with(|p| p.set(prepare));
-    Ok(())
 }
 
-/// Environment teardown: closes the check handle and every poll handle, drops
-/// undelivered reads.
+/// Environment teardown: closes every poll handle, drops undelivered events.
 pub fn stop() {
-    OUTLET.with(|o| o.borrow_mut().take());
-    let check = CHECK.with(|c| c.replace(std::ptr::null_mut()));
-    if !check.is_null() {
-        // SAFETY: the environment's cleanup hook runs on its JS thread, the loop's. A
-        // non-null CHECK is the open handle `start` made (taken out above, so closed
-        // once); its `data` owns nothing, so `free_handle` is its close callback.
-        unsafe { uv_close(check, free_handle) };
-    }
-    let idle = IDLE.with(|i| i.replace(std::ptr::null_mut()));
-    if !idle.is_null() {
-        // SAFETY: as for the check handle (closing also stops it if it is active).
-        unsafe { uv_close(idle, free_handle) };
-    }
-    let prepare = PREPARE.with(|p| p.replace(std::ptr::null_mut()));
-    if !prepare.is_null() {
-        // SAFETY: as for the check handle (closing also stops it if it is active).
-        unsafe { uv_close(prepare, free_handle) };
-    }
-    COMPLETIONS_WANTED.with(|wanted| wanted.set(false));
-    TURN_WANTED.with(|wanted| wanted.set(false));
-    let polls = LIVE.with(|live| std::mem::take(&mut *live.borrow_mut()));
+    let polls = POLLS.with(|p| std::mem::take(&mut *p.live.borrow_mut()));
     for (poll, closer) in polls {
         // SAFETY: every entry of LIVE is an open handle of this thread's loop with its
         // own closer; taken out of LIVE above, so each is closed once.
         unsafe { closer(poll) };
     }
-    PENDING.with(|pending| pending.borrow_mut().clear());
+    POLLS.with(|p| p.turn.borrow_mut().clear());
 }
 
-/// After the poll phase: everything read this turn, behind anything queued before,
-/// then the requests JS completes after the turn's I/O. Runs under both drivers (the
-/// threaded one reads nothing here; it only completes requests). It dereferences no
-/// pointer, so it is a safe function (libuv calls it on the loop's thread).
-extern "C" fn on_check(_: *mut Handle) {
-    crate::sys::uv::guard("on_check", || {
-        complete_requests();
-        let reads = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
-        if reads.is_empty() {
-            return;
+/// Takes the events of this turn, for the check handle to deliver.
+pub fn take_turn() -> Vec<Event> {
+    POLLS.with(|p| std::mem::take(&mut *p.turn.borrow_mut()))
+}
+
+/// What a socket handle asks of the in-loop driver: its stream's poll handle, made on
+/// first use (reading, or a write the kernel did not take at once).
+pub struct PolledStream {
+    uv_loop: *mut c_void,
+    poller: Option<Poller>,
+    /// The handle closed: no poll is made any more.
+    stopped: bool,
+}
+
+impl PolledStream {
+    /// # Safety
+    /// `uv_loop` must be the libuv loop of the JS thread that uses this value (Node's
+    /// loop of the environment, whose `uv_poll_t` fits in a [`Handle`]).
+    pub unsafe fn new(uv_loop: *mut c_void) -> PolledStream {
+        PolledStream {
+            uv_loop,
+            poller: None,
+            stopped: false,
         }
-        let Some((channel, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
-            return;
-        };
-        let mut batch = channel.take_now();
-        batch.extend(reads);
-        deliver(batch, false);
-        for _ in 0..FOLLOW_UPS {
-            let more = channel.take_now();
-            if more.is_empty() {
-                break;
+    }
+
+    /// The poll that drives this connected stream, made on first use. None while the
+    /// stream is not connected (an adopted fd: the runtime drives it until then).
+    fn poller(&mut self, core: &Arc<StreamCore>, reading: bool) -> Option<&Poller> {
+        if self.poller.is_none() && !self.stopped {
+            // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles
+            // fit.
+            let poller = unsafe { Poller::new(self.uv_loop, core)? };
+            // A socket that was not connected yet when it started reading (an adopted
+            // fd) read through the runtime, which it has now left: the poll takes over.
+            if reading {
+                poller.start_reading();
             }
-            deliver(more, false);
+            self.poller = Some(poller);
         }
-        complete_requests();
-    });
+        self.poller.as_ref()
+    }
 }
 
-/// Delivers one empty batch per request JS completes itself (a FIN sent at once):
-/// JS runs one completion per call, so each is a callback of its own whose ticks run
-/// before the next, as libuv's pending queue runs them.
-fn complete_requests() {
-    for _ in 0..MAX_COMPLETIONS {
-        if !COMPLETIONS_WANTED.with(|wanted| wanted.replace(false)) {
-            break;
+impl Drive for PolledStream {
+    /// A connect under way (or done at once, as a Unix socket's often is) finishes on
+    /// the JS thread: the stream's poll handle waits for the socket to turn writable
+    /// and reports the outcome with the turn's I/O, as libuv's connect request does.
+    /// No runtime thread takes part.
+    fn connect(&mut self, core: &Arc<StreamCore>, io: Io, _pending: bool) -> i32 {
+        core.await_peer();
+        core.attach_polled(io);
+        // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles fit.
+        match unsafe { Poller::connecting(self.uv_loop, core) } {
+            Some(poller) => self.poller = Some(poller),
+            // libuv refused to poll a fresh socket: nothing to wait on.
+            None => return EINVAL,
         }
-        let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
-            return;
-        };
-        deliver(Vec::new(), false);
+        0
     }
-    if !COMPLETIONS_WANTED.with(Cell::get) && !TURN_WANTED.with(Cell::get) {
-        let idle = IDLE.with(Cell::get);
-        if !idle.is_null() {
-            // SAFETY: a non-null IDLE is this thread's open idle handle (`stop` nulls it
-            // before closing it), and we run on its loop's thread: from `on_check`, or
-            // from a napi call on the JS thread.
-            unsafe { uv_idle_stop(idle) };
+
+    /// The loop driver polls connected sockets only; one adopted before it was
+    /// connected reads through the runtime, which waits for the connect.
+    fn read_start(&mut self, core: &Arc<StreamCore>) -> i32 {
+        if let Some(poller) = self.poller(core, true) {
+            return poller.start_reading();
+        }
+        core.read_start();
+        0
+    }
+
+    fn read_stop(&mut self, core: &Arc<StreamCore>) {
+        match &self.poller {
+            Some(poller) => poller.stop_reading(),
+            None => core.read_stop(),
         }
     }
-}
 
-/// JS has a request to complete after this turn's I/O; the check handle delivers the
-/// call that completes it. Until then an idle handle keeps the loop alive and its poll
-/// phase from blocking, as libuv's pending request would.
-#[napi_derive::napi]
-pub fn request_completion() {
-    if COMPLETIONS_WANTED.with(|wanted| wanted.replace(true)) {
-        return;
-    }
-    keep_turning();
-}
-
-/// Starts the idle handle: while it is active, the loop stays alive and its poll phase
-/// does not block, so the check and prepare handles come round at once.
-fn keep_turning() {
-    let idle = IDLE.with(Cell::get);
-    if !idle.is_null() {
-        // SAFETY: called from napi exports, so on the JS thread, the loop's; a non-null
-        // IDLE is this thread's open idle handle (`stop` nulls it before closing it).
-        // Starting an active idle handle again does nothing.
-        unsafe { uv_idle_start(idle, on_idle) };
-    }
-}
-
-/// Nothing to do: an active idle handle is what matters (see `request_completion`).
-extern "C" fn on_idle(_: *mut Handle) {}
-
-/// JS holds events for the next loop turn (libuv's read rhythm): the prepare handle
-/// calls it back at the start of the next turn, right before the poll phase, so after
-/// this turn's `setImmediate` callbacks and close phase, where libuv's next reads
-/// come. The idle handle keeps the loop turning meanwhile (a request made in the
-/// prepare phase itself must not leave the poll phase blocked).
-#[napi_derive::napi]
-pub fn request_next_turn() {
-    TURN_WANTED.with(|wanted| wanted.set(true));
-    keep_turning();
-    let prepare = PREPARE.with(Cell::get);
-    if !prepare.is_null() {
-        // SAFETY: a napi export, so on the JS thread, the loop's; a non-null PREPARE is
-        // this thread's open prepare handle (`stop` nulls it before closing it).
-        // Starting an active prepare handle again does nothing.
-        unsafe { uv_prepare_start(prepare, on_prepare) };
-    }
-}
-
-/// # Safety
-/// libuv calls it on the loop's thread with the handle `start` made.
-unsafe extern "C" fn on_prepare(prepare: *mut Handle) {
-    crate::sys::uv::guard("on_prepare", || {
-        // SAFETY: libuv passes the live prepare handle of this thread's loop.
-        unsafe { uv_prepare_stop(prepare) };
-        TURN_WANTED.with(|wanted| wanted.set(false));
-        if !COMPLETIONS_WANTED.with(Cell::get) {
-            let idle = IDLE.with(Cell::get);
-            if !idle.is_null() {
-                // SAFETY: this thread's open idle handle, on the loop's thread.
-                unsafe { uv_idle_stop(idle) };
-            }
+    /// An accepted socket may have no other driver (it never joined the reactor).
+    fn watch_writes(&mut self, core: &Arc<StreamCore>, reading: bool) {
+        if let Some(poller) = self.poller(core, reading) {
+            poller.watch_writes();
         }
-        let Some((_, deliver)) = OUTLET.with(|o| o.borrow().clone()) else {
-            return;
-        };
-        deliver(Vec::new(), true);
-    });
+    }
+
+    /// Both ends of a splice must be polled from the loop (reading has started): the
+    /// source's poll moves the bytes, the destination's flushes.
+    fn can_splice(&self) -> bool {
+        self.poller.is_some()
+    }
+
+    /// Stops polling before the fd is closed.
+    fn stop(&mut self) {
+        self.poller = None;
+        self.stopped = true;
+    }
 }
 
 /// What one poll handle watches, shared with its callbacks (JS thread only).
@@ -350,7 +256,7 @@ impl Poller {
             // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
             uv_unref(poll);
         }
-        LIVE.with(|live| live.borrow_mut().insert(poll, close_poller));
+        add_live(poll, close_poller);
         core.set_poll_hook(poll.cast());
         let poller = Poller { poll };
         // Writes queued while the runtime still drove the socket are flushed from here now.
@@ -404,17 +310,22 @@ impl Drop for Poller {
 /// Closes a live poll handle and whatever belongs to it.
 type Closer = unsafe fn(*mut Handle);
 
-/// Whether `poll` is an open poll handle of this thread's loop. LIVE is thread-local,
+/// Whether `poll` is an open poll handle of this thread's loop. LIVE is per thread,
 /// so a pointer from another thread (or environment) is never live here: that is
 /// what lets `poke_reads`/`poke_writes` take any pointer.
 fn is_live(poll: *mut Handle) -> bool {
-    LIVE.with(|live| live.borrow().contains_key(&poll))
+    POLLS.with(|p| p.live.borrow().contains_key(&poll))
+}
+
+/// Registers an open poll handle and how to close it.
+fn add_live(poll: *mut Handle, closer: Closer) {
+    POLLS.with(|p| p.live.borrow_mut().insert(poll, closer));
 }
 
 /// Closes a poll handle its owner no longer needs, unless the environment's teardown
 /// closed it already.
 fn release(poll: *mut Handle) {
-    if let Some(closer) = LIVE.with(|live| live.borrow_mut().remove(&poll)) {
+    if let Some(closer) = POLLS.with(|p| p.live.borrow_mut().remove(&poll)) {
         // SAFETY: it was in this thread's LIVE, so it is an open handle of this
         // thread's loop with this closer; removed above, so it is closed once.
         unsafe { closer(poll) };
@@ -534,7 +445,7 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
                 // EOF or error: nothing more will be read.
                 watch.reading.set(false);
             }
-            PENDING.with(|pending| pending.borrow_mut().extend(reads));
+            POLLS.with(|p| p.turn.borrow_mut().extend(reads));
         }
         if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
             // Completions and a deferred FIN go out through the channel, delivered with
@@ -550,20 +461,11 @@ unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
 }
 
 /// The socket of a connect under way turned writable (or the poll failed): its
-/// outcome is the socket's pending error, as libuv's `uv__stream_connect` reads it.
+/// outcome is `StreamCore::connect_outcome`'s, as under the threaded driver.
 fn finish_connect(watch: &Watch, poll_status: c_int) {
-    let core = &watch.core;
-    let pending_error = core.io().as_ref().map(|io| io.sock().take_error());
-    let status = match pending_error {
-        Some(Ok(None)) => poll_status.min(0),
-        Some(Ok(Some(err)) | Err(err)) => status_of(&err),
-        None => EBADF,
-    };
     watch.connecting.set(false);
-    if status == 0 {
-        core.peer_connected();
-    }
-    queue_event(Event::Connected(core.id, status));
+    let status = watch.core.connect_outcome(poll_status);
+    queue_event(Event::Connected(watch.core.id, status));
 }
 
 /// A spliced source is readable: moves what is there into its destination until the
@@ -652,145 +554,5 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> bool {
 /// Queues an event produced on the JS thread during the poll phase (an accepted
 /// connection) to be delivered with this turn's reads.
 pub fn queue_event(event: Event) {
-    PENDING.with(|pending| pending.borrow_mut().push(event));
-}
-
-/// Calls `on_readable` on the JS thread whenever an fd is readable: a listener whose
-/// connections the loop driver accepts itself. Owned by its `ServerHandle`.
-pub struct ReadWatcher {
-    poll: *mut Handle,
-}
-
-struct WatcherState {
-    on_readable: Box<dyn FnMut() -> Readiness>,
-    /// Restarts polling after a pause; closed with the poll handle.
-    timer: *mut Handle,
-}
-
-/// What a `ReadWatcher` callback asks for next.
-pub enum Readiness {
-    /// Keep polling.
-    Continue,
-    /// Stop polling for this long (EMFILE would otherwise spin), then poll again.
-    PauseMs(u64),
-}
-
-impl ReadWatcher {
-    /// Polls `fd` for readability from `event_loop`. None if libuv refuses.
-    ///
-    /// # Safety
-    /// `event_loop` must be the libuv loop of the calling thread (Node's loop of this
-    /// JS thread), whose `uv_poll_t` and `uv_timer_t` fit in a [`Handle`]
-    /// (`handles_fit`); `fd` must stay open until the watcher is dropped or the
-    /// environment torn down.
-    pub unsafe fn new(
-        event_loop: *mut c_void,
-        fd: c_int,
-        on_readable: Box<dyn FnMut() -> Readiness>,
-    ) -> Option<ReadWatcher> {
-        let timer = Handle::boxed(std::ptr::null_mut());
-        let state = Box::into_raw(Box::new(WatcherState { on_readable, timer }));
-        let poll = Handle::boxed(state.cast());
-        // SAFETY: on the loop's thread with fresh boxes that fit (this fn's contract).
-        // A failed init leaves that handle off the loop, so its box is still ours;
-        // once the timer is initialised only its close callback may free it. From here
-        // on the boxes are libuv's until `on_watcher_closed` (poll and state) and
-        // `free_handle` (timer) free them. The timer's `data` names its poll.
-        unsafe {
-            (*timer).data = poll.cast();
-            if uv_timer_init(event_loop, timer) != 0 {
-                drop(Box::from_raw(poll));
-                drop(Box::from_raw(timer));
-                drop(Box::from_raw(state));
-                return None;
-            }
-            if uv_poll_init(event_loop, poll, fd) != 0 {
-                // The timer is on the loop's list now: only its close callback frees it.
-                uv_close(timer, free_handle);
-                drop(Box::from_raw(poll));
-                drop(Box::from_raw(state));
-                return None;
-            }
-            uv_unref(timer);
-            uv_unref(poll);
-            uv_poll_start(poll, UV_READABLE, on_watcher_event);
-        }
-        LIVE.with(|live| live.borrow_mut().insert(poll, close_watcher));
-        Some(ReadWatcher { poll })
-    }
-}
-
-impl Drop for ReadWatcher {
-    fn drop(&mut self) {
-        release(self.poll);
-    }
-}
-
-/// libuv reports the listener readable.
-///
-/// # Safety
-/// Only libuv calls it, on the loop's thread, for an active `ReadWatcher` poll.
-unsafe extern "C" fn on_watcher_event(poll: *mut Handle, _status: c_int, _events: c_int) {
-    crate::sys::uv::guard("on_watcher_event", || {
-        // SAFETY: an active poll is open, and its `WatcherState` is freed only by its
-        // close callback, in a later close phase. The `&mut` is the only reference
-        // while it lives: `close_watcher` (the only other reader) runs from JS or the
-        // teardown, and `on_readable` (accepting) runs no JS.
-        let state = unsafe { &mut *((*poll).data as *mut WatcherState) };
-        if let Readiness::PauseMs(ms) = (state.on_readable)() {
-            // SAFETY: the poll is open (above), and its timer too: both are closed
-            // together in `close_watcher`. Loop's thread.
-            unsafe {
-                uv_poll_stop(poll);
-                uv_timer_start(state.timer, on_watcher_timer, ms, 0);
-            }
-        }
-    });
-}
-
-/// A listener's pause is over: poll again.
-///
-/// # Safety
-/// Only libuv calls it, on the loop's thread, for an active `ReadWatcher` timer.
-unsafe extern "C" fn on_watcher_timer(timer: *mut Handle) {
-    crate::sys::uv::guard("on_watcher_timer", || {
-        // SAFETY: a running timer is open, so its box is valid; `ReadWatcher::new` set
-        // its `data` to its poll.
-        let poll = unsafe { (*timer).data as *mut Handle };
-        if is_live(poll) {
-            // SAFETY: `is_live`: an open poll of this thread's loop, on its thread.
-            unsafe { uv_poll_start(poll, UV_READABLE, on_watcher_event) };
-        }
-    });
-}
-
-/// Closes a `ReadWatcher`'s poll and its timer.
-///
-/// # Safety
-/// `poll` must be an open `ReadWatcher` poll handle of the calling thread's loop,
-/// closed once (the caller took it out of LIVE).
-unsafe fn close_watcher(poll: *mut Handle) {
-    // SAFETY: this fn's contract: the poll is open, its `data` is its `WatcherState`,
-    // whose timer is open too (closed only here). After uv_close libuv keeps the boxes
-    // until the close callbacks free them.
-    unsafe {
-        let state = &*((*poll).data as *const WatcherState);
-        uv_close(state.timer, free_handle);
-        uv_poll_stop(poll);
-        uv_close(poll, on_watcher_closed);
-    }
-}
-
-/// Close callback of a `ReadWatcher`'s poll: frees it and its state.
-///
-/// # Safety
-/// Only libuv calls it, once, for a poll handle made by `ReadWatcher::new`.
-unsafe extern "C" fn on_watcher_closed(poll: *mut Handle) {
-    crate::sys::uv::guard("on_watcher_closed", || {
-        // SAFETY: libuv is done with a handle once its close callback runs; the handle
-        // and its `WatcherState` were boxed by `ReadWatcher::new`, freed here, once.
-        let poll = unsafe { Box::from_raw(poll) };
-        // SAFETY: see above.
-        drop(unsafe { Box::from_raw(poll.data as *mut WatcherState) });
-    });
+    POLLS.with(|p| p.turn.borrow_mut().push(event));
 }

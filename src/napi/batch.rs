@@ -17,7 +17,7 @@ use napi::bindgen_prelude::ToNapiValue;
 use napi::sys;
 use napi_derive::napi;
 
-use crate::core::stream::Event;
+use crate::core::event::Event;
 use crate::napi::socket::SocketHandle;
 use crate::sys::errno;
 use crate::sys::napi_raw::{self, check};
@@ -117,7 +117,7 @@ pub unsafe fn dispatch(
                 [kind::SPLICE_READY, id as i32, generation as i32, 0]
             }
             Event::Accepted(server_id, stream) => {
-                let handle = SocketHandle::accepted(stream);
+                let handle = SocketHandle::accepted(stream)?;
                 // SAFETY: on env's JS thread inside the scope (this fn's contract), which
                 // is what napi-rs's ToNapiValue needs to wrap the new handle.
                 let index = objects.push(unsafe { SocketHandle::to_napi_value(env, handle)? })?;

@@ -8,22 +8,17 @@
 //! moment, by construction. The call goes through `napi_make_callback`, so ticks and
 //! microtasks run after it as after any Node callback.
 
-use std::cell::Cell;
 use std::ptr;
 
 use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
+use crate::napi::env::{self, Environment};
 use crate::sys::napi_raw::{self, check};
 use crate::sys::uv::{self, Handle};
 
-thread_local! {
-    /// The async context close callbacks run in, one per environment (JS thread).
-    static CONTEXT: Cell<sys::napi_async_context> = const { Cell::new(ptr::null_mut()) };
-}
-
 /// What a placeholder carries to its close callback.
-struct Pending {
+struct CloseCall {
     env: sys::napi_env,
     callback: sys::napi_ref,
 }
@@ -32,9 +27,9 @@ struct Pending {
 /// handles do not fit rsnet's storage); JS then falls back to `setImmediate`.
 #[napi(catch_unwind)]
 pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
-    if !uv::handles_fit() {
+    let Some(state) = env::current().filter(|_| uv::handles_fit()) else {
         return Ok(false);
-    }
+    };
     let raw = env.raw();
     let mut uv_loop = ptr::null_mut();
     let mut reference = ptr::null_mut();
@@ -43,7 +38,7 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
     // until `on_closed` deletes it. The rest are out-parameters.
     unsafe {
         check(sys::napi_get_uv_event_loop(raw, &mut uv_loop))?;
-        context(raw)?;
+        context(raw, &state)?;
         check(sys::napi_create_reference(
             raw,
             callback.raw(),
@@ -51,7 +46,7 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
             &mut reference,
         ))?;
     }
-    let pending = Box::into_raw(Box::new(Pending {
+    let pending = Box::into_raw(Box::new(CloseCall {
         env: raw,
         callback: reference,
     }));
@@ -73,13 +68,16 @@ pub fn schedule_close(env: Env, callback: JsFunction) -> napi::Result<bool> {
     Ok(true)
 }
 
-/// The environment's async context, made on first use (never released: one per
-/// environment, like Node's own for its handles).
+/// The environment's async context for `'close'` callbacks, made on first use (never
+/// released: one per environment, like Node's own for its handles).
 ///
 /// # Safety
-/// Must run on the JS thread of `env`, inside a handle scope.
-unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
-    let existing = CONTEXT.with(Cell::get);
+/// Must run on the JS thread of `env`, whose state `state` is, inside a handle scope.
+unsafe fn context(
+    env: sys::napi_env,
+    state: &Environment,
+) -> napi::Result<sys::napi_async_context> {
+    let existing = state.close_context.get();
     if !existing.is_null() {
         return Ok(existing);
     }
@@ -92,7 +90,7 @@ unsafe fn context(env: sys::napi_env) -> napi::Result<sys::napi_async_context> {
         let name = crate::sys::napi_raw::string(env, "rsnet:close")?;
         check(sys::napi_async_init(env, resource, name, &mut context))?;
     }
-    CONTEXT.with(|c| c.set(context));
+    state.close_context.set(context);
     Ok(context)
 }
 
@@ -105,14 +103,14 @@ unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
     crate::sys::uv::guard("on_closed", || {
         // SAFETY: libuv is done with a handle once its close callback runs, and this
         // one was the `Handle::boxed` of `schedule_close`, whose `data` is the
-        // `Pending` boxed there: both boxes are ours again, freed once, here.
+        // `CloseCall` boxed there: both boxes are ours again, freed once, here.
         let placeholder = unsafe { Box::from_raw(placeholder) };
         // SAFETY: see above.
-        let pending = unsafe { Box::from_raw(placeholder.data as *mut Pending) };
+        let pending = unsafe { Box::from_raw(placeholder.data as *mut CloseCall) };
         // During the environment's teardown nothing may run any more.
-        if crate::napi::env::current_channel().is_none() {
+        let Some(state) = env::current() else {
             return;
-        }
+        };
         let env = pending.env;
         // SAFETY: libuv runs close callbacks on the loop's thread, the JS thread of
         // `env`, which is still set up (checked above); outside any napi call, so a
@@ -129,7 +127,7 @@ unsafe extern "C" fn on_closed(placeholder: *mut Handle) {
             sys::napi_delete_reference(env, pending.callback);
             // A throwing 'close' listener is an uncaught exception, as in Node; any
             // other failure has nobody to report to, and is dropped.
-            let _ = napi_raw::call(env, Some(CONTEXT.with(Cell::get)), callback, &[]);
+            let _ = napi_raw::call(env, Some(state.close_context.get()), callback, &[]);
             sys::napi_close_handle_scope(env, scope);
         }
     });

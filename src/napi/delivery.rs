@@ -17,21 +17,22 @@ use std::sync::Arc;
 use napi::{sys, Env, JsFunction, NapiRaw};
 use napi_derive::napi;
 
-use crate::core::channel::{Channel, Tsfn};
-use crate::core::stream::Event;
+use crate::core::event::Event;
+use crate::driver::threaded::{Channel, Tsfn};
 use crate::driver::{in_loop, Driver};
 use crate::napi::batch;
-use crate::napi::env::{self, Direct, LoopRefs};
+use crate::napi::env::{self, Direct, Environment};
+use crate::napi::loop_phases::LoopPhases;
 use crate::sys::napi_raw::{self, check};
 
 /// Delivers `events` to JS now, from a libuv callback on the JS thread (the in-loop
 /// driver's reads; the check phase's completions under both drivers).
 pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     // Copy out and release the borrow: JS may call back into rsnet (ref/unref...).
-    let Some(direct) = env::direct() else {
+    let Some(direct) = env::current().map(|e| e.direct) else {
         return;
     };
-    // SAFETY: libuv callbacks run on the loop's thread, and `env::direct` is this
+    // SAFETY: libuv callbacks run on the loop's thread, and `env::current` is this
     // thread's own environment (thread-local), still set up: `direct.env` is the env
     // of this very JS thread. Outside any napi call, so a scope is opened for the
     // batch's values and closed after. `direct.dispatch` is a strong reference and
@@ -105,23 +106,24 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
             hook_arg,
         ))?
     };
-    let direct = direct_delivery(raw_env, &dispatch, &channel)?;
-    env::set_up(LoopRefs {
-        channel,
-        refs: 0,
-        driver: Driver::chosen(),
-        direct,
-    });
+    let direct = direct_delivery(raw_env, &dispatch)?;
+    let phases = LoopPhases::new();
+    // SAFETY: `direct.uv_loop` is this JS thread's own loop (`direct_delivery`). That
+    // its `uv_check_t`, `uv_idle_t` and `uv_prepare_t` fit in a `uv::Handle` is not
+    // checked at run time (unlike the poll and timer handles, which `Driver::chosen`
+    // checks): it rests on libuv 1.x's stable ABI, whose loop-watcher handles are about
+    // half of `uv::Handle`'s 256 bytes.
+    unsafe { phases.start(direct.uv_loop) }
+        .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
+    in_loop::start();
+    let driver = Driver::chosen(direct.uv_loop);
+    env::set_up(Environment::new(channel, driver, direct, phases));
     Ok(())
 }
 
 /// Keeps what delivery from libuv callbacks needs to call `dispatch`. They live
 /// as long as the environment (never released: one each per environment).
-fn direct_delivery(
-    env: sys::napi_env,
-    dispatch: &JsFunction,
-    channel: &Arc<Channel>,
-) -> napi::Result<Direct> {
+fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Direct> {
     let mut direct = Direct {
         env,
         dispatch: ptr::null_mut(),
@@ -130,12 +132,7 @@ fn direct_delivery(
     };
     // SAFETY: called from `init`, on env's JS thread inside its scope, with `dispatch`
     // a value of that scope; the reference (count 1) and the async context outlive it
-    // (never released, see above). The loop napi returns is this thread's own, the
-    // one `in_loop::start` must be given. Its other requirement, that `uv_check_t`
-    // and `uv_idle_t` fit in a `uv::Handle`, is not checked at run time here (unlike
-    // the poll and timer handles, which `Driver::chosen` checks): it rests on
-    // libuv 1.x's stable ABI, whose check and idle handles are about half of
-    // `uv::Handle`'s 256 bytes.
+    // (never released, see above).
     unsafe {
         check(sys::napi_create_reference(
             env,
@@ -155,8 +152,6 @@ fn direct_delivery(
         let mut uv_loop = ptr::null_mut();
         check(sys::napi_get_uv_event_loop(env, &mut uv_loop))?;
         direct.uv_loop = uv_loop.cast();
-        in_loop::start(direct.uv_loop, channel.clone(), deliver_now)
-            .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
     }
     Ok(direct)
 }
@@ -207,12 +202,12 @@ unsafe extern "C" fn deliver(
 /// # Safety
 /// Must run on the JS thread of `env`.
 unsafe fn second_in_turn(env: sys::napi_env) -> bool {
-    thread_local! {
-        static LAST_TURN: std::cell::Cell<f64> = const { std::cell::Cell::new(-1.0) };
-    }
     // SAFETY: this fn's contract (env's JS thread).
     let turn = unsafe { crate::sys::loop_turn::current(env) };
-    turn >= 0.0 && LAST_TURN.with(|last| last.replace(turn)) == turn
+    let Some(state) = env::current() else {
+        return false;
+    };
+    turn >= 0.0 && state.last_turn.replace(turn) == turn
 }
 
 /// The TSFN's finalizer: gives back its count of the channel.
@@ -242,6 +237,9 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
         };
     }
     // Polls stop before the fds they watch are closed.
+    if let Some(state) = env::current() {
+        state.phases.stop();
+    }
     in_loop::stop();
     channel.registry.close_all();
     env::tear_down();

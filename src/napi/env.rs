@@ -1,28 +1,40 @@
-//! The per-environment state on its JS thread: the channel, the driver, what
-//! delivering from libuv callbacks needs, and the loop-liveness count.
+//! One Node environment's state (the main thread's, or a worker's), on its JS thread:
+//! [`Environment`].
 //!
 //! The TSFN is created unref'd (weak): it keeps the process alive only while JS holds
 //! at least one ref'd, active handle, counted here. napi's ref/unref are flags, not
 //! counters, so they are called only on 0 <-> 1 transitions of our own count.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use napi::{sys, Env};
 use napi_derive::napi;
 
-use crate::core::channel::Channel;
+use crate::driver::threaded::Channel;
 use crate::driver::Driver;
+use crate::napi::loop_phases::LoopPhases;
 
-/// JS-thread state of one environment: its channel and the count of ref'd active handles.
-pub struct LoopRefs {
+/// Everything rsnet keeps for one environment, set up by `delivery::init` and dropped
+/// at its teardown. (The in-loop driver keeps its open polls and the turn's events in
+/// `driver::in_loop`, below this layer.)
+pub struct Environment {
+    /// Where runtime threads queue events, and the TSFN that wakes this thread.
     pub channel: Arc<Channel>,
-    pub refs: u32,
     pub driver: Driver,
     /// Delivery straight from libuv callbacks on the JS thread (the in-loop driver's
     /// reads, and under both drivers the completions of the check phase).
     pub direct: Direct,
+    /// The check, prepare and idle handles in this environment's loop.
+    pub phases: LoopPhases,
+    /// The async context `'close'` callbacks run in (`close_phase`), made on first use.
+    pub close_context: Cell<sys::napi_async_context>,
+    /// The loop turn of the last TSFN delivery (`delivery::second_in_turn`).
+    pub last_turn: Cell<f64>,
+    /// Ref'd active handles.
+    refs: Cell<u32>,
 }
 
 /// What delivering from a libuv callback (outside any napi call) needs.
@@ -34,69 +46,67 @@ pub struct Direct {
     pub uv_loop: *mut c_void,
 }
 
+impl Environment {
+    pub fn new(channel: Arc<Channel>, driver: Driver, direct: Direct, phases: LoopPhases) -> Self {
+        Environment {
+            channel,
+            driver,
+            direct,
+            phases,
+            close_context: Cell::new(std::ptr::null_mut()),
+            last_turn: Cell::new(-1.0),
+            refs: Cell::new(0),
+        }
+    }
+}
+
 thread_local! {
     // One Node environment per JS thread (main thread or worker), so a thread-local is
     // exactly per-environment state.
-    static LOCAL: RefCell<Option<LoopRefs>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Rc<Environment>>> = const { RefCell::new(None) };
+}
+
+/// The calling JS thread's environment, if rsnet was initialised there. A counted
+/// reference: a caller may call into JS (which may call back into rsnet) while it
+/// holds one.
+pub fn current() -> Option<Rc<Environment>> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+fn not_set_up() -> napi::Error {
+    napi::Error::from_reason("rsnet: binding used before init() in this environment")
 }
 
 /// The channel of the calling JS thread's environment.
 pub fn channel() -> napi::Result<Arc<Channel>> {
-    LOCAL.with(|local| {
-        local
-            .borrow()
-            .as_ref()
-            .map(|l| l.channel.clone())
-            .ok_or_else(|| {
-                napi::Error::from_reason("rsnet: binding used before init() in this environment")
-            })
-    })
+    current().map(|e| e.channel.clone()).ok_or_else(not_set_up)
 }
 
-/// The calling JS thread's channel, if rsnet was initialised there.
-pub fn current_channel() -> Option<Arc<Channel>> {
-    LOCAL.with(|local| local.borrow().as_ref().map(|l| l.channel.clone()))
-}
-
-/// The libuv loop that polls this environment's sockets: only under the in-loop
-/// driver (None under the threaded one, whose runtime polls them).
-pub fn uv_loop() -> Option<*mut c_void> {
-    LOCAL.with(|local| {
-        let local = local.borrow();
-        let state = local.as_ref()?;
-        (state.driver == Driver::InLoop).then_some(state.direct.uv_loop)
-    })
-}
-
-/// The driver of this environment, once rsnet was initialised on this thread.
-pub fn driver() -> Option<Driver> {
-    LOCAL.with(|local| local.borrow().as_ref().map(|l| l.driver))
-}
-
-/// What delivering from a libuv callback needs, if rsnet was initialised here.
-pub fn direct() -> Option<Direct> {
-    LOCAL.with(|local| local.borrow().as_ref().map(|l| l.direct))
+/// The driver of this environment.
+pub fn driver() -> napi::Result<Driver> {
+    current().map(|e| e.driver).ok_or_else(not_set_up)
 }
 
 /// Whether this environment was initialised already.
 pub fn is_set_up() -> bool {
-    LOCAL.with(|local| local.borrow().is_some())
+    CURRENT.with(|current| current.borrow().is_some())
 }
 
 /// Installs this environment's state (`delivery::init`).
-pub fn set_up(state: LoopRefs) {
-    LOCAL.with(|local| *local.borrow_mut() = Some(state));
+pub fn set_up(state: Environment) {
+    CURRENT.with(|current| *current.borrow_mut() = Some(Rc::new(state)));
 }
 
 /// Drops this environment's state (its teardown).
 pub fn tear_down() {
-    LOCAL.with(|local| local.borrow_mut().take());
+    let state = CURRENT.with(|current| current.borrow_mut().take());
+    drop(state);
 }
 
 /// The driver this environment runs ("loop" or "threaded"), for tests and benchmarks.
 #[napi(js_name = "driver")]
 pub fn driver_name() -> Option<&'static str> {
-    driver().map(Driver::name)
+    driver().ok().map(Driver::name)
 }
 
 /// Counts one more ref'd active handle; refs the TSFN on 0 -> 1.
@@ -110,23 +120,21 @@ pub fn release(env: &Env) {
 }
 
 fn adjust(env: &Env, delta: i32) {
-    LOCAL.with(|local| {
-        let mut local = local.borrow_mut();
-        let Some(state) = local.as_mut() else { return };
-        let before = state.refs;
-        state.refs = before.saturating_add_signed(delta);
-        let Some(tsfn) = state.channel.tsfn() else {
-            return;
-        };
-        // SAFETY: `env` comes from a napi export, so this is its JS thread, the one
-        // napi_ref/unref_threadsafe_function must run on. The TSFN is this
-        // environment's (its channel's) and still alive: `shut` had not taken it.
-        unsafe {
-            if before == 0 && state.refs == 1 {
-                sys::napi_ref_threadsafe_function(env.raw(), tsfn.0);
-            } else if before == 1 && state.refs == 0 {
-                sys::napi_unref_threadsafe_function(env.raw(), tsfn.0);
-            }
+    let Some(state) = current() else { return };
+    let before = state.refs.get();
+    let after = before.saturating_add_signed(delta);
+    state.refs.set(after);
+    let Some(tsfn) = state.channel.tsfn() else {
+        return;
+    };
+    // SAFETY: `env` comes from a napi export, so this is its JS thread, the one
+    // napi_ref/unref_threadsafe_function must run on. The TSFN is this environment's
+    // (its channel's) and still alive: `shut` had not taken it.
+    unsafe {
+        if before == 0 && after == 1 {
+            sys::napi_ref_threadsafe_function(env.raw(), tsfn.0);
+        } else if before == 1 && after == 0 {
+            sys::napi_unref_threadsafe_function(env.raw(), tsfn.0);
         }
-    });
+    }
 }

@@ -2,99 +2,26 @@
 //! Node's server-side `TCP`/`Pipe` wraps (`bind`, `listen`, `getsockname`, `close`).
 //!
 //! Binding and listening happen synchronously on the JS thread, so `server.address()`
-//! works on the line after `listen()`, as in Node. A Tokio task accepts (under the loop
-//! driver, a poll in Node's loop does, on the JS thread); every accepted stream reaches
-//! JS as an `Accepted` event carrying its new `SocketHandle`.
+//! works on the line after `listen()`, as in Node. Then the environment's driver
+//! accepts (`Driver::listen`); every accepted stream reaches JS as an `Accepted` event
+//! carrying its new `SocketHandle`.
 
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Poll;
-use std::time::Duration;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
 
 use napi::Env;
 use napi_derive::napi;
 use socket2::{Domain, Socket, Type};
-use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::Notify;
 
-use crate::core::channel::Channel;
-use crate::core::registry::{next_id, Closable};
-use crate::core::runtime;
-use crate::core::stream::Event;
-use crate::core::stream::{Io, Kind, StreamCore};
-use crate::driver::in_loop::{self, Readiness};
+use crate::core::listener::{Listener, ServerCore};
+use crate::core::registry::Closable;
+use crate::driver::Acceptor;
 use crate::io::accept;
 use crate::io::addr::{self, SockAddr};
 use crate::io::fd::Adopted;
 use crate::napi::env;
 use crate::sys::errno::{status_of, EACCES, EINVAL};
-
-/// How long accepting pauses after an error such as EMFILE, instead of spinning.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
-/// Connections accepted per readiness callback under the loop driver (as libuv, which
-/// accepts until EAGAIN, but bounded so one busy listener cannot starve the loop).
-const ACCEPTS_PER_WAKE: usize = 64;
-
-enum Listener {
-    Tcp(TcpListener),
-    Unix(UnixListener),
-    /// Off the reactor: the loop driver accepts on the JS thread; `true` for Unix.
-    Polled(Socket, bool),
-}
-
-/// Shared between the JS handle and the accept task.
-struct ServerCore {
-    id: u32,
-    channel: Arc<Channel>,
-    listener: Mutex<Option<Listener>>,
-    /// Wakes the accept task when the listener is closed from JS.
-    wake: Notify,
-    /// A Unix socket file to unlink on close (Node/libuv do).
-    unlink: Mutex<Option<String>>,
-}
-
-impl AsRawFd for Listener {
-    fn as_raw_fd(&self) -> RawFd {
-        match self {
-            Listener::Tcp(l) => l.as_raw_fd(),
-            Listener::Unix(l) => l.as_raw_fd(),
-            Listener::Polled(l, _) => l.as_raw_fd(),
-        }
-    }
-}
-
-impl ServerCore {
-    fn listener_fd(&self) -> Option<RawFd> {
-        self.listener().as_ref().map(Listener::as_raw_fd)
-    }
-
-    /// What an accept error leaves to report: nothing when it was a lack of fds and
-    /// the pending connections could be shed (as libuv does), else an error.
-    fn accept_failure(&self, err: io::Error) -> Option<io::Error> {
-        if !accept::out_of_fds(&err) {
-            return Some(err);
-        }
-        let fd = self.listener_fd()?;
-        accept::shed_pending(fd).err()
-    }
-
-    fn listener(&self) -> MutexGuard<'_, Option<Listener>> {
-        self.listener.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Closable for ServerCore {
-    fn close(&self) {
-        // Dropping the listener closes its fd now, so the port is free on return.
-        drop(self.listener().take());
-        if let Some(path) = self.unlink.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            let _ = std::fs::remove_file(path);
-        }
-        self.channel.registry.remove(self.id);
-        self.wake.notify_one();
-    }
-}
 
 /// The native half of a `net.Server`.
 #[napi]
@@ -106,24 +33,15 @@ pub struct ServerHandle {
     delayed_error: i32,
     refed: bool,
     active: bool,
-    /// Under the loop driver: the poll that accepts.
-    acceptor: Option<in_loop::ReadWatcher>,
+    /// What accepts, once listening (`driver`).
+    acceptor: Option<Acceptor>,
 }
 
 #[napi]
 impl ServerHandle {
     #[napi(constructor, catch_unwind)]
     pub fn new() -> napi::Result<Self> {
-        let channel = env::channel()?;
-        let core = Arc::new(ServerCore {
-            id: next_id(),
-            channel,
-            listener: Mutex::new(None),
-            wake: Notify::new(),
-            unlink: Mutex::new(None),
-        });
-        let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
-        core.channel.registry.insert(core.id, weak);
+        let core = ServerCore::new(env::channel()?);
         Ok(ServerHandle {
             core,
             bound: None,
@@ -186,7 +104,7 @@ impl ServerHandle {
         match result {
             Ok(socket) => {
                 if !path.starts_with('\0') {
-                    *self.core.unlink.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+                    *self.core.unlink_path() = Some(path);
                 }
                 self.bound = Some((socket, true));
                 0
@@ -241,41 +159,15 @@ impl ServerHandle {
             return status_of(&err);
         }
         accept::keep_spare_fd();
-        if let Some(uv_loop) = env::uv_loop() {
-            let core = self.core.clone();
-            let fd = socket.as_raw_fd();
-            *self.core.listener() = Some(Listener::Polled(socket, is_unix));
-            // SAFETY: a napi method runs on the JS thread, and `env::uv_loop` is that
-            // thread's loop, named only under the in-loop driver, which is chosen only
-            // when the handles fit. The fd is the listener's, closed only after the
-            // watcher is dropped (`close`) or polls are closed (teardown).
-            self.acceptor = unsafe {
-                in_loop::ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&core)))
-            };
-            if self.acceptor.is_none() {
-                Closable::close(&*self.core);
-                return EINVAL;
-            }
-            self.set_active(&env, true);
-            return 0;
-        }
-        // Registering with the reactor needs the runtime's context on this thread.
-        let runtime = match runtime::get() {
-            Ok(runtime) => runtime,
-            Err(err) => return status_of(&err),
+        let driver = match env::driver() {
+            Ok(driver) => driver,
+            Err(_) => return EINVAL,
         };
-        let _context = runtime.enter();
-        let listener = if is_unix {
-            UnixListener::from_std(socket.into()).map(Listener::Unix)
-        } else {
-            TcpListener::from_std(socket.into()).map(Listener::Tcp)
-        };
-        match listener {
-            Ok(listener) => *self.core.listener() = Some(listener),
-            Err(err) => return status_of(&err),
+        match driver.listen(&self.core, Listener::new(socket, is_unix)) {
+            Ok(acceptor) => self.acceptor = Some(acceptor),
+            Err(status) => return status,
         }
         self.set_active(&env, true);
-        runtime.spawn(accept_loop(self.core.clone()));
         0
     }
 
@@ -285,25 +177,21 @@ impl ServerHandle {
         if let Some((socket, _)) = &self.bound {
             return socket.local_addr().ok()?.as_socket().map(SockAddr::from);
         }
-        match self.core.listener().as_ref()? {
-            Listener::Tcp(listener) => listener.local_addr().ok().map(SockAddr::from),
-            Listener::Polled(listener, false) => {
-                listener.local_addr().ok()?.as_socket().map(SockAddr::from)
-            }
-            Listener::Unix(_) | Listener::Polled(_, true) => None,
-        }
+        let listener = self.core.listener();
+        let listener = listener.as_ref().filter(|l| !l.is_unix())?;
+        listener
+            .socket()
+            .local_addr()
+            .ok()?
+            .as_socket()
+            .map(SockAddr::from)
     }
 
     /// chmod of the socket file (`readableAll`/`writableAll`).
     #[napi(catch_unwind)]
     pub fn fchmod(&self, mode: u32) -> i32 {
         use std::os::unix::fs::PermissionsExt;
-        let path = self
-            .core
-            .unlink
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let path = self.core.unlink_path().clone();
         let Some(path) = path else { return EINVAL };
         // The file as bound, as libuv finds it with getsockname: a long name was cut.
         let path = addr::unix_bound_name(&path);
@@ -319,7 +207,7 @@ impl ServerHandle {
     #[napi(catch_unwind)]
     pub fn close(&mut self, env: Env) {
         self.bound = None;
-        // Stop polling before the fd is closed.
+        // The acceptor lets go of the fd before it is closed.
         self.acceptor = None;
         Closable::close(&*self.core);
         self.set_active(&env, false);
@@ -365,75 +253,4 @@ impl ServerHandle {
             }
         }
     }
-}
-
-/// Accepts until the listener is closed. An accept error is reported and followed by a
-/// short pause (EMFILE would otherwise spin); it never stops the listener.
-async fn accept_loop(core: Arc<ServerCore>) {
-    loop {
-        let accepted = tokio::select! {
-            biased;
-            _ = core.wake.notified() => continue,
-            accepted = std::future::poll_fn(|cx| match core.listener().as_ref() {
-                None => Poll::Ready(None),
-                Some(Listener::Tcp(l)) => l.poll_accept(cx).map(|r| Some(r.map(|(s, _)| Io::Tcp(s)))),
-                Some(Listener::Unix(l)) => l.poll_accept(cx).map(|r| Some(r.map(|(s, _)| Io::Unix(s)))),
-                // The loop driver accepts this one (never reached: no task is spawned).
-                Some(Listener::Polled(..)) => Poll::Ready(None),
-            }) => accepted,
-        };
-        match accepted {
-            None => return,
-            Some(Ok(io)) => {
-                let stream = StreamCore::new(core.channel.clone());
-                stream.attach(io);
-                core.channel.send(Event::Accepted(core.id, stream.clone()));
-                tokio::spawn(stream.drive());
-            }
-            Some(Err(err)) if err.kind() == io::ErrorKind::ConnectionAborted => {}
-            Some(Err(err)) => {
-                if let Some(err) = core.accept_failure(err) {
-                    core.channel
-                        .send(Event::AcceptError(core.id, status_of(&err)));
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            }
-        }
-    }
-}
-
-/// Loop driver: the listener is readable. Accepts on the JS thread; each connection
-/// is delivered with this loop turn's reads and never joins the reactor.
-fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
-    for _ in 0..ACCEPTS_PER_WAKE {
-        let accepted = match core.listener().as_ref() {
-            Some(Listener::Polled(listener, is_unix)) => {
-                accept::accept_nonblocking(listener.as_raw_fd()).map(|s| (s, *is_unix))
-            }
-            _ => return Readiness::Continue,
-        };
-        match accepted {
-            Ok((socket, is_unix)) => {
-                let stream = StreamCore::new(core.channel.clone());
-                stream.attach_polled(Io::Polled(
-                    socket.into(),
-                    if is_unix { Kind::Unix } else { Kind::Tcp },
-                ));
-                in_loop::queue_event(Event::Accepted(core.id, stream));
-            }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Readiness::Continue,
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::ConnectionAborted | io::ErrorKind::Interrupted
-                ) => {}
-            Err(err) => {
-                if let Some(err) = core.accept_failure(err) {
-                    in_loop::queue_event(Event::AcceptError(core.id, status_of(&err)));
-                    return Readiness::PauseMs(ACCEPT_BACKOFF.as_millis() as u64);
-                }
-            }
-        }
-    }
-    Readiness::Continue
 }

@@ -13,12 +13,10 @@ use std::time::Duration;
 use napi::{Env, JsBuffer};
 use napi_derive::napi;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
-use tokio::net::UnixStream;
 
 use crate::core::runtime;
-use crate::core::stream::Event;
-use crate::core::stream::{begin_connect, fifo_access, Fifo, Io, Kind, StreamCore, QUEUED};
-use crate::driver::in_loop;
+use crate::core::stream::{begin_connect, fifo, Io, Kind, StreamCore, QUEUED};
+use crate::driver::{self, StreamDriver};
 use crate::io::addr::{self, SockAddr};
 use crate::io::fd::Adopted;
 use crate::napi::env;
@@ -30,8 +28,8 @@ pub struct SocketHandle {
     core: Arc<StreamCore>,
     /// A bound but not yet connected TCP socket (`bind` before `connect`).
     unconnected: Option<Socket>,
-    /// The JS-thread poller when the loop driver is on (created on first readStart).
-    poller: Option<in_loop::Poller>,
+    /// What moves this stream's bytes (`driver`).
+    driver: StreamDriver,
     /// Liveness, as libuv counts a stream: it keeps the event loop alive while ref'd
     /// and reading, and while a connect, write or shutdown is in flight (ref'd or not).
     refed: bool,
@@ -52,14 +50,14 @@ impl SocketHandle {
     /// A fresh handle for an outgoing connection.
     #[napi(constructor, catch_unwind)]
     pub fn new() -> napi::Result<Self> {
-        Ok(Self::wrap(StreamCore::new(env::channel()?)))
+        Self::wrap(StreamCore::new(env::channel()?))
     }
 
-    fn wrap(core: Arc<StreamCore>) -> Self {
-        SocketHandle {
+    fn wrap(core: Arc<StreamCore>) -> napi::Result<Self> {
+        Ok(SocketHandle {
             core,
             unconnected: None,
-            poller: None,
+            driver: env::driver()?.stream(),
             refed: true,
             reading: false,
             connecting: false,
@@ -68,12 +66,12 @@ impl SocketHandle {
             in_flight: 0,
             closed: false,
             counted: false,
-        }
+        })
     }
 
     /// The handle of a stream a listener accepted. Like libuv's, it is idle (does not
     /// keep the loop alive) until it reads or writes.
-    pub fn accepted(core: Arc<StreamCore>) -> Self {
+    pub fn accepted(core: Arc<StreamCore>) -> napi::Result<Self> {
         Self::wrap(core)
     }
 
@@ -126,29 +124,20 @@ impl SocketHandle {
             Ok(adopted) => adopted,
             Err(status) => return status,
         };
-        let runtime = match runtime::get() {
-            Ok(runtime) => runtime,
-            Err(err) => return status_of(&err),
-        };
-        let _context = runtime.enter();
         let io = match adopted {
-            Adopted::Socket(socket, true) => UnixStream::from_std(socket.into()).map(Io::Unix),
-            Adopted::Socket(socket, false) => {
-                tokio::net::TcpStream::from_std(socket.into()).map(Io::Tcp)
+            Adopted::Socket(socket, is_unix) => {
+                let kind = if is_unix { Kind::Unix } else { Kind::Tcp };
+                Ok(Io::new(socket.into(), kind))
             }
             Adopted::Fifo(fd) => self.open_fifo(fd),
         };
         match io {
             Ok(io) => {
-                if !matches!(io, Io::Fifo(_)) && io.sock().peer_addr().is_err() {
+                if !io.is_fifo() && io.sock().peer_addr().is_err() {
                     // Not connected yet: Node may start reading before connect().
                     self.core.await_peer();
                 }
-                if !self.core.attach(io) {
-                    return EINVAL;
-                }
-                runtime.spawn(self.core.clone().drive());
-                0
+                driver::adopt(&self.core, io)
             }
             Err(err) => status_of(&err),
         }
@@ -156,8 +145,11 @@ impl SocketHandle {
 
     /// A pipe handle reads and writes only in the directions its fd was opened for.
     fn open_fifo(&mut self, fd: OwnedFd) -> std::io::Result<Io> {
-        (self.readable, self.writable) = fifo_access(fd.as_fd())?;
-        Fifo::open(fd).map(Io::Fifo)
+        let kind = fifo::open(fd.as_fd())?;
+        if let Kind::Fifo { readable, writable } = kind {
+            (self.readable, self.writable) = (readable, writable);
+        }
+        Ok(Io::new(fd, kind))
     }
 
     /// Starts a TCP connect to an IP literal; a `Connected` event reports the outcome.
@@ -174,10 +166,9 @@ impl SocketHandle {
             Ok(remote) => remote,
             Err(status) => return status,
         };
-        let runtime = match runtime::get() {
-            Ok(runtime) => runtime,
-            Err(err) => return status_of(&err),
-        };
+        if let Err(err) = runtime::get() {
+            return status_of(&err);
+        }
         if self.core.io().is_some() {
             return self.connect_adopted(&env, Ok(remote.into()), false);
         }
@@ -197,21 +188,13 @@ impl SocketHandle {
                 return status_of(&err);
             }
         };
-        if let (Some(uv_loop), Ok(_)) = (env::uv_loop(), &started) {
-            return self.connect_in_loop(&env, uv_loop, Io::Polled(socket.into(), Kind::Tcp));
-        }
-        let stream = {
-            let _context = runtime.enter();
-            match tokio::net::TcpStream::from_std(socket.into()) {
-                Ok(stream) => stream,
-                Err(err) => return status_of(&err),
-            }
+        let io = Io::new(socket.into(), Kind::Tcp);
+        let status = match started {
+            Ok(pending) => self.driver.connect(&self.core, io, pending),
+            // Reported later, as libuv reports a refused connection.
+            Err(refused) => driver::connect_failed(&self.core, Some(io), refused),
         };
-        self.core.await_peer();
-        if !self.core.attach(Io::Tcp(stream)) {
-            return EINVAL;
-        }
-        self.await_connect(&env, runtime, started, true)
+        self.connect_started(&env, status)
     }
 
     /// Why a connect cannot start: a closed handle, or one already connecting (libuv
@@ -232,42 +215,25 @@ impl SocketHandle {
         if let Some(status) = self.connect_refused() {
             return status;
         }
-        let runtime = match runtime::get() {
-            Ok(runtime) => runtime,
-            Err(err) => return status_of(&err),
-        };
+        if let Err(err) = runtime::get() {
+            return status_of(&err);
+        }
         if self.core.io().is_some() {
             return self.connect_adopted(&env, addr::unix_sockaddr(&path), true);
         }
-        if let Some(uv_loop) = env::uv_loop() {
-            let started = new_unix_socket().and_then(|socket| {
-                begin_connect(&SockRef::from(&socket), &addr::unix_sockaddr(&path)?)?;
-                Ok(socket)
-            });
-            return match started {
-                Ok(socket) => {
-                    self.connect_in_loop(&env, uv_loop, Io::Polled(socket.into(), Kind::Unix))
-                }
-                // Reported later, as libuv reports a pipe's every connect failure.
-                Err(failed) => self.await_connect(&env, runtime, Err(failed), false),
-            };
-        }
-        self.core.await_peer();
-        self.begin_connect(&env);
-        let core = self.core.clone();
-        runtime.spawn(async move {
-            let outcome = tokio::select! {
-                outcome = connect_unix(&path) => outcome,
-                _ = core.closed() => return,
-            };
-            let outcome = outcome.map(|stream| {
-                if core.attach(Io::Unix(stream)) {
-                    core.peer_connected();
-                }
-            });
-            connected(core, outcome, true).await;
+        let started = new_unix_socket().and_then(|socket| {
+            let pending = begin_connect(&SockRef::from(&socket), &addr::unix_sockaddr(&path)?)?;
+            Ok((socket, pending))
         });
-        0
+        let status = match started {
+            Ok((socket, pending)) => {
+                self.driver
+                    .connect(&self.core, Io::new(socket.into(), Kind::Unix), pending)
+            }
+            // Reported later, as libuv reports a pipe's every connect failure.
+            Err(failed) => driver::connect_failed(&self.core, None, failed),
+        };
+        self.connect_started(&env, status)
     }
 
     #[napi(catch_unwind)]
@@ -277,13 +243,7 @@ impl SocketHandle {
         }
         self.reading = true;
         self.sync(&env);
-        // The loop driver polls connected sockets only; one adopted before it was
-        // connected reads through the runtime, which waits for the connect.
-        if let Some(poller) = self.poller() {
-            return poller.start_reading();
-        }
-        self.core.read_start();
-        0
+        self.driver.read_start(&self.core)
     }
 
     /// Stops reading; JS also calls it at EOF or a read error, when reading is over.
@@ -291,10 +251,7 @@ impl SocketHandle {
     pub fn read_stop(&mut self, env: Env) -> i32 {
         self.reading = false;
         self.sync(&env);
-        match &self.poller {
-            Some(poller) => poller.stop_reading(),
-            None => self.core.read_stop(),
-        }
+        self.driver.read_stop(&self.core);
         0
     }
 
@@ -358,8 +315,8 @@ impl SocketHandle {
     #[napi(catch_unwind)]
     pub fn close(&mut self, env: Env) {
         self.unconnected = None;
-        // Stop polling before the fd is closed.
-        self.poller = None;
+        // The driver lets go of the fd before it is closed.
+        self.driver.stop();
         self.core.close();
         self.closed = true;
         self.sync(&env);
@@ -442,9 +399,7 @@ impl SocketHandle {
     /// is not possible now (then the pipe runs through JS).
     #[napi(catch_unwind)]
     pub fn splice_to(&self, dst: &SocketHandle, generation: u32) -> i32 {
-        // Under the loop driver both ends must be polled from the loop (reading has
-        // started): the source's poll moves the bytes, the destination's flushes.
-        if env::uv_loop().is_some() && (self.poller.is_none() || dst.poller.is_none()) {
+        if !self.driver.can_splice() || !dst.driver.can_splice() {
             return EAGAIN;
         }
         self.core.splice_arm(&dst.core, generation)
@@ -503,62 +458,17 @@ impl SocketHandle {
                 return status_of(err);
             }
         }
-        let Ok(runtime) = runtime::get() else {
-            // An adopted socket's stream task already started the runtime.
-            return EINVAL;
-        };
-        // Its stream task has run since `open`: nothing more to drive.
-        self.await_connect(env, runtime, started, false)
+        let status = driver::connect_adopted(&self.core, started);
+        self.connect_started(env, status)
     }
 
-    /// Waits on the runtime for a connect started on the JS thread (`started`: still
-    /// under way, done, or refused) and reports it with a `Connected` event; a stream
-    /// new to the runtime (`drive`) then gets its task.
-    fn await_connect(
-        &mut self,
-        env: &Env,
-        runtime: &'static tokio::runtime::Runtime,
-        started: std::io::Result<bool>,
-        drive: bool,
-    ) -> i32 {
-        self.begin_connect(env);
-        let core = self.core.clone();
-        runtime.spawn(async move {
-            let outcome = match started {
-                Ok(pending) => tokio::select! {
-                    outcome = core.finish_connect(pending) => outcome,
-                    _ = core.closed() => return,
-                },
-                Err(failed) => Err(failed),
-            };
-            connected(core, outcome, drive).await;
-        });
-        0
-    }
-
-    /// Under the loop driver, a connect under way (or done at once, as a Unix socket's
-    /// often is) finishes on the JS thread: the stream's poll handle waits for the
-    /// socket to turn writable and reports the outcome with the turn's I/O, as libuv's
-    /// connect request does. No runtime thread takes part.
-    fn connect_in_loop(&mut self, env: &Env, uv_loop: *mut std::ffi::c_void, io: Io) -> i32 {
-        self.core.await_peer();
-        self.core.attach_polled(io);
-        // SAFETY: a SocketHandle (a napi class) is used only on its JS thread, and
-        // `env::uv_loop` is that thread's loop, named only under the in-loop driver,
-        // which is chosen only when the handles fit.
-        match unsafe { in_loop::Poller::connecting(uv_loop, &self.core) } {
-            Some(poller) => self.poller = Some(poller),
-            // libuv refused to poll a fresh socket: nothing to wait on.
-            None => return EINVAL,
+    /// A connect started (`status` 0): one request in flight, until JS has its outcome.
+    fn connect_started(&mut self, env: &Env, status: i32) -> i32 {
+        if status == 0 {
+            self.connecting = true;
+            self.begin(env);
         }
-        self.begin_connect(env);
-        0
-    }
-
-    /// A connect started: one request in flight, until JS has its outcome.
-    fn begin_connect(&mut self, env: &Env) {
-        self.connecting = true;
-        self.begin(env);
+        status
     }
 
     /// A request started (connect, write, shutdown).
@@ -567,35 +477,13 @@ impl SocketHandle {
         self.sync(env);
     }
 
-    /// A write or shutdown that will complete with an event is one request in flight.
-    /// Under the loop driver, it is also this handle's poller that flushes it.
+    /// A write or shutdown that will complete with an event is one request in flight,
+    /// which the driver flushes once the socket is writable.
     fn note_request(&mut self, env: &Env, status: i32) {
         if status == QUEUED {
             self.begin(env);
-            // An accepted socket may have no other driver (it never joined the reactor).
-            if let Some(poller) = self.poller() {
-                poller.watch_writes();
-            }
+            self.driver.watch_writes(&self.core, self.reading);
         }
-    }
-
-    /// Under the loop driver, the poll that drives this connected stream, made on first
-    /// use (reading, or a write the kernel did not take at once). None otherwise.
-    fn poller(&mut self) -> Option<&in_loop::Poller> {
-        if self.poller.is_none() && !self.closed {
-            let uv_loop = env::uv_loop()?;
-            // SAFETY: a SocketHandle (a napi class) is used only on its JS thread, and
-            // `env::uv_loop` is that thread's loop, named only under the in-loop
-            // driver, which is chosen only when the handles fit.
-            let poller = unsafe { in_loop::Poller::new(uv_loop, &self.core)? };
-            // A socket that was not connected yet when it started reading (an adopted
-            // fd) read through the runtime, which it has now left: the poll takes over.
-            if self.reading {
-                poller.start_reading();
-            }
-            self.poller = Some(poller);
-        }
-        self.poller.as_ref()
     }
 
     /// Brings this handle's share of the environment's ref count up to date.
@@ -613,34 +501,6 @@ impl SocketHandle {
             }
         }
     }
-}
-
-/// Finishes a connect attempt on the runtime: report it, then (`drive`) serve the
-/// stream.
-async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<()>, drive: bool) {
-    let status = outcome.err().map_or(0, |err| status_of(&err));
-    if status == 0 && core.is_closed() {
-        return;
-    }
-    core.channel().send(Event::Connected(core.id, status));
-    if status == 0 && drive {
-        core.drive().await;
-    }
-}
-
-/// Connects a Unix socket (see `addr::unix_sockaddr` for how long paths are cut).
-async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
-    let socket = new_unix_socket()?;
-    let pending = begin_connect(&SockRef::from(&socket), &addr::unix_sockaddr(path)?)?;
-    let stream = UnixStream::from_std(socket.into())?;
-    if pending {
-        // A full backlog: the connect completes when the socket turns writable.
-        stream.writable().await?;
-        if let Some(err) = stream.take_error()? {
-            return Err(err);
-        }
-    }
-    Ok(stream)
 }
 
 /// A non-blocking, close-on-exec socket, made so in the one socket(2) call.

@@ -26,8 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
 
-use super::Event;
-use super::{Pending, StreamCore, WriteQueue};
+use super::{Chunk, StreamCore, WriteQueue};
+use crate::core::event::Event;
 use crate::sys::errno::{status_of, EBADF, EBUSY, EINVAL};
 
 /// One splice read: larger than a JS read (nothing is handed to JS), so a bulk
@@ -304,7 +304,7 @@ impl StreamCore {
         let rest = Bytes::copy_from_slice(&buf[written..]);
         queue.queued_bytes += rest.len();
         // Not a JS request: completes nothing when flushed.
-        queue.pending.push_back(Pending {
+        queue.pending.push_back(Chunk {
             data: rest,
             last: false,
         });
