@@ -6,3 +6,4 @@ pub mod delivery;
 pub mod env;
 pub mod server;
 pub mod socket;
+pub mod tcp_tuning;

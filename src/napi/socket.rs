@@ -615,6 +615,18 @@ impl SocketHandle {
     }
 }
 
+/// What `napi::tcp_tuning` (rsnet's extensions beyond `net`) reaches: the stream, and
+/// the socket made before connect(2), so that an option can be set on it first.
+impl SocketHandle {
+    pub(super) fn stream(&self) -> &Arc<StreamCore> {
+        &self.core
+    }
+
+    pub(super) fn unconnected_mut(&mut self) -> &mut Option<Socket> {
+        &mut self.unconnected
+    }
+}
+
 /// Finishes a connect attempt on the runtime: report it, then (`drive`) serve the
 /// stream.
 async fn connected(core: Arc<StreamCore>, outcome: std::io::Result<()>, drive: bool) {

@@ -114,13 +114,15 @@ impl Io {
     /// the reactor finds the truth and waits for writability.
     pub(super) fn write_direct(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let fd = self.raw_fd();
-        if let [buf] = bufs {
+        let written = if let [buf] = bufs {
             // SAFETY: write(2) reads `buf.len()` bytes from `buf`, which we borrow.
-            return sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) });
-        }
-        let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
-        // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
-        sys_call(|| unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
+            sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })
+        } else {
+            let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
+            // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
+            sys_call(|| unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
+        };
+        written.map_err(syn_sent_as_would_block)
     }
 
     /// Socket options and addresses, through a borrowed fd (they fail with ENOTSOCK on
@@ -155,6 +157,18 @@ impl Io {
             Io::Fifo(s) => Io::Polled(s.into_fd()?, Kind::Fifo),
             polled @ Io::Polled(..) => polled,
         })
+    }
+}
+
+/// The first write of a TCP Fast Open socket (rsnet's `connect({ fastOpen })`) sends
+/// its SYN; when none of the bytes could ride in it, the kernel answers EINPROGRESS:
+/// nothing was written, and the socket turns writable once connected, as after
+/// EAGAIN.
+fn syn_sent_as_would_block(err: io::Error) -> io::Error {
+    if err.raw_os_error() == Some(libc::EINPROGRESS) {
+        io::ErrorKind::WouldBlock.into()
+    } else {
+        err
     }
 }
 
