@@ -188,7 +188,6 @@ const tcpInfoObject = (() => {
     if (!/^[a-zA-Z]+$/.test(name)) throw new Error(`rsnet: unexpected TCP_INFO field ${name}`);
     return name === 'state' ? `state: states[s[${i}]] ?? s[${i}]` : `${name}: s[${i}]`;
   });
-  // eslint-disable-next-line no-new-func
   return new Function('s', 'states', `return { ${props.join(', ')} };`);
 })();
 
