@@ -656,6 +656,46 @@ function defineTests() {
     await shutdown(pair);
   });
 
+  test('index.d.ts types the extensions without changing the module\'s (Node\'s) types', T, () => {
+    const root = path.join(__dirname, '..');
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-tcpext-types-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'node_modules'));
+      fs.symlinkSync(root, path.join(dir, 'node_modules', 'rsnet'), 'dir');
+      fs.symlinkSync(path.join(root, 'node_modules', '@types'), path.join(dir, 'node_modules', '@types'), 'dir');
+      fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'node16', moduleResolution: 'node16', types: ['node'] },
+        files: ['ext.ts'],
+      }));
+      fs.writeFileSync(path.join(dir, 'ext.ts'), `
+        import rsnet = require('rsnet');
+        import net = require('node:net');
+        type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+        export const sameModule: Same<typeof rsnet, typeof net> = true;
+        export const sameSocket: Same<rsnet.Socket, net.Socket> = true;
+        const serverOptions: rsnet.ExtendedServerOpts = { keepAlive: true, keepAliveInterval: 2000, keepAliveCount: 3 };
+        const listenOptions: rsnet.ExtendedListenOptions = { port: 0, reusePort: true, fastOpen: 16 };
+        const server = rsnet.createServer(serverOptions).listen(listenOptions);
+        const connectOptions: rsnet.ExtendedTcpSocketConnectOpts = { port: 1, fastOpen: true, keepAliveCount: 3 };
+        const socket = rsnet.connect(connectOptions) as rsnet.ExtendedSocket;
+        socket.setKeepAlive(true, 1000, { interval: 2000, count: 3 }).setUserTimeout(5000).setTypeOfService(0x28);
+        const info: rsnet.TCPInfo | undefined = socket.getTCPInfo();
+        const rtt: number | undefined = info?.rtt;
+        const state: 'ESTABLISHED' | string | undefined = info?.state;
+        // @ts-expect-error Node's own Socket type is untouched
+        new net.Socket().getTCPInfo();
+        // @ts-expect-error reusePort is a boolean
+        const wrong: rsnet.ExtendedListenOptions = { reusePort: 'yes' };
+        export const used = [server, rtt, state, wrong];
+      `);
+      const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `tsc reported:\n${r.stdout}${r.stderr}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('elsewhere than Linux each extension throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, and plain net use works', T, async () => {
     const code = `
       Object.defineProperty(process, 'platform', { value: 'darwin' });
