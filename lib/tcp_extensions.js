@@ -82,7 +82,11 @@ function socketOptions(socket, options) {
 // socket.connect(options): fastOpen (TCP only; a path connect ignores it).
 function connectOptions(socket, options) {
   const { fastOpen } = options;
-  if (fastOpen === undefined) return;
+  if (fastOpen === undefined) {
+    // A socket connecting again without the option connects without it.
+    if (socket[kFastOpen] === true) socket[kFastOpen] = false;
+    return;
+  }
   validateBoolean(fastOpen, 'options.fastOpen');
   if (fastOpen) {
     requireLinux('TCP Fast Open');
@@ -198,7 +202,9 @@ function install(Socket) {
   // setKeepAlive(enable, initialDelay[, { interval, count }]): the two-argument form
   // is Node's, untouched. The probes are remembered, and applied whenever keep-alive
   // is on (now, or on connect).
-  Socket.prototype.setKeepAlive = function setKeepAlive(enable, initialDelay, options) {
+  // Declared with Node's two parameters, so that its `length` stays Node's.
+  Socket.prototype.setKeepAlive = function setKeepAlive(enable, initialDelay) {
+    const options = arguments[2];
     if (options !== undefined) {
       validateObject(options, 'options');
       const probes = readProbes(options.interval, options.count, 'options.interval', 'options.count');
