@@ -85,6 +85,11 @@ export interface SocketExtensions {
   setTypeOfService(tos: number): this;
   /** TCP_INFO, or undefined without a connected TCP socket. */
   getTCPInfo(): TCPInfo | undefined;
+  /**
+   * Sends a file (a path, or an open fd left open) with sendfile(2), off the JS thread,
+   * in order with the socket's writes; `end` is inclusive. Resolves with the bytes sent.
+   */
+  sendFile(file: string | Buffer | URL | number, options?: { start?: number; end?: number }): Promise<number>;
 }
 
 /** An rsnet socket seen with its extensions. */

@@ -248,6 +248,8 @@ function install(Socket) {
     if (handle === null || this.connecting || handle.tcpInfo(tcpInfoSlots) !== 0) return undefined;
     return tcpInfoObject(tcpInfoSlots, tcpStates);
   };
+
+  require('./send_file').install(Socket, requireLinux);
 }
 
 module.exports = {

@@ -4,6 +4,7 @@ pub mod batch;
 pub mod close_phase;
 pub mod delivery;
 pub mod env;
+pub mod send_file;
 pub mod server;
 pub mod socket;
 pub mod tcp_tuning;
