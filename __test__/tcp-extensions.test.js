@@ -592,6 +592,128 @@ function defineTests() {
   });
 
   // -------------------------------------------------------------------------
+  // sendFile
+
+  // A server that records everything it receives; `done` resolves with it at EOF.
+  async function sink() {
+    let done;
+    const received = new Promise((resolve) => (done = resolve));
+    const server = net.createServer((s) => {
+      const parts = [];
+      s.on('data', (d) => parts.push(d));
+      s.on('end', () => {
+        done(Buffer.concat(parts));
+        s.end();
+      });
+      s.on('error', () => {});
+    });
+    await listening(server, { port: 0, host: '127.0.0.1' });
+    return { server, received, port: server.address().port };
+  }
+
+  function tempFile(bytes) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-sendfile-'));
+    const file = path.join(dir, 'data.bin');
+    const data = require('node:crypto').randomBytes(bytes);
+    fs.writeFileSync(file, data);
+    return { dir, file, data };
+  }
+
+  test('sendFile: the kernel sends the file in order with the writes around it, counted in bytesWritten', { ...T, skip: !LINUX }, async () => {
+    const { dir, file, data } = tempFile(3 << 20);
+    const { server, received, port } = await sink();
+    const c = net.connect(port, '127.0.0.1');
+    c.write('head|');
+    const whole = c.sendFile(file);
+    c.write('|middle|');
+    const fd = fs.openSync(file, 'r');
+    const ranged = c.sendFile(fd, { start: 10, end: 19 });
+    const fromUrl = c.sendFile(require('node:url').pathToFileURL(file), { start: data.length - 4 });
+    c.end('|tail');
+    assert.deepEqual(await within(Promise.all([whole, ranged, fromUrl]), 20_000, 'the sends'), [data.length, 10, 4]);
+    fs.closeSync(fd); // a caller's fd stays open, and the caller's
+    const got = await within(received, 20_000, 'EOF at the server');
+    const expected = Buffer.concat([Buffer.from('head|'), data, Buffer.from('|middle|'), data.subarray(10, 20),
+      data.subarray(data.length - 4), Buffer.from('|tail')]);
+    assert.equal(got.length, expected.length);
+    assert.ok(got.equals(expected), 'the bytes, in order');
+    assert.equal(c.bytesWritten, expected.length);
+    await once(c, 'close');
+    await closeServer(server);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('sendFile never blocks the JS thread: a paused reader holds the send while timers run', { ...T, skip: !LINUX }, async () => {
+    const { dir, file, data } = tempFile(16 << 20);
+    let reader;
+    const accepted = new Promise((resolve) => (reader = resolve));
+    const server = net.createServer((s) => {
+      s.pause();
+      reader(s);
+    });
+    await listening(server, { port: 0, host: '127.0.0.1' });
+    const c = net.connect(server.address().port, '127.0.0.1');
+    let settled = false;
+    const sent = c.sendFile(file).finally(() => (settled = true));
+    const peer = await accepted;
+    // 16 MiB cannot fit in the socket buffers of a reader that does not read: the send
+    // waits on the runtime, and the JS thread keeps turning meanwhile.
+    let ticks = 0;
+    await new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (++ticks === 5) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+    assert.equal(settled, false, 'still sending while the reader is paused');
+    let total = 0;
+    peer.on('data', (d) => (total += d.length));
+    peer.resume();
+    assert.equal(await within(sent, 20_000, 'the send'), data.length);
+    await within(new Promise((resolve) => {
+      const check = () => (total === data.length ? resolve() : setTimeout(check, 5));
+      check();
+    }), 10_000, 'every byte at the reader');
+    c.destroy();
+    await once(c, 'close');
+    await closeServer(server);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('sendFile errors: a missing file rejects and leaves the socket alone; after end, destroyed, a gone peer fail as writes do', { ...T, skip: !LINUX }, async () => {
+    const { dir, file } = tempFile(8 << 20);
+    const { server, received, port } = await sink();
+    const c = net.connect(port, '127.0.0.1');
+    const closed = once(c, 'close', 10_000);
+    await assert.rejects(c.sendFile(path.join(dir, 'missing')), { code: 'ENOENT', syscall: 'open' });
+    c.end('still fine');
+    // As write() after end(): the promise rejects and the socket emits the error.
+    const afterEnd = once(c, 'error');
+    await assert.rejects(c.sendFile(file), { code: 'ERR_STREAM_WRITE_AFTER_END' });
+    assert.equal((await afterEnd)[0].code, 'ERR_STREAM_WRITE_AFTER_END');
+    assert.equal(String(await within(received, 5000, 'EOF')), 'still fine');
+    await closed;
+    const d = net.connect(port, '127.0.0.1');
+    d.destroy();
+    await assert.rejects(d.sendFile(file), { code: 'ERR_STREAM_DESTROYED' });
+    // A peer that resets mid-file: the send fails with the socket's error, as a write.
+    const resetter = net.createServer((s) => setTimeout(() => s.resetAndDestroy(), 20));
+    await listening(resetter, { port: 0, host: '127.0.0.1' });
+    const e = net.connect(resetter.address().port, '127.0.0.1');
+    const errored = once(e, 'error', 10_000);
+    const err = await within(e.sendFile(file).then(() => null, (x) => x), 10_000, 'the failed send');
+    assert.ok(err && ['ECONNRESET', 'EPIPE'].includes(err.code), String(err));
+    assert.equal(err.syscall, 'write');
+    // The socket is destroyed with the first error seen, from its read or this write.
+    assert.ok(['ECONNRESET', 'EPIPE'].includes((await errored)[0].code));
+    await closeServer(resetter);
+    await closeServer(server);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // -------------------------------------------------------------------------
   // Bad input: Node-shaped errors, thrown before anything happens.
 
   const typeError = (name, received) => ({
@@ -637,6 +759,13 @@ function defineTests() {
       [() => net.createServer().listen({ port: 0, fastOpen: 1.5 }), rangeError('options.fastOpen', 'an integer', '1.5')],
       [() => net.connect({ port: 1, host: '127.0.0.1', fastOpen: 'yes' }), typeError('options.fastOpen', "type string \\('yes'\\)")],
       [() => net.connect({ port: 1, host: '127.0.0.1', fastOpen: 1 }), typeError('options.fastOpen', 'type number \\(1\\)')],
+      [() => s.sendFile(), typeError('file', 'undefined')],
+      [() => s.sendFile({}), typeError('file', 'an instance of Object')],
+      [() => s.sendFile(-1), rangeError('fd', '>= 0 && <= 2147483647', '-1')],
+      [() => s.sendFile('/x', 'opts'), typeError('options', "type string \\('opts'\\)")],
+      [() => s.sendFile('/x', { start: -1 }), rangeError('options.start', '>= 0 && <= 9007199254740991', '-1')],
+      [() => s.sendFile('/x', { end: 1.5 }), rangeError('options.end', 'an integer', '1.5')],
+      [() => s.sendFile('/x', { start: 5, end: 2 }), rangeError('options.start', '<= "end" (here: 2)', '5')],
     ];
     for (const [call, expected] of cases) assert.throws(call, expected, String(call));
   });
@@ -682,12 +811,13 @@ function defineTests() {
         socket.setKeepAlive(true, 1000, { interval: 2000, count: 3 }).setUserTimeout(5000).setTypeOfService(0x28);
         const info: rsnet.TCPInfo | undefined = socket.getTCPInfo();
         const rtt: number | undefined = info?.rtt;
+        const sent: Promise<number> = socket.sendFile('/etc/hostname', { start: 0, end: 10 });
         const state: 'ESTABLISHED' | string | undefined = info?.state;
         // @ts-expect-error Node's own Socket type is untouched
         new net.Socket().getTCPInfo();
         // @ts-expect-error reusePort is a boolean
         const wrong: rsnet.ExtendedListenOptions = { reusePort: 'yes' };
-        export const used = [server, rtt, state, wrong];
+        export const used = [server, rtt, state, wrong, sent];
       `);
       const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' });
       assert.equal(r.status, 0, `tsc reported:\n${r.stdout}${r.stderr}`);
@@ -713,6 +843,7 @@ function defineTests() {
       attempt('fastOpen connect', () => net.connect({ port: 1, host: '127.0.0.1', fastOpen: true }));
       attempt('reusePort false', () => net.createServer().listen({ port: 0, reusePort: false }).close());
       attempt('two-argument setKeepAlive', () => s.setKeepAlive(true, 1000));
+      attempt('sendFile', () => s.sendFile('/etc/hostname'));
       console.log(JSON.stringify(out));`;
     const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
@@ -733,6 +864,7 @@ function defineTests() {
       'fastOpen connect': unavailable('TCP Fast Open'),
       'reusePort false': 'no error',
       'two-argument setKeepAlive': 'no error',
+      'sendFile': unavailable('socket.sendFile()'),
     });
   });
 }
