@@ -114,15 +114,15 @@ impl Io {
     /// the reactor finds the truth and waits for writability.
     pub(super) fn write_direct(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let fd = self.raw_fd();
-        let written = if let [buf] = bufs {
+        if let [buf] = bufs {
             // SAFETY: write(2) reads `buf.len()` bytes from `buf`, which we borrow.
-            sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })
-        } else {
-            let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
-            // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
-            sys_call(|| unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
-        };
-        written.map_err(syn_sent_as_would_block)
+            return sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })
+                .map_err(syn_sent_as_would_block);
+        }
+        let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
+        // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
+        sys_call(|| unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
+            .map_err(syn_sent_as_would_block)
     }
 
     /// Socket options and addresses, through a borrowed fd (they fail with ENOTSOCK on
