@@ -125,6 +125,7 @@ async fn pump(
 }
 
 /// One sendfile(2) of up to `count` bytes from `file` at `position` (advanced).
+#[cfg(target_os = "linux")]
 fn send_some(
     socket: &OwnedFd,
     file: &OwnedFd,
@@ -143,6 +144,12 @@ fn send_some(
             return Err(err);
         }
     }
+}
+
+/// Not Linux: JS throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM before it gets here.
+#[cfg(not(target_os = "linux"))]
+fn send_some(_: &OwnedFd, _: &OwnedFd, _: &mut libc::off_t, _: usize) -> io::Result<usize> {
+    Err(io::Error::from_raw_os_error(libc::ENOTSUP))
 }
 
 /// A close-on-exec duplicate of `fd` (EBADF for one that is not open).
