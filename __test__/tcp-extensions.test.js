@@ -842,6 +842,7 @@ function defineTests() {
       attempt('fastOpen listen', () => net.createServer().listen({ port: 0, fastOpen: 5 }));
       attempt('fastOpen connect', () => net.connect({ port: 1, host: '127.0.0.1', fastOpen: true }));
       attempt('reusePort false', () => net.createServer().listen({ port: 0, reusePort: false }).close());
+      attempt('fastOpen 0', () => net.createServer().listen({ port: 0, fastOpen: 0 }).close());
       attempt('two-argument setKeepAlive', () => s.setKeepAlive(true, 1000));
       attempt('sendFile', () => s.sendFile('/etc/hostname'));
       console.log(JSON.stringify(out));`;
@@ -863,6 +864,7 @@ function defineTests() {
       'fastOpen listen': unavailable('TCP Fast Open'),
       'fastOpen connect': unavailable('TCP Fast Open'),
       'reusePort false': 'no error',
+      'fastOpen 0': 'no error',
       'two-argument setKeepAlive': 'no error',
       'sendFile': unavailable('socket.sendFile()'),
     });

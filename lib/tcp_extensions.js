@@ -151,12 +151,12 @@ function listenOptions(server, options) {
       flags |= UV_TCP_REUSEPORT;
     }
   }
-  if (fastOpen !== undefined) {
-    validateInt32(fastOpen, 'options.fastOpen', 0);
-    if (fastOpen > 0) requireLinux('TCP Fast Open');
+  if (fastOpen !== undefined) validateInt32(fastOpen, 'options.fastOpen', 0);
+  if (fastOpen > 0) {
+    requireLinux('TCP Fast Open');
     server[kListenFastOpen] = fastOpen;
   } else if (server[kListenFastOpen] !== undefined) {
-    // A server listening again without the option listens without it.
+    // 0 (a fresh socket's own setting), or a server listening again without it.
     server[kListenFastOpen] = undefined;
   }
   return flags;
