@@ -20,6 +20,8 @@ const { kOwner, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay,
   kReinitializeHandle, kIsPipe } = require('./symbols');
 const defaults = require('./defaults');
 const splice = require('./splice');
+// rsnet beyond net: fastOpen, and settings made before the connect (tcp_extensions.js).
+const tcpExtensions = require('./tcp_extensions');
 
 // NODE_DEBUG=net: the same connect-path lines as Node's net, in its format.
 const { debug } = require('./debug');
@@ -69,6 +71,7 @@ function install(Socket) {
   function lookupAndConnect(self, options) {
     const { localAddress, localPort } = options;
     const host = options.host || 'localhost';
+    tcpExtensions.connectOptions(self, options);
     let { port, autoSelectFamilyAttemptTimeout, autoSelectFamily } = options;
 
     if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(localAddress);
@@ -210,7 +213,8 @@ function install(Socket) {
     self.emit('connectionAttempt', address, port, addressType);
     const req = { address, port, localAddress, localPort, addressType, oncomplete: afterConnect };
     const err = addressType === 4 || addressType === 6 ?
-      connectHandle(handle, address, port) : handle.connectPipe(address);
+      tcpExtensions.beforeConnect(self, handle, addressType) || connectHandle(handle, address, port) :
+      handle.connectPipe(address);
     if (err) {
       self.destroy(new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self)));
       return;
@@ -253,7 +257,8 @@ function install(Socket) {
     self.autoSelectFamilyAttemptedAddresses.push(`${address}:${port}`);
 
     const handle = self._handle;
-    const err = connectHandle(handle, address, port);
+    const err = tcpExtensions.beforeConnect(self, handle, addressType) ||
+      connectHandle(handle, address, port);
     if (err) {
       const ex = new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self));
       context.errors.push(ex);
@@ -353,6 +358,7 @@ function afterConnect(status, handle, req) {
     self._unrefTimer();
     if (self[kSetNoDelay]) handle.setNoDelay(true);
     if (self[kSetKeepAlive]) handle.setKeepAlive(true, self[kSetKeepAliveInitialDelay]);
+    tcpExtensions.afterConnect(self, handle);
     self.emit('connect');
     self.emit('ready');
     // Start reading (or get an immediate EOF) unless the user paused.

@@ -25,6 +25,9 @@ const { kOwner, kIsPipe, kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay, 
 const { initHandleContext, handleAsyncId, defineAsyncWrapMethods } = require('./async_context');
 const { defineHandleWrapMethods, defineAddressMethods } = require('./handle_wrap');
 const { onAbort } = require('./abort');
+// rsnet beyond net: reusePort, fastOpen, keep-alive probes (lib/tcp_extensions.js).
+const tcpExtensions = require('./tcp_extensions');
+const { UV_TCP_REUSEPORT } = tcpExtensions;
 
 defineAsyncWrapMethods(ServerHandle);
 defineHandleWrapMethods(ServerHandle);
@@ -68,6 +71,7 @@ function Server(options, connectionListener) {
     validateNumber(options.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
     if (options.keepAliveInitialDelay < 0) options.keepAliveInitialDelay = 0;
   }
+  tcpExtensions.serverOptions(this, options);
   if (typeof options.highWaterMark !== 'undefined') {
     validateNumber(options.highWaterMark, 'options.highWaterMark');
     if (options.highWaterMark < 0) options.highWaterMark = getDefaultHighWaterMark();
@@ -99,20 +103,21 @@ function createServerHandle(address, port, addressType, fd, flags) {
   const handle = new ServerHandle();
   const isPipe = port === -1 && addressType === -1;
   initHandleContext(handle, { isPipe, isServer: true });
-  const ipv6Only = Boolean(flags);
+  const ipv6Only = Boolean(flags & 1);
+  const reusePort = (flags & UV_TCP_REUSEPORT) !== 0;
   debug('bind to', address || 'any');
   let err;
   if (isPipe) {
     handle[kIsPipe] = true;
     err = handle.bindPipe(address);
   } else if (!address) {
-    err = handle.bind(DEFAULT_IPV6_ADDR, port, ipv6Only);
+    err = handle.bind(DEFAULT_IPV6_ADDR, port, ipv6Only, reusePort);
     if (err) {
       closeServerHandle(handle);
-      return createServerHandle(DEFAULT_IPV4_ADDR, port);
+      return createServerHandle(DEFAULT_IPV4_ADDR, port, undefined, undefined, flags & UV_TCP_REUSEPORT);
     }
   } else {
-    err = handle.bind(address, port, addressType === 6 && ipv6Only);
+    err = handle.bind(address, port, addressType === 6 && ipv6Only, reusePort);
   }
   if (err) {
     closeServerHandle(handle);
@@ -164,7 +169,8 @@ function setupListenHandle(address, port, addressType, backlog, fd, flags) {
   this._handle[kOwner] = this;
 
   // ToInt32, as Node's native listen() coerces whatever it is given ('x' -> 0).
-  const err = this._handle.listen((backlog || DEFAULT_BACKLOG) | 0);
+  const err = tcpExtensions.beforeListen(this, this._handle) ||
+    this._handle.listen((backlog || DEFAULT_BACKLOG) | 0);
   if (err) {
     const ex = new UVExceptionWithHostPort(err, 'listen', address, port);
     closeServerHandle(this._handle);
@@ -221,7 +227,9 @@ Server.prototype.listen = function(...args) {
     toNumber(args.length > 2 && args[2]);
 
   options = options._handle || options.handle || options;
-  const flags = options.ipv6Only === true ? 1 : 0;
+  // rsnet beyond net: reusePort (Node 22's; a worker then binds itself) and fastOpen.
+  const flags = (options.ipv6Only === true ? 1 : 0) | tcpExtensions.listenOptions(this, options);
+  const reusePort = (flags & UV_TCP_REUSEPORT) !== 0;
   this._listeningId++;
 
   // (handle[, backlog][, cb]): an rsnet server handle (another server's _handle). Never
@@ -253,10 +261,11 @@ Server.prototype.listen = function(...args) {
     validatePort(options.port, 'options.port');
     const backlog = options.backlog || backlogFromArgs;
     if (options.host) {
-      lookupAndListen(this, options.port | 0, options.host, backlog, options.exclusive, flags);
+      lookupAndListen(this, options.port | 0, options.host, backlog, options.exclusive || reusePort, flags);
     } else {
       // No host: Node 20 listens dual-stack and does not pass ipv6Only on.
-      listenInCluster(this, null, options.port | 0, 4, backlog, undefined, options.exclusive);
+      listenInCluster(this, null, options.port | 0, 4, backlog, undefined, options.exclusive || reusePort,
+        reusePort ? UV_TCP_REUSEPORT : undefined);
     }
     return this;
   }
@@ -357,6 +366,7 @@ function onconnection(err, clientHandle) {
     socket[kSetKeepAlive] = true;
     socket[kSetKeepAliveInitialDelay] = self.keepAliveInitialDelay;
     clientHandle.setKeepAlive(true, self.keepAliveInitialDelay);
+    tcpExtensions.accepted(self, socket, clientHandle);
   }
   self._connections++;
   socket.server = self;

@@ -27,6 +27,7 @@ const {
 } = require('./errors');
 const { validateFunction, validateNumber, validateAbortSignal } = require('./validators');
 const splice = require('./splice');
+const tcpExtensions = require('./tcp_extensions');
 const { onAbort } = require('./abort');
 const {
   kOwner, kHandle, kTimeout, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
@@ -114,6 +115,8 @@ function Socket(options) {
   this[kSetNoDelay] = Boolean(options.noDelay);
   this[kSetKeepAlive] = Boolean(options.keepAlive);
   this[kSetKeepAliveInitialDelay] = ~~(options.keepAliveInitialDelay / 1000);
+  // rsnet beyond net: keepAliveInterval, keepAliveCount (lib/tcp_extensions.js).
+  tcpExtensions.socketOptions(this, options);
 
   this.on('end', onReadableStreamEnd);
   initSocketHandle(this);
@@ -712,3 +715,5 @@ module.exports = {
 };
 
 require('./connect').install(Socket);
+// rsnet beyond net: setKeepAlive probes, setUserTimeout, setTypeOfService, getTCPInfo.
+tcpExtensions.install(Socket);

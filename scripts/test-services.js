@@ -22,6 +22,9 @@ const SERVICES = [
   { name: 'redis', binary: 'redis-server', packages: ['redis-server'] },
   // Not a server: the tls tests make a self-signed certificate with it at test time.
   { name: 'openssl', binary: 'openssl', packages: ['openssl'] },
+  // Not a server: __test__/tcp-extensions.test.js reads the kernel's view of its sockets
+  // with ss, and sets up a private network namespace's loopback with ip.
+  { name: 'iproute2', binary: 'ss', packages: ['iproute2'] },
 ];
 
 function which(binary) {

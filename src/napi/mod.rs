@@ -5,6 +5,8 @@ pub mod close_phase;
 pub mod delivery;
 pub mod env;
 pub mod loop_phases;
+pub mod send_file;
 pub mod server;
 pub mod socket;
+pub mod tcp_tuning;
 pub mod uncaught;

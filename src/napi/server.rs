@@ -57,9 +57,16 @@ impl ServerHandle {
         self.core.id
     }
 
-    /// Binds a TCP address (SO_REUSEADDR, as libuv). `ipv6_only` applies to IPv6 only.
+    /// Binds a TCP address (SO_REUSEADDR, as libuv). `ipv6_only` applies to IPv6 only;
+    /// `reuse_port` (rsnet's `listen({ reusePort })`) sets SO_REUSEPORT first.
     #[napi(catch_unwind)]
-    pub fn bind(&mut self, ip: String, port: u32, ipv6_only: bool) -> i32 {
+    pub fn bind(
+        &mut self,
+        ip: String,
+        port: u32,
+        ipv6_only: bool,
+        reuse_port: Option<bool>,
+    ) -> i32 {
         if self.bound.is_some() {
             return EINVAL;
         }
@@ -70,6 +77,9 @@ impl ServerHandle {
         let result = (|| -> io::Result<Socket> {
             let socket = Socket::new(Domain::for_address(local), Type::STREAM.nonblocking(), None)?;
             socket.set_reuse_address(true)?;
+            if reuse_port == Some(true) {
+                crate::napi::tcp_tuning::reuse_port(&socket)?;
+            }
             if local.is_ipv6() {
                 socket.set_only_v6(ipv6_only)?;
             }

@@ -503,6 +503,18 @@ impl SocketHandle {
     }
 }
 
+/// What `napi::tcp_tuning` (rsnet's extensions beyond `net`) reaches: the stream, and
+/// the socket made before connect(2), so that an option can be set on it first.
+impl SocketHandle {
+    pub(super) fn stream(&self) -> &Arc<StreamCore> {
+        &self.core
+    }
+
+    pub(super) fn unconnected_mut(&mut self) -> &mut Option<Socket> {
+        &mut self.unconnected
+    }
+}
+
 /// A non-blocking, close-on-exec socket, made so in the one socket(2) call.
 fn new_tcp_socket(addr: &SocketAddr) -> std::io::Result<Socket> {
     Socket::new(

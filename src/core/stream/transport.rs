@@ -203,6 +203,18 @@ impl Io {
     }
 }
 
+/// The first write of a TCP Fast Open socket (rsnet's `connect({ fastOpen })`) sends
+/// its SYN; when none of the bytes could ride in it, the kernel answers EINPROGRESS:
+/// nothing was written, and the socket turns writable once connected, as after
+/// EAGAIN.
+fn syn_sent_as_would_block(err: io::Error) -> io::Error {
+    if err.raw_os_error() == Some(libc::EINPROGRESS) {
+        io::ErrorKind::WouldBlock.into()
+    } else {
+        err
+    }
+}
+
 /// read(2) of at most `len` bytes into the `len` writable bytes at `ptr`.
 ///
 /// # Safety
@@ -217,11 +229,13 @@ unsafe fn read_into(fd: RawFd, ptr: *mut u8, len: usize) -> io::Result<usize> {
 fn write_fd(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     if let [buf] = bufs {
         // SAFETY: write(2) only reads the `buf.len()` bytes of the borrowed `buf`.
-        return sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) });
+        return sys_call(|| unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) })
+            .map_err(syn_sent_as_would_block);
     }
     let count = bufs.len().min(libc::c_int::MAX as usize) as libc::c_int;
     // SAFETY: IoSlice is ABI-compatible with iovec; writev(2) only reads them.
     sys_call(|| unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
+        .map_err(syn_sent_as_would_block)
 }
 
 /// A read/write-style system call's result as a byte count, retried on EINTR.
