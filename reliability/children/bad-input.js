@@ -216,6 +216,11 @@ async function runCase(c) {
   const pending = () => state.watched.some((em) => !state.settled.has(em) && (state.errored.has(em) ||
     (em instanceof mod.Socket && em.connecting) || (!out.threw && pendingListen && em instanceof mod.Server)));
   while (pending() && Date.now() - t0 < MAX_MS) await wait(5);
+  // One more loop turn after the last settle: what the settling event set off (a FIN
+  // queued behind a connect, its 'finish' and 'close') may complete a turn later on a
+  // busy loop, in net as in rsnet; the window must not cut between them.
+  await new Promise((r) => setImmediate(r));
+  await wait(5);
   out.events = state.events.slice();
   out.cb = cbArgs;
   out.calls = calls;
