@@ -87,6 +87,7 @@ function install(via) {
   hookRequire(rsnet);
   hookImport();
   hookServers(rsnet);
+  hookTLSSocket(rsnet);
   hookAgents(rsnet);
   return rsnet;
 }
@@ -296,6 +297,28 @@ function patchJSStream(rsnet, tls) {
   debug('register: TLS over rsnet sockets reports their addresses and ref/unref (JSStream handle)');
 }
 
+// Node's TLSSocket waits for the socket under it to connect, and says 'connect' with it,
+// only for one of Node's own sockets (`socket instanceof net.Socket` in
+// TLSSocket.prototype._init). Over an rsnet socket not connected yet, tls.connect({ socket })
+// started the handshake at once and its first write failed with ERR_SOCKET_CLOSED, or
+// went out before connect() was called. rsnet's sockets get the same rule.
+function hookTLSSocket(rsnet) {
+  const { TLSSocket } = require('node:tls');
+  const init = TLSSocket.prototype._init;
+  if (typeof init !== 'function') return;
+  TLSSocket.prototype._init = function _init(socket, wrap) {
+    Reflect.apply(init, this, arguments);
+    if (!(socket instanceof rsnet.Socket)) return;
+    this._parent = socket;
+    this.connecting = socket.connecting || !socket._handle;
+    socket.once('connect', () => {
+      this.connecting = false;
+      this.emit('connect');
+    });
+  };
+  debug('register: TLS sockets over rsnet sockets wait for their connect (TLSSocket.prototype._init)');
+}
+
 // ---- Node's default agents ------------------------------------------------------------
 
 const CONNECT_OPTIONS = ['host', 'port', 'path', 'localAddress', 'localPort', 'family', 'hints',
@@ -324,16 +347,8 @@ function hookAgents(rsnet) {
     }
     patchJSStream(rsnet, tls);
     const raw = rsnet.connect(connectOptions);
-    const socket = Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
-    // As over a net.Socket: the TLS socket is connecting until TCP is, then says 'connect'.
-    if (raw.connecting) {
-      socket.connecting = true;
-      raw.once('connect', () => {
-        socket.connecting = false;
-        socket.emit('connect');
-      });
-    }
-    return socket;
+    // Connecting until TCP is, then says 'connect' (hookTLSSocket).
+    return Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
   };
   debug('register: https.Agent createConnection -> TLS over rsnet.connect');
 }

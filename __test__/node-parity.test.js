@@ -1,0 +1,87 @@
+'use strict';
+// Differences found by running Node's own http/https/tls/net tests on rsnet
+// (`npm run node-tests`), each reduced to a small scenario. In-process scenarios run on
+// built-in net and on rsnet (helpers/parity.js); those that need Node's own http/tls
+// on rsnet sockets run a fixture (fixtures/node-parity/) in a child process with and
+// without `-r rsnet/register`, under each driver. Either way both must record the same.
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+
+const { DRIVERS } = require('./helpers/drivers-list');
+const { which } = require('../scripts/test-services.js');
+
+const ROOT = path.resolve(__dirname, '..');
+const FIX = path.join(__dirname, 'fixtures', 'node-parity');
+const REGISTER = ['-r', path.join(ROOT, 'register.js')];
+const DEADLINE = 20_000;
+
+// `node ...flags fixture ...args`; SIGKILL at the deadline. Resolves the fixture's last
+// stdout line, parsed, after checking the child exited by itself with 0.
+function runFixture(flags, fixture, { args = [], env = {} } = {}) {
+  const what = `${fixture} ${flags.length ? 'under register' : 'on net'} (${env.RSNET_DRIVER})`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...flags, path.join(FIX, fixture), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_DEBUG: '', RSNET_REGISTER_DEBUG: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), DEADLINE);
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`${what}: exit ${code} ${signal}\n${stderr}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop()));
+      } catch (err) {
+        reject(new Error(`${what}: no JSON line (${err.message})\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+// The fixture's result on net and under register, for one driver. `rsnet` in each
+// result says whether the fixture's sockets were rsnet's; the rest must be equal.
+async function withAndWithout(fixture, options) {
+  const plain = await runFixture([], fixture, options);
+  const swapped = await runFixture(REGISTER, fixture, options);
+  assert.equal(plain.rsnet, false, 'without the preload, net is Node\'s');
+  assert.equal(swapped.rsnet, true, 'under the preload, net is rsnet');
+  return { plain: { ...plain, rsnet: null }, swapped: { ...swapped, rsnet: null } };
+}
+
+let certs = null;
+// A self-signed certificate, made with the openssl CLI on first use; [key, cert] paths.
+function selfSigned() {
+  if (certs) return certs;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-node-parity-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt',
+    'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
+    '-subj', '/CN=localhost'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, `openssl req failed: ${r.error || r.stderr}`);
+  certs = [key, cert];
+  return certs;
+}
+const noOpenssl = which('openssl') ? false : 'no openssl CLI to make a test certificate';
+
+for (const driver of DRIVERS) {
+  const env = { RSNET_DRIVER: driver };
+
+  // TLSSocket waited for a connect only under one of Node's own sockets: the handshake
+  // went out on the rsnet socket before its connect() and failed ERR_SOCKET_CLOSED.
+  test(`[${driver}] tls.connect({ socket }) before socket.connect(): the handshake waits for it`,
+    { skip: noOpenssl }, async () => {
+      const { plain, swapped } = await withAndWithout('tls-unconnected-socket.js', { env, args: selfSigned() });
+      assert.deepEqual(plain.events,
+        ['connecting:true', 'connect:false', 'secureConnect', 'data:hello', 'end', 'close']);
+      assert.deepEqual(swapped, plain);
+    });
+}
