@@ -84,4 +84,14 @@ for (const driver of DRIVERS) {
         ['connecting:true', 'connect:false', 'secureConnect', 'data:hello', 'end', 'close']);
       assert.deepEqual(swapped, plain);
     });
+
+  // A handshake message written after the socket's end(): libuv fails it with EPIPE,
+  // which TLS ignores after its shutdown; through JSStreamSocket the ended rsnet socket
+  // raised ERR_STREAM_WRITE_AFTER_END and the connection died with that error.
+  test(`[${driver}] an https socket ended on 'connect' finishes its handshake and ends cleanly`,
+    { skip: noOpenssl }, async () => {
+      const { plain, swapped } = await withAndWithout('https-end-before-handshake.js', { env, args: selfSigned() });
+      assert.deepEqual(plain.events, ['connect', 'secureConnect', 'end', 'close']);
+      assert.deepEqual(swapped, plain);
+    });
 }

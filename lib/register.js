@@ -25,6 +25,7 @@
 // the internal loader.
 
 const Module = require('node:module');
+const os = require('node:os');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
@@ -268,6 +269,7 @@ function patchJSStream(rsnet, tls) {
   const owner = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
   const proto = Object.getPrototypeOf(handle);
   if (!owner || !proto) return;
+  failWritesAfterEnd(rsnet, Object.getPrototypeOf(handle[owner]));
   const rawOf = (h) => {
     const stream = h[owner]?.stream;
     return stream instanceof rsnet.Socket ? stream : null;
@@ -295,6 +297,20 @@ function patchJSStream(rsnet, tls) {
     return 0;
   });
   debug('register: TLS over rsnet sockets reports their addresses and ref/unref (JSStream handle)');
+}
+
+// A write after the socket's end(): libuv fails it at once with EPIPE, and Node's TLS
+// ignores that once it has shut down (the rest of a handshake after an early end()).
+// JSStreamSocket (`proto`) passed it on to the ended rsnet socket, whose write-after-end
+// 'error' then destroyed the TLS connection.
+function failWritesAfterEnd(rsnet, proto) {
+  const doWrite = proto?.doWrite;
+  if (typeof doWrite !== 'function') return;
+  const EPIPE = -os.constants.errno.EPIPE;
+  proto.doWrite = function(req, bufs) {
+    if (this.stream instanceof rsnet.Socket && this.stream.writableEnded) return EPIPE;
+    return Reflect.apply(doWrite, this, arguments);
+  };
 }
 
 // Node's TLSSocket waits for the socket under it to connect, and says 'connect' with it,
