@@ -94,4 +94,15 @@ for (const driver of DRIVERS) {
       assert.deepEqual(plain.events, ['connect', 'secureConnect', 'end', 'close']);
       assert.deepEqual(swapped, plain);
     });
+
+  // An aborted signal destroyed the agent's TLS socket before it held the rsnet socket's
+  // wrapper: the rsnet socket connected on, and its ECONNREFUSED came after the server
+  // closed, an uncaught error.
+  test(`[${driver}] an https agent connection with an aborted signal makes no connection behind it`,
+    { skip: noOpenssl }, async () => {
+      const { plain, swapped } = await withAndWithout('https-preaborted-signal.js', { env, args: selfSigned() });
+      assert.equal(plain.connections, 0);
+      assert.equal(plain.events[0], 'error:AbortError');
+      assert.deepEqual(swapped, plain);
+    });
 }

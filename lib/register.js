@@ -364,7 +364,12 @@ function hookAgents(rsnet) {
     patchJSStream(rsnet, tls);
     const raw = rsnet.connect(connectOptions);
     // Connecting until TCP is, then says 'connect' (hookTLSSocket).
-    return Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
+    const socket = Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
+    // An aborted `signal` destroys the TLS socket while it is being built, before it holds
+    // the wrapper that would close `raw` with it: `raw` connected on, and its error (the
+    // server gone by then) reached a TLS socket no one listened to any more.
+    socket.once('close', () => raw.destroy());
+    return socket;
   };
   debug('register: https.Agent createConnection -> TLS over rsnet.connect');
 }
