@@ -12,6 +12,7 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 
 const { DRIVERS } = require('./helpers/drivers-list');
+const P = require('./helpers/parity');
 const { which } = require('../scripts/test-services.js');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -106,3 +107,34 @@ for (const driver of DRIVERS) {
       assert.deepEqual(swapped, plain);
     });
 }
+
+// ---- In process, under this run's driver -----------------------------------------------
+
+// A socket's 'close' came from a close phase rsnet scheduled beside `handle.close()`: code
+// that wraps `_handle.close` and calls back itself (Node's
+// test-http-client-spurious-aborted.js does) was called with no callback and threw.
+test('destroy() closes the handle with _handle.close(callback) and says close from that callback', async () => {
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const srv = await scope.server(mod);
+    const sock = await scope.connect(mod, { port: srv.address().port, host: '127.0.0.1' });
+    const log = [];
+    const closed = P.deferred(5000, `${label} 'close'`);
+    const handle = sock._handle;
+    const close = handle.close;
+    handle.close = function(callback) {
+      log.push(`_handle.close(${typeof callback})`);
+      close.call(this);
+      callback();
+    };
+    sock.on('close', (hadError) => {
+      log.push(`close(${hadError})`);
+      closed.resolve();
+    });
+    sock.destroy();
+    log.push('destroy() returned');
+    await closed.promise;
+    return log;
+  });
+  P.assertParity(results, ['_handle.close(function)', 'close(false)', 'destroy() returned']);
+});
+

@@ -179,11 +179,12 @@ function closeHandle(handle) {
 // Closes the socket's handle now; 'close' follows after this turn's ticks and
 // microtasks (so after destroy()'s 'error'), where libuv runs close callbacks. The
 // callbacks of writes still queued come there too, just before 'close': libuv cancels
-// them when it finishes closing the stream.
+// them when it finishes closing the stream. 'close' is said from the callback of
+// `handle.close(callback)`, as in Node's net, so code that wraps a socket's
+// `_handle.close` (as Node's own tests do) still sees, and calls, that callback.
 function closeSocketHandle(self, handle, isException, isCleanupPending = false) {
   untrack(handle);
-  handle.close();
-  scheduleClose(() => runInHandleContext(handle, () => {
+  handle.close(() => {
     cancelPendingWrites(handle);
     debug('emit close');
     self.emit('close', isException);
@@ -192,7 +193,7 @@ function closeSocketHandle(self, handle, isException, isCleanupPending = false) 
       self._handle = null;
       self._sockname = null;
     }
-  }));
+  });
 }
 
 Object.defineProperty(Socket.prototype, '_handle', {
