@@ -106,6 +106,15 @@ for (const driver of DRIVERS) {
       assert.equal(plain.events[0], 'error:AbortError');
       assert.deepEqual(swapped, plain);
     });
+
+  // Over an rsnet socket, the server TLS socket was destroyed only when the JSStreamSocket
+  // between them closed, an immediate after the raw socket's 'close'.
+  test(`[${driver}] a TLS socket is destroyed by the raw socket's 'close' under it`,
+    { skip: noOpenssl }, async () => {
+      const { plain, swapped } = await withAndWithout('tls-raw-close.js', { env, args: selfSigned() });
+      assert.ok(plain.events.includes('raw close, tls destroyed: true'), plain.events.join());
+      assert.deepEqual(swapped, plain);
+    });
 }
 
 // ---- In process, under this run's driver -----------------------------------------------

@@ -325,6 +325,10 @@ function hookTLSSocket(rsnet) {
   TLSSocket.prototype._init = function _init(socket, wrap) {
     Reflect.apply(init, this, arguments);
     if (!(socket instanceof rsnet.Socket)) return;
+    // Over one of Node's sockets, a TLS socket is destroyed on that socket's 'close'
+    // (TLSSocket.prototype._wrapHandle); over an rsnet one it waited for the JSStreamSocket
+    // between them to close, an immediate later, after the socket's own 'close' listeners.
+    socket.on('close', () => this.destroy());
     this._parent = socket;
     this.connecting = socket.connecting || !socket._handle;
     socket.once('connect', () => {
