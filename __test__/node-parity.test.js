@@ -115,6 +115,16 @@ for (const driver of DRIVERS) {
       assert.ok(plain.events.includes('raw close, tls destroyed: true'), plain.events.join());
       assert.deepEqual(swapped, plain);
     });
+
+  // A worker's TLS server listened through an rsnet server, which had no
+  // _getServerData/_setServerData: the primary never gave it the first worker's ticket
+  // keys, and sessions made by one worker did not resume on another.
+  test(`[${driver}] TLS servers in cluster workers share their session ticket keys`,
+    { skip: noOpenssl }, async () => {
+      const { plain, swapped } = await withAndWithout('cluster-tls-ticket-keys.js', { env, args: selfSigned() });
+      assert.deepEqual(plain, { workers: 2, sameTicketKeys: true, rsnet: null });
+      assert.deepEqual(swapped, plain);
+    });
 }
 
 // ---- In process, under this run's driver -----------------------------------------------

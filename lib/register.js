@@ -220,6 +220,13 @@ function listenThroughRsnet(rsnet, outer, args) {
   Object.defineProperty(inner, 'maxConnections', {
     __proto__: null, get() { return outer.maxConnections; }, set(v) { outer.maxConnections = v; },
   });
+  // A cluster worker's listen() hands the primary its server's data, and sets what the
+  // primary answers (a TLS server's ticket keys, so that every worker resumes the
+  // sessions of the others): the Node server's, not the rsnet server's.
+  if (typeof outer._getServerData === 'function') {
+    inner._getServerData = () => outer._getServerData();
+    inner._setServerData = (data) => outer._setServerData(data);
+  }
   // Anything that closes the rsnet server by itself (an aborted `signal`) closes the
   // Node server, which closes the rsnet one through its adapter.
   inner.close = function(callback) {
