@@ -157,3 +157,32 @@ test('destroy() closes the handle with _handle.close(callback) and says close fr
   P.assertParity(results, ['_handle.close(function)', 'close(false)', 'destroy() returned']);
 });
 
+// Node keeps a socket's idle timer under a private symbol; its TLSSocket refreshes and
+// clears the timer of the socket under it through that symbol, and Node's tests read it
+// (test-http-client-timeout-on-connect.js, test-tls-wrap-timeout.js). rsnet kept its
+// own symbol, so none of them saw rsnet's timer.
+const kNodeTimeout = Object.getOwnPropertySymbols(new (require('node:net').Socket)())
+  .find((s) => s.description === 'timeout');
+test('the idle timer is under Node\'s own symbol: set, cleared and destroyed alike', async () => {
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const srv = await scope.server(mod);
+    const sock = await scope.connect(mod, { port: srv.address().port, host: '127.0.0.1' });
+    const seen = [];
+    const look = (when) => {
+      const timer = sock[kNodeTimeout];
+      seen.push(`${when}: ${timer && typeof timer === 'object' ? `idleTimeout ${timer._idleTimeout}` : timer}`);
+    };
+    look('connected');
+    sock.setTimeout(60_000);
+    look('setTimeout(60000)');
+    sock.setTimeout(0);
+    look('setTimeout(0)');
+    sock.setTimeout(30_000);
+    sock.destroy();
+    look('destroy()');
+    return seen;
+  });
+  P.assertParity(results, ['connected: null', 'setTimeout(60000): idleTimeout 60000',
+    'setTimeout(0): idleTimeout -1', 'destroy(): idleTimeout -1']);
+});
+

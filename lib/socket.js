@@ -28,11 +28,18 @@ const {
 const { validateFunction, validateNumber, validateAbortSignal } = require('./validators');
 const splice = require('./splice');
 const { onAbort } = require('./abort');
+const symbols = require('./symbols');
 const {
-  kOwner, kHandle, kTimeout, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
+  kOwner, kHandle, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
   kSetKeepAliveInitialDelay, kBuffer, kBufferCb, kBufferGen, kIsPipe, kLastWriteQueueSize,
   kReinitializeHandle, kAsyncId,
-} = require('./symbols');
+} = symbols;
+// The idle timer sits under Node's own (private) symbol, found on one of Node's sockets:
+// Node's TLSSocket refreshes and clears the timers of the sockets under it through
+// `_parent` with that symbol, and code that reads `socket[kTimeout]` (Node's tests do)
+// finds rsnet's timer where it finds Node's.
+const kTimeout = Object.getOwnPropertySymbols(new (require('node:net').Socket)())
+  .find((s) => s.description === 'timeout') ?? symbols.kTimeout;
 const {
   initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods,
 } = require('./async_context');
