@@ -186,3 +186,34 @@ test('the idle timer is under Node\'s own symbol: set, cleared and destroyed ali
     'setTimeout(0): idleTimeout -1', 'destroy(): idleTimeout -1']);
 });
 
+// A port no one listens on, from the kernel.
+async function unusedPort() {
+  const probe = require('node:net').createServer();
+  await P.listen(probe, 0, '127.0.0.1');
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+// libuv sets SO_REUSEADDR on every TCP bind, a client's localPort too; rsnet's client
+// bind did not, so a local port whose last connection was in TIME_WAIT failed
+// EADDRINUSE (Node's sequential/test-https-connect-localport.js, run after another test
+// on common.PORT).
+test('connect({ localPort }) binds again a port whose last connection is in TIME_WAIT', async () => {
+  const results = await P.runBoth(async (mod, label, scope) => {
+    const first = await scope.server(mod, { onConnection: (s) => s.on('end', () => s.end()) });
+    const second = await scope.server(mod);
+    const localPort = await unusedPort();
+    // This side closes first, so its end of the connection stays in TIME_WAIT.
+    const c1 = scope.track(mod.connect({ port: first.address().port, host: '127.0.0.1', localPort }));
+    c1.on('connect', () => c1.end()).resume();
+    await P.once(c1, 'close', { label: `${label} first connection` });
+    const c2 = scope.track(mod.connect({ port: second.address().port, host: '127.0.0.1', localPort }));
+    return P.withTimeout(new Promise((resolve) => {
+      c2.on('connect', () => resolve(`connect, localPort kept: ${c2.localPort === localPort}`));
+      c2.on('error', (err) => resolve(`error ${err.code} ${err.syscall}`));
+    }), 5000, `${label} second connection`);
+  });
+  P.assertParity(results, 'connect, localPort kept: true');
+});
+
