@@ -25,6 +25,7 @@
 // the internal loader.
 
 const Module = require('node:module');
+const os = require('node:os');
 const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
@@ -87,6 +88,7 @@ function install(via) {
   hookRequire(rsnet);
   hookImport();
   hookServers(rsnet);
+  hookTLSSocket(rsnet);
   hookAgents(rsnet);
   // Node's HTTP parser can be handed an rsnet handle (parser.consume) from now on.
   require('./parser_consume').install();
@@ -223,6 +225,13 @@ function listenThroughRsnet(rsnet, outer, args, kind) {
   Object.defineProperty(inner, 'maxConnections', {
     __proto__: null, get() { return outer.maxConnections; }, set(v) { outer.maxConnections = v; },
   });
+  // A cluster worker's listen() hands the primary its server's data, and sets what the
+  // primary answers (a TLS server's ticket keys, so that every worker resumes the
+  // sessions of the others): the Node server's, not the rsnet server's.
+  if (typeof outer._getServerData === 'function') {
+    inner._getServerData = () => outer._getServerData();
+    inner._setServerData = (data) => outer._setServerData(data);
+  }
   // Anything that closes the rsnet server by itself (an aborted `signal`) closes the
   // Node server, which closes the rsnet one through its adapter.
   inner.close = function(callback) {
@@ -273,6 +282,7 @@ function patchJSStream(rsnet, tls) {
   const owner = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
   const proto = Object.getPrototypeOf(handle);
   if (!owner || !proto) return;
+  failWritesAfterEnd(rsnet, Object.getPrototypeOf(handle[owner]));
   const rawOf = (h) => {
     const stream = h[owner]?.stream;
     return stream instanceof rsnet.Socket ? stream : null;
@@ -300,6 +310,46 @@ function patchJSStream(rsnet, tls) {
     return 0;
   });
   debug('register: TLS over rsnet sockets reports their addresses and ref/unref (JSStream handle)');
+}
+
+// A write after the socket's end(): libuv fails it at once with EPIPE, and Node's TLS
+// ignores that once it has shut down (the rest of a handshake after an early end()).
+// JSStreamSocket (`proto`) passed it on to the ended rsnet socket, whose write-after-end
+// 'error' then destroyed the TLS connection.
+function failWritesAfterEnd(rsnet, proto) {
+  const doWrite = proto?.doWrite;
+  if (typeof doWrite !== 'function') return;
+  const EPIPE = -os.constants.errno.EPIPE;
+  proto.doWrite = function(req, bufs) {
+    if (this.stream instanceof rsnet.Socket && this.stream.writableEnded) return EPIPE;
+    return Reflect.apply(doWrite, this, arguments);
+  };
+}
+
+// Node's TLSSocket waits for the socket under it to connect, and says 'connect' with it,
+// only for one of Node's own sockets (`socket instanceof net.Socket` in
+// TLSSocket.prototype._init). Over an rsnet socket not connected yet, tls.connect({ socket })
+// started the handshake at once and its first write failed with ERR_SOCKET_CLOSED, or
+// went out before connect() was called. rsnet's sockets get the same rule.
+function hookTLSSocket(rsnet) {
+  const { TLSSocket } = require('node:tls');
+  const init = TLSSocket.prototype._init;
+  if (typeof init !== 'function') return;
+  TLSSocket.prototype._init = function _init(socket, wrap) {
+    Reflect.apply(init, this, arguments);
+    if (!(socket instanceof rsnet.Socket)) return;
+    // Over one of Node's sockets, a TLS socket is destroyed on that socket's 'close'
+    // (TLSSocket.prototype._wrapHandle); over an rsnet one it waited for the JSStreamSocket
+    // between them to close, an immediate later, after the socket's own 'close' listeners.
+    socket.on('close', () => this.destroy());
+    this._parent = socket;
+    this.connecting = socket.connecting || !socket._handle;
+    socket.once('connect', () => {
+      this.connecting = false;
+      this.emit('connect');
+    });
+  };
+  debug('register: TLS sockets over rsnet sockets wait for their connect (TLSSocket.prototype._init)');
 }
 
 // ---- Node's default agents ------------------------------------------------------------
@@ -330,15 +380,12 @@ function hookAgents(rsnet) {
     }
     patchJSStream(rsnet, tls);
     const raw = rsnet.connect(connectOptions);
+    // Connecting until TCP is, then says 'connect' (hookTLSSocket).
     const socket = Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
-    // As over a net.Socket: the TLS socket is connecting until TCP is, then says 'connect'.
-    if (raw.connecting) {
-      socket.connecting = true;
-      raw.once('connect', () => {
-        socket.connecting = false;
-        socket.emit('connect');
-      });
-    }
+    // An aborted `signal` destroys the TLS socket while it is being built, before it holds
+    // the wrapper that would close `raw` with it: `raw` connected on, and its error (the
+    // server gone by then) reached a TLS socket no one listened to any more.
+    socket.once('close', () => raw.destroy());
     return socket;
   };
   debug('register: https.Agent createConnection -> TLS over rsnet.connect');

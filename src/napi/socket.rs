@@ -81,7 +81,9 @@ impl SocketHandle {
         self.core.id
     }
 
-    /// Binds the local end before `connect` (`localAddress`/`localPort`).
+    /// Binds the local end before `connect` (`localAddress`/`localPort`), with
+    /// SO_REUSEADDR as libuv's `uv__tcp_bind` sets on every TCP bind: a local port whose
+    /// last connection is in TIME_WAIT binds again.
     #[napi(catch_unwind)]
     pub fn bind(&mut self, ip: String, port: u32) -> i32 {
         let local = match addr::parse(&ip, port) {
@@ -91,9 +93,14 @@ impl SocketHandle {
         // A handle that has its socket already (adopted, or connected before) binds that
         // one, as libuv binds the handle's fd: bound already, the kernel says EINVAL.
         if let Some(io) = self.core.io().as_ref() {
-            return status(io.sock().bind(&local.into()));
+            let sock = io.sock();
+            return status(
+                sock.set_reuse_address(true)
+                    .and_then(|()| sock.bind(&local.into())),
+            );
         }
         let result = new_tcp_socket(&local).and_then(|socket| {
+            socket.set_reuse_address(true)?;
             socket.bind(&local.into())?;
             Ok(socket)
         });
