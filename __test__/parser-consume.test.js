@@ -36,3 +36,10 @@ test('an http server that stops reading under a flood of pipelined requests: eve
   assert.equal(builtin.served, 10000, 'TEST BUG: built-in net did not serve every request');
   assert.deepEqual(rsnet, builtin);
 });
+
+test("a request resumed by its 'request' handler sees the tick run before its body, as under Node's consume: paused and read from, it is not dumped", async () => {
+  const fixture = path.join(__dirname, 'fixtures', 'http-pause.js');
+  const [builtin, rsnet] = await Promise.all([record([], fixture), record(['-r', REGISTER], fixture)]);
+  assert.deepEqual(builtin, { chunks: 1, pausedAtFinish: true, status: 200 }, 'TEST BUG: built-in net did not behave as expected');
+  assert.deepEqual(rsnet, builtin);
+});

@@ -276,6 +276,7 @@ module.exports = {
   liveHandles,
   scheduleClose,
   completeAfterIo,
+  runTicks,
   errno,
   UV_EOF,
 };

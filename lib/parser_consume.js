@@ -18,7 +18,7 @@
 // connections of Node's http servers): Node's http2 and tls would take any handle
 // that says it for one of their own native streams, and rsnet gives them no such path.
 
-const { SocketHandle } = require('./binding');
+const { SocketHandle, runTicks } = require('./binding');
 
 const kPatched = Symbol.for('rsnet.parserConsume');
 const kConsumer = Symbol('kConsumer');
@@ -26,9 +26,14 @@ const kConsumed = Symbol('kConsumed');
 const kPreviousOnread = Symbol('kPreviousOnread');
 const kCurrentChunk = Symbol('kCurrentChunk');
 const kHeld = Symbol('kHeld');
+const kExecuting = Symbol('kExecuting');
+const kOriginal = Symbol('kOriginal');
 
 let installed = false;
 let kOnExecute;
+// The parser's callbacks from inside execute(): message begin, headers, headers
+// complete, body, message complete.
+let PARSE_CALLBACKS;
 
 function install() {
   if (installed) return;
@@ -40,6 +45,8 @@ function install() {
   // Node's by their class through the chain below.
   if (proto[kPatched]) return;
   kOnExecute = HTTPParser.kOnExecute;
+  PARSE_CALLBACKS = [HTTPParser.kOnMessageBegin, HTTPParser.kOnHeaders, HTTPParser.kOnHeadersComplete,
+    HTTPParser.kOnBody, HTTPParser.kOnMessageComplete];
   const { consume, unconsume, getCurrentBuffer } = proto;
   Object.defineProperty(proto, kPatched, { __proto__: null, value: true });
 
@@ -50,6 +57,7 @@ function install() {
     handle[kConsumer] = this;
     handle[kPreviousOnread] = Object.hasOwn(handle, 'onread') ? handle.onread : undefined;
     handle.onread = onConsumedRead;
+    drainTicksBetweenCallbacks(this);
   };
 
   proto.unconsume = function() {
@@ -70,7 +78,33 @@ function install() {
   };
 }
 
+// Node's native consume calls each parser callback as a callback of its own, and the
+// tick queue runs after each: a 'request' handler's req.resume() (a nextTick) takes
+// effect before the body that came in the same chunk is pushed. The same here, for
+// the callbacks of the execute() this file makes.
+function drainTicksBetweenCallbacks(parser) {
+  for (const key of PARSE_CALLBACKS) {
+    const original = parser[key];
+    if (typeof original !== 'function' || original[kOriginal] !== undefined) continue;
+    const wrapper = function() {
+      const result = Reflect.apply(original, this, arguments);
+      if (parser[kExecuting]) runTicks();
+      return result;
+    };
+    wrapper[kOriginal] = original;
+    parser[key] = wrapper;
+  }
+}
+
+function restoreCallbacks(parser) {
+  for (const key of PARSE_CALLBACKS) {
+    const original = parser[key]?.[kOriginal];
+    if (original !== undefined) parser[key] = original;
+  }
+}
+
 function unconsumeRsnet(parser) {
+  restoreCallbacks(parser);
   const handle = parser[kConsumed];
   parser[kConsumed] = undefined;
   if (handle[kConsumer] !== parser) return;
@@ -105,7 +139,13 @@ function readOne(handle, parser, nread, buf) {
     return;
   }
   handle.bytesRead += nread;
-  const result = parser.execute(buf);
+  parser[kExecuting] = true;
+  let result;
+  try {
+    result = parser.execute(buf);
+  } finally {
+    parser[kExecuting] = false;
+  }
   const onExecute = parser[kOnExecute];
   if (typeof onExecute !== 'function') return;
   parser[kCurrentChunk] = buf;
