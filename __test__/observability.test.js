@@ -128,7 +128,7 @@ for (const driver of DRIVERS) {
     });
 }
 
-const kind = (socket) => (socket instanceof rsnet.Socket ? 'rsnet' :
+const kind = (socket) => (Object.prototype.isPrototypeOf.call(rsnet.Socket.prototype, socket) ? 'rsnet' :
   socket instanceof builtin.Socket ? 'net' : '?');
 
 for (const [name, net] of [['net', builtin], ['rsnet', rsnet]]) {

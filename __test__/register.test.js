@@ -165,6 +165,15 @@ for (const driver of DRIVERS) {
   });
 }
 
+test('Node\'s own sockets (a TLSSocket) are instances of the net.Socket the program sees, as without the preload', async () => {
+  const [builtin, swapped] = await Promise.all([run([], 'instanceof-node-socket.js'),
+    run(REQUIRE, 'instanceof-node-socket.js')]);
+  const expected = result(builtin, 'without the preload');
+  assert.deepEqual(expected, { tlsIsNetSocket: true, plainIsNetSocket: true, tlsIsSubclass: false,
+    subclassIsNetSocket: true, objectIsNetSocket: false }, 'TEST BUG: Node did not behave as expected');
+  assert.deepEqual(result(swapped, 'with the preload'), expected);
+});
+
 test('RSNET_REGISTER_ESM=0: require is swapped, ESM imports of net stay Node\'s', async () => {
   const r = await run(REQUIRE, 'esm-app.mjs', { env: { RSNET_REGISTER_ESM: '0' } });
   const out = result(r, 'RSNET_REGISTER_ESM=0');

@@ -86,6 +86,7 @@ function install(via) {
     __proto__: null, value: { root: ROOT, via, rsnet }, configurable: true,
   });
   hookRequire(rsnet);
+  hookInstanceof(rsnet);
   hookImport();
   hookServers(rsnet);
   hookTLSSocket(rsnet);
@@ -121,6 +122,29 @@ function hookRequire(rsnet) {
     };
   }
   debug("register: require('net') and require('node:net') -> rsnet (Module._load)");
+}
+
+// For the application, net.Socket is rsnet's; Node's own sockets (a TLSSocket, the
+// sockets of Node's fetch) extend Node's net.Socket, and code checks them with
+// `socket instanceof net.Socket` as on Node. So rsnet.Socket counts them too (its
+// subclasses keep the ordinary check). rsnet itself tells its sockets apart by their
+// prototype chain (isRsnetSocket).
+function isRsnetSocket(value) {
+  return rsnetSocketPrototype !== null && Object.prototype.isPrototypeOf.call(rsnetSocketPrototype, value);
+}
+let rsnetSocketPrototype = null;
+
+function hookInstanceof(rsnet) {
+  rsnetSocketPrototype = rsnet.Socket.prototype;
+  const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(rsnet.Socket, Symbol.hasInstance, {
+    __proto__: null,
+    configurable: true,
+    value: function hasInstance(value) {
+      if (Reflect.apply(ordinaryHasInstance, this, [value])) return true;
+      return this === rsnet.Socket && Reflect.apply(ordinaryHasInstance, nodeNet.Socket, [value]);
+    },
+  });
 }
 
 // The resolve hook runs on a hooks thread of its own (Node 20 has no in-thread module
@@ -285,7 +309,7 @@ function patchJSStream(rsnet, tls) {
   failWritesAfterEnd(rsnet, Object.getPrototypeOf(handle[owner]));
   const rawOf = (h) => {
     const stream = h[owner]?.stream;
-    return stream instanceof rsnet.Socket ? stream : null;
+    return isRsnetSocket(stream) ? stream : null;
   };
   const define = (name, fn) => {
     if (!(name in proto)) proto[name] = fn;
@@ -321,7 +345,7 @@ function failWritesAfterEnd(rsnet, proto) {
   if (typeof doWrite !== 'function') return;
   const EPIPE = -os.constants.errno.EPIPE;
   proto.doWrite = function(req, bufs) {
-    if (this.stream instanceof rsnet.Socket && this.stream.writableEnded) return EPIPE;
+    if (isRsnetSocket(this.stream) && this.stream.writableEnded) return EPIPE;
     return Reflect.apply(doWrite, this, arguments);
   };
 }
@@ -337,7 +361,7 @@ function hookTLSSocket(rsnet) {
   if (typeof init !== 'function') return;
   TLSSocket.prototype._init = function _init(socket, wrap) {
     Reflect.apply(init, this, arguments);
-    if (!(socket instanceof rsnet.Socket)) return;
+    if (!isRsnetSocket(socket)) return;
     // Over one of Node's sockets, a TLS socket is destroyed on that socket's 'close'
     // (TLSSocket.prototype._wrapHandle); over an rsnet one it waited for the JSStreamSocket
     // between them to close, an immediate later, after the socket's own 'close' listeners.

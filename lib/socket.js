@@ -440,7 +440,7 @@ Socket.prototype.resetAndDestroy = function() {
 // could not splice tries again.
 Socket.prototype.pipe = function(dest, options) {
   const result = stream.Duplex.prototype.pipe.call(this, dest, options);
-  if (dest instanceof Socket) splice.offer(this, dest);
+  if (isRsnetSocket(dest)) splice.offer(this, dest);
   return result;
 };
 
@@ -715,8 +715,17 @@ function addClientAbortSignalOption(self, options) {
   }
 }
 
+// An rsnet Socket by its prototype chain, whatever `instanceof Socket` answers
+// (rsnet/register makes Node's own sockets count as instances, as they do of the
+// net.Socket the application sees).
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+function isRsnetSocket(value) {
+  return Reflect.apply(ordinaryHasInstance, Socket, [value]);
+}
+
 module.exports = {
   Socket,
+  isRsnetSocket,
   initSocketHandle,
   newHandle,
   closeHandle,
