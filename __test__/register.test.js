@@ -165,6 +165,13 @@ for (const driver of DRIVERS) {
   });
 }
 
+test('the preload loads none of Node\'s http and tls modules; the program\'s first require finds http patched', async () => {
+  const [builtin, swapped] = await Promise.all([run([], 'lazy-http.js'), run(REQUIRE, 'lazy-http.js')]);
+  const expected = result(builtin, 'without the preload');
+  assert.deepEqual(expected, { atStart: [], afterRequire: true, agentUsesNet: true }, 'TEST BUG: Node did not behave as expected');
+  assert.deepEqual(result(swapped, 'with the preload'), expected);
+});
+
 test('Node\'s own sockets (a TLSSocket) are instances of the net.Socket the program sees, as without the preload', async () => {
   const [builtin, swapped] = await Promise.all([run([], 'instanceof-node-socket.js'),
     run(REQUIRE, 'instanceof-node-socket.js')]);

@@ -89,11 +89,28 @@ function install(via) {
   hookInstanceof(rsnet);
   hookImport();
   hookServers(rsnet);
+  return rsnet;
+}
+
+// Node's http, https and tls are patched when the program first loads one of them
+// (require, import or process.getBuiltinModule), not at start: a program that never
+// speaks HTTP or TLS does not load them, and one that changes their internals before
+// its first require (as some of Node's own tests do) finds them not loaded yet.
+const HTTP_MODULES = new Set(['http', 'https', 'tls', 'http2', '_http_agent', '_http_client',
+  '_http_common', '_http_incoming', '_http_outgoing', '_http_server', '_tls_common', '_tls_wrap']);
+let httpHooked = false;
+
+function isHttpModule(id) {
+  return typeof id === 'string' && HTTP_MODULES.has(id.startsWith('node:') ? id.slice(5) : id);
+}
+
+function hookHttp(rsnet) {
+  if (httpHooked) return;
+  httpHooked = true;
   hookTLSSocket(rsnet);
   hookAgents(rsnet);
   // Node's HTTP parser can be handed an rsnet handle (parser.consume) from now on.
   require('./parser_consume').install();
-  return rsnet;
 }
 
 function hookRequire(rsnet) {
@@ -112,13 +129,25 @@ function hookRequire(rsnet) {
     // this instance even where it would resolve to another path (a symlinked install
     // seen through a path the loader did not resolve, a second copy).
     if (request === 'rsnet' && !isRsnetFile(parent?.filename)) return rsnet;
-    return Reflect.apply(load, this, arguments);
+    const loaded = Reflect.apply(load, this, arguments);
+    if (!httpHooked && isHttpModule(request)) hookHttp(rsnet);
+    return loaded;
+  };
+  // Node's HTTP parser reached through the deprecated process.binding('http_parser')
+  // must not take an rsnet handle for a C++ stream either.
+  const binding = process.binding;
+  process.binding = function(name) {
+    const loaded = Reflect.apply(binding, this, arguments);
+    if (name === 'http_parser') require('./parser_consume').install();
+    return loaded;
   };
   if (typeof process.getBuiltinModule === 'function') {
     const getBuiltinModule = process.getBuiltinModule;
     process.getBuiltinModule = function(id) {
       if (id === 'net' || id === 'node:net') return rsnet;
-      return Reflect.apply(getBuiltinModule, this, arguments);
+      const loaded = Reflect.apply(getBuiltinModule, this, arguments);
+      if (!httpHooked && isHttpModule(id)) hookHttp(rsnet);
+      return loaded;
     };
   }
   debug("register: require('net') and require('node:net') -> rsnet (Module._load)");
@@ -214,9 +243,15 @@ function listensOnNodeHandle(args) {
 }
 
 function hookServers(rsnet) {
-  const mods = { http: require('node:http'), https: require('node:https'), tls: require('node:tls') };
+  let mods = null;
   const listen = nodeNet.Server.prototype.listen;
   nodeNet.Server.prototype.listen = function(...args) {
+    // Node's own net.Server instances are http, https, tls or http2 servers: those
+    // modules are loaded by now.
+    if (mods === null) {
+      hookHttp(rsnet);
+      mods = { http: require('node:http'), https: require('node:https'), tls: require('node:tls') };
+    }
     const kind = serverKind(this, mods);
     if (kind === null || this._handle || listensOnNodeHandle(args)) {
       return Reflect.apply(listen, this, args);
