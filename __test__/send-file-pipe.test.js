@@ -71,12 +71,13 @@ function peer({ paused = 0, resetAfter = Infinity, reply = '' } = {}) {
 
 // Runs `src.pipe(socket)` on `mod`, records both streams' events until the socket
 // closes; `setup(src, socket)` runs right after pipe().
-async function scenario(mod, { streamOptions, pipeOptions, peerOptions, setup, afterEnd } = {}) {
+async function scenario(mod, { streamOptions, pipeOptions, peerOptions, setup, afterEnd, early } = {}) {
   const { server, port, result } = await peer(peerOptions);
   const log = [];
   let maxQueued = 0;
-  const socket = mod.connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
+  // `early`: piped into the socket while it connects (to 'localhost', so after a lookup).
+  const socket = mod.connect(port, early ? 'localhost' : '127.0.0.1');
+  if (!early) await new Promise((resolve) => socket.once('connect', resolve));
   const src = fs.createReadStream(file, streamOptions);
   for (const e of SRC_EVENTS) src.on(e, (err) => log.push(['src', e === 'error' ? `error ${err.code}` : e]));
   for (const e of DEST_EVENTS) socket.on(e, (err) => log.push(['socket', e === 'error' ? 'error' : e]));
@@ -151,6 +152,11 @@ test('a range (start, end as fs.createReadStream takes them)', T, async () => {
   assert.deepEqual(c.received, digestOf(SIZE - 10));
 });
 
+test('piped while the socket connects: sent once it is connected', T, async () => {
+  const [a] = await same({ early: true });
+  assert.deepEqual(a.received, digestOf());
+});
+
 test('a peer that does not read for a while: the send waits, memory does not grow', T, async () => {
   await same({ peerOptions: { paused: 400 } }, (a, b) => {
     assert.deepEqual(a.held, [true, true], 'net was held back');
@@ -196,11 +202,16 @@ test('rsnet sends the file with sendfile(2) (strace)', {
     const net = require(${JSON.stringify(ROOT)});
     const server = require('node:net').createServer((s) => { s.resume(); s.on('end', () => s.end()); });
     server.listen(0, '127.0.0.1', () => {
-      const socket = net.connect(server.address().port, '127.0.0.1', () => {
-        fs.createReadStream(${JSON.stringify(file)}).pipe(socket);
+      const { port } = server.address();
+      // Piped once connected, then piped while connecting.
+      const first = net.connect(port, '127.0.0.1', () => fs.createReadStream(${JSON.stringify(file)}).pipe(first));
+      first.resume();
+      first.on('close', () => {
+        const second = net.connect(port, 'localhost');
+        fs.createReadStream(${JSON.stringify(file)}).pipe(second);
+        second.resume();
+        second.on('close', () => server.close());
       });
-      socket.resume();
-      socket.on('close', () => server.close());
     });`;
   const trace = path.join(dir, 'strace.txt');
   const r = spawnSync(STRACE, ['-f', '-e', 'trace=sendfile', '-o', trace, process.execPath, '-e', child], {
@@ -210,5 +221,5 @@ test('rsnet sends the file with sendfile(2) (strace)', {
   const sent = fs.readFileSync(trace, 'utf8').split('\n')
     .map((line) => /sendfile\(.*\) = (\d+)/.exec(line)).filter(Boolean)
     .reduce((sum, m) => sum + Number(m[1]), 0);
-  assert.equal(sent, SIZE, 'bytes moved by sendfile(2)');
+  assert.equal(sent, 2 * SIZE, 'bytes moved by sendfile(2)');
 });

@@ -77,15 +77,32 @@ function canSend(src, dest) {
     !dest.destroyed && !dest.writableEnded && dest.writableCorked === 0;
 }
 
-// The ReadStream's _read while armed: the first call decides.
+// The ReadStream's _read while armed: the first call decides (once the socket is
+// connected, for `createReadStream(f).pipe(net.connect(...))`).
 function takeoverRead(n) {
   const takeover = this[kTakeover];
-  if (takeover.state !== 'armed' || !canSend(this, takeover.dest)) return giveBack(this, n);
+  const { dest } = takeover;
+  if (takeover.state === 'armed' && dest.connecting && !dest.destroyed) return afterConnect(this, dest, n);
+  if (takeover.state !== 'armed' || !canSend(this, dest)) return giveBack(this, n);
   takeover.state = 'sending';
   fs.fstat(this.fd, (err, stats) => {
     if (err || !stats.isFile() || !canSend(this, takeover.dest)) return giveBack(this, n);
     sendSlice(this, takeover, n);
   });
+}
+
+// The pipe's writes would wait for the connect too: the source reads nothing until then.
+function afterConnect(src, dest, n) {
+  const onConnect = () => {
+    dest.off('close', onClose);
+    takeoverRead.call(src, n);
+  };
+  const onClose = () => {
+    dest.off('connect', onConnect);
+    giveBack(src, n);
+  };
+  dest.once('connect', onConnect);
+  dest.once('close', onClose);
 }
 
 // Back to Node's own reading, from where the slices stopped; `n` is the pending read.
