@@ -1,8 +1,10 @@
 'use strict';
 // Scale-out across processes (issue #20), standalone, not part of run.js: the same
-// servers run as WORKERS processes sharing one port, two ways:
+// servers run as WORKERS processes sharing one port, three ways:
 //   - net cluster: Node's `cluster` with built-in net, round-robin (the primary accepts
 //     every connection and passes it to a worker over IPC; Node's default on Linux);
+//   - rsnet cluster: the same with rsnet in the workers (lib/cluster.js adopts each
+//     connection the primary passes);
 //   - rsnet reusePort: WORKERS independent processes, each an rsnet server listening
 //     with `reusePort: true` (SO_REUSEPORT: the kernel spreads the connections).
 // Servers: an echo server (load: loadgen churn, connect -> 64 B echo -> close, so
@@ -28,10 +30,11 @@ const ROOT = path.join(__dirname, '..');
 // ---------------------------------------------------------------------------
 // Children.
 
-// One server process: `kind` is echo or http, on `port`, from `moduleName`.
-function worker(moduleName, kind, port) {
+// One server process: `kind` is echo or http, on `port`, from `moduleName`; with
+// `reusePort` it binds the port itself beside the others.
+function worker(moduleName, kind, port, reusePort) {
   const net = moduleName === 'net' ? require('node:net') : require(ROOT);
-  const listenOptions = { port, host: '127.0.0.1', ...(moduleName === 'rsnet' ? { reusePort: true } : {}) };
+  const listenOptions = { port, host: '127.0.0.1', ...(reusePort ? { reusePort: true } : {}) };
   let server;
   if (kind === 'echo') {
     server = net.createServer((socket) => {
@@ -70,10 +73,10 @@ function worker(moduleName, kind, port) {
 }
 
 // The cluster primary: forks the workers, prints their pids once all listen.
-function primary(kind, port, count) {
+function primary(moduleName, kind, port, count) {
   const cluster = require('node:cluster');
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: __filename, args: ['--child', 'worker', 'net', kind, String(port)], silent: false });
+  cluster.setupPrimary({ exec: __filename, args: ['--child', 'worker', moduleName, kind, String(port), 'shared'] });
   const workers = [];
   let listening = 0;
   for (let i = 0; i < count; i++) {
@@ -138,14 +141,17 @@ function startChild(args) {
 }
 
 // The setups: each starts WORKERS server processes on `port`; returns the pids to stop.
+async function inCluster(moduleName, kind, port, workers) {
+  const { child, info } = await startChild(['primary', moduleName, kind, String(port), String(workers)]);
+  return { children: [child], pids: [info.pid, ...info.workers] };
+}
+
 const SETUPS = {
-  'net cluster (round-robin)': async (kind, port, workers) => {
-    const { child, info } = await startChild(['primary', kind, String(port), String(workers)]);
-    return { children: [child], pids: [info.pid, ...info.workers] };
-  },
+  'net cluster (round-robin)': (kind, port, workers) => inCluster('net', kind, port, workers),
+  'rsnet cluster (round-robin)': (kind, port, workers) => inCluster('rsnet', kind, port, workers),
   'rsnet reusePort': async (kind, port, workers) => {
     const started = [];
-    for (let i = 0; i < workers; i++) started.push(await startChild(['worker', 'rsnet', kind, String(port)]));
+    for (let i = 0; i < workers; i++) started.push(await startChild(['worker', 'rsnet', kind, String(port), 'reuseport']));
     return { children: started.map((s) => s.child), pids: started.map((s) => s.info.pid) };
   },
 };
@@ -233,18 +239,25 @@ async function main() {
   }
   console.log(`\n${workers} server processes per setup, median of ${rounds} interleaved rounds, ${opt.duration} s each ` +
     `after ${opt.warmup} s warm-up; node ${process.version}, ${os.availableParallelism()} CPUs shared by servers and load (nothing pinned)\n`);
-  console.log('| server | metric | net cluster (round-robin) | rsnet reusePort | rsnet/net |');
-  console.log('|---|---|--:|--:|--:|');
+  const names = Object.keys(SETUPS);
+  console.log(`| server | metric | ${names.join(' | ')} | ${names.slice(1).map((n) => `${n} / net`).join(' | ')} |`);
+  console.log(`|---|---|${names.map(() => '--:|').join('')}${names.slice(1).map(() => '--:|').join('')}`);
   for (const kind of kinds) {
-    const [a, b] = Object.keys(SETUPS).map((setup) => median(results[`${kind}|${setup}`]));
-    console.log(`| ${kind} | ${loads[kind].metric} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(b / a).toFixed(2)}x |`);
+    const [base, ...rest] = names.map((setup) => median(results[`${kind}|${setup}`]));
+    const cells = [base, ...rest].map((v) => v.toFixed(0)).concat(rest.map((v) => `${(v / base).toFixed(2)}x`));
+    console.log(`| ${kind} | ${loads[kind].metric} | ${cells.join(' | ')} |`);
+  }
+  // The spread of the rounds, so the reader sees the noise.
+  console.log('\nrounds (min-max):');
+  for (const key of Object.keys(results)) {
+    console.log(`  ${key.replace('|', ': ')}: ${Math.min(...results[key]).toFixed(0)}-${Math.max(...results[key]).toFixed(0)}`);
   }
 }
 
 if (process.argv[2] === '--child') {
   const [, , , role, ...rest] = process.argv;
-  if (role === 'primary') primary(rest[0], Number(rest[1]), Number(rest[2]));
-  else worker(rest[0], rest[1], Number(rest[2]));
+  if (role === 'primary') primary(rest[0], rest[1], Number(rest[2]), Number(rest[3]));
+  else worker(rest[0], rest[1], Number(rest[2]), rest[3] === 'reuseport');
 } else {
   main().catch((err) => {
     console.error(err);
