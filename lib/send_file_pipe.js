@@ -36,7 +36,8 @@ const FILE_ERRORS = new Set(['EIO', 'EOVERFLOW', 'ESPIPE', 'ENXIO', 'EISDIR'].ma
 const EINVAL = -errno.EINVAL;
 
 const readStreamRead = fs.ReadStream.prototype._read;
-// On a ReadStream being taken over: { dest, ownFd, state: 'armed' | 'sending' | 'off' }.
+// On a ReadStream being taken over: { dest, state: 'armed' | 'sending' | 'off', moved }
+// (moved: some bytes went by sendfile(2)).
 const kTakeover = Symbol('sendFilePipe');
 
 function install(Socket) {
@@ -69,7 +70,7 @@ function offer(src, dest) {
   // stream opens itself (0, then bytesRead).
   const ownFd = typeof src.fd !== 'number';
   if (src.pos === undefined && !ownFd) return;
-  src[kTakeover] = { dest, state: 'armed' };
+  src[kTakeover] = { dest, state: 'armed', moved: false };
   src._read = takeoverRead;
 }
 
@@ -120,8 +121,12 @@ function afterConnect(src, dest, n) {
 
 // Back to Node's own reading, from where the slices stopped; `n` is the pending read.
 function giveBack(src, n) {
-  src[kTakeover].state = 'off';
+  const takeover = src[kTakeover];
+  takeover.state = 'off';
   delete src._read;
+  // sendfile(2) at an offset leaves the fd's own offset where it was, and a stream
+  // without `start` reads at that offset: from here on it reads at explicit positions.
+  if (takeover.moved && src.pos === undefined) src.pos = src.bytesRead;
   if (!src.destroyed) readStreamRead.call(src, n);
 }
 
@@ -143,6 +148,7 @@ function sendSlice(src, takeover, n) {
     if (job.sent > 0) {
       if (src.pos !== undefined) src.pos += job.sent;
       src.bytesRead += job.sent;
+      takeover.moved = true;
     }
     // The socket failed: its own error destroyed it, and the pipe unpipes on its
     // 'close'. The source reads on by itself, as it would after that unpipe.
