@@ -258,3 +258,17 @@ test('rsnet sends the file with sendfile(2) (strace)', {
     .reduce((sum, m) => sum + Number(m[1]), 0);
   assert.equal(sent, 2 * SIZE, 'bytes moved by sendfile(2)');
 });
+
+// The 'pipe' hook sits on every socket's emit: it must pass every event on unchanged.
+test("emit() passes events on as net's does: argument counts, return values, 'pipe' from anything", T, () => {
+  const seen = (mod) => {
+    const socket = new mod.Socket();
+    const out = [];
+    for (const event of ['x', 'pipe']) socket.on(event, function() { out.push([event, arguments.length, ...arguments]); });
+    out.push(socket.emit('x'), socket.emit('x', 1), socket.emit('x', 1, 2), socket.emit('x', 1, 2, 3, 4),
+      socket.emit('unheard', 1), socket.emit('pipe'), socket.emit('pipe', null), socket.emit('pipe', {}, 2));
+    socket.destroy();
+    return out;
+  };
+  assert.deepEqual(seen(rsnet), seen(builtin));
+});

@@ -65,7 +65,7 @@ function emitPipe(dest, emit, args) {
 
 // The socket's 'pipe' event: arm the source if it is a plain fs.ReadStream.
 function offer(src, dest) {
-  if (process.platform !== 'linux' || src[kTakeover] !== undefined || !isPlainReadStream(src)) return;
+  if (process.platform !== 'linux' || !isPlainReadStream(src) || src[kTakeover] !== undefined) return;
   // Without `start` the stream reads at the fd's own offset: known only for an fd the
   // stream opens itself (0, then bytesRead).
   const ownFd = typeof src.fd !== 'number';
@@ -75,7 +75,9 @@ function offer(src, dest) {
 }
 
 function isPlainReadStream(src) {
-  if (Object.getPrototypeOf(src) !== fs.ReadStream.prototype || Object.hasOwn(src, '_read')) return false;
+  // Anything may be emitted as 'pipe' by hand: only a ReadStream's own prototype counts.
+  if (!(src instanceof fs.ReadStream) || Object.getPrototypeOf(src) !== fs.ReadStream.prototype ||
+      Object.hasOwn(src, '_read')) return false;
   // A custom `fs` option (or a FileHandle's operations) reads some other way.
   const kFs = Object.getOwnPropertySymbols(src).find((s) => s.description === 'kFs');
   return kFs !== undefined && src[kFs] === fs;
