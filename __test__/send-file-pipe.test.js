@@ -229,11 +229,11 @@ test('unpipe() mid-file, then pipe() elsewhere: the rest, from where the first s
 });
 
 // The rsnet path really uses sendfile(2): a child pipes the file under strace.
-const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => fs.existsSync(p));
+const STRACE = require('../scripts/test-services.js').which('strace');
 
 test('rsnet sends the file with sendfile(2) (strace)', {
   ...T,
-  skip: T.skip || (!STRACE && 'strace is not installed (Debian: apt-get install strace)'),
+  skip: T.skip || (!STRACE && 'strace is not installed: npm test installs it (scripts/test-services.js)'),
 }, () => {
   const child = `
     const fs = require('node:fs');
