@@ -24,6 +24,7 @@
 // (EINVAL before any byte moved) falls back to reading it in JS, silently.
 
 const fs = require('node:fs');
+const util = require('node:util');
 const { ErrnoException } = require('./errors');
 const { queueFileWrite } = require('./send_file');
 
@@ -159,7 +160,7 @@ function sendSlice(src, takeover, n) {
     if (fileError !== null) {
       // Not sendfile-able from the start: read it in JS instead.
       if (fileError === EINVAL && job.sent === 0) return giveBack(src, n);
-      return src.destroy(new ErrnoException(fileError, 'read'));
+      return src.destroy(fsReadError(fileError));
     }
     if (job.sent < length) return finish(src); // the file ended
     resumeFlow(src);
@@ -174,6 +175,16 @@ function sendSlice(src, takeover, n) {
     dest._writableState.needDrain = true;
     src.pause();
   };
+}
+
+// The error fs.read() gives for `status`: 'EIO: i/o error, read', errno, code, syscall.
+function fsReadError(status) {
+  const [code, description] = util.getSystemErrorMap().get(status) ?? ['UNKNOWN', 'unknown error'];
+  const err = new Error(`${code}: ${description}, read`);
+  err.errno = status;
+  err.code = code;
+  err.syscall = 'read';
+  return err;
 }
 
 // What the pipe's drain handler does: flowing again, without a 'resume' event.
