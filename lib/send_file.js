@@ -45,6 +45,9 @@ function validateRange(options) {
   return { start, length: end === Infinity ? -1 : end - start + 1 };
 }
 
+// Set by install(): queue(socket, job, cb).
+let queue = null;
+
 function install(Socket, requireLinux) {
   const nodeWrite = Socket.prototype._write;
   const nodeWritev = Socket.prototype._writev;
@@ -53,19 +56,28 @@ function install(Socket, requireLinux) {
     requireLinux('socket.sendFile()');
     file = validateFile(file);
     const range = validateRange(options);
-    const entry = Buffer.alloc(0);
-    const job = { file, ...range, sent: 0, fileError: null };
-    fileWrites.set(entry, job);
-    if (this._write !== fileAwareWrite) {
-      this._write = fileAwareWrite;
-      this._writev = fileAwareWritev;
-    }
+    const job = { file, ...range, sent: 0, fileError: null, failed: null, settled: null };
     return new Promise((resolve, reject) => {
-      this.write(entry, (err) => {
+      queue(this, job, (err) => {
         if (err || job.fileError) reject(err || job.fileError);
         else resolve(job.sent);
       });
     });
+  };
+
+  // Puts a file job in the socket's Writable queue; returns what write() returned.
+  // `job.failed(status)`, when given, turns a failed sendfile(2) into the write's
+  // error (undefined: the write succeeds); without it, every failure is one.
+  // `job.settled(waited)`, when given, runs as the send ends, before the write
+  // completes; `waited`: the socket was full at some point.
+  queue = function(socket, job, cb) {
+    const entry = Buffer.alloc(0);
+    fileWrites.set(entry, job);
+    if (socket._write !== fileAwareWrite) {
+      socket._write = fileAwareWrite;
+      socket._writev = fileAwareWritev;
+    }
+    return socket.write(entry, cb);
   };
 
   function fileAwareWrite(data, encoding, cb) {
@@ -92,6 +104,9 @@ function install(Socket, requireLinux) {
     };
     next();
   }
+
+  // fs.createReadStream(path).pipe(socket) by sendfile(2).
+  require('./send_file_pipe').install(Socket);
 }
 
 // Runs one file job as the socket's current write; `cb` completes that write.
@@ -123,13 +138,16 @@ function sendNow(socket, job, cb) {
 function sendFd(socket, job, fd, cb) {
   const handle = socket._handle;
   if (!handle) return cb(new ERR_SOCKET_CLOSED());
-  handle.sendFile(fd, job.start, job.length).then(([sent, status]) => {
+  handle.sendFile(fd, job.start, job.length).then(([sent, status, waited]) => {
     job.sent = sent;
+    // Before the write completes, so that what it does comes before the write's 'drain'.
+    if (job.settled) job.settled(waited === 1);
     // Counted as written bytes, as Node's StreamBase counts a write it dispatched.
     handle.bytesWritten += sent;
     socket._unrefTimer();
-    cb(status < 0 ? new ErrnoException(status, 'write') : undefined);
+    if (status >= 0) return cb();
+    cb(job.failed ? job.failed(status) : new ErrnoException(status, 'write'));
   }, cb);
 }
 
-module.exports = { install };
+module.exports = { install, queueFileWrite: (socket, job, cb) => queue(socket, job, cb) };

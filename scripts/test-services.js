@@ -25,6 +25,9 @@ const SERVICES = [
   // Not a server: __test__/tcp-extensions.test.js reads the kernel's view of its sockets
   // with ss, and sets up a private network namespace's loopback with ip.
   { name: 'iproute2', binary: 'ss', packages: ['iproute2'] },
+  // Not a server: __test__/send-file-pipe.test.js checks under strace that a file piped
+  // into an rsnet socket really went by sendfile(2).
+  { name: 'strace', binary: 'strace', packages: ['strace'] },
 ];
 
 function which(binary) {

@@ -26,8 +26,9 @@ const MAX_CHUNK: u64 = 0x7fff_f000;
 impl SocketHandle {
     /// Sends the open file `file_fd` from byte `offset`, `length` bytes (< 0: to its
     /// end). The fd is duplicated, so the caller may close its own at once. Resolves
-    /// with `[bytes sent, status]`: status 0, or < 0 for the error that stopped it
-    /// (ECANCELED when the handle closed first).
+    /// with `[bytes sent, status, waited]`: status 0, or < 0 for the error that stopped
+    /// it (ECANCELED when the handle closed first); waited 1 if the socket was full at
+    /// some point (the peer or the network held the send back), else 0.
     #[napi(catch_unwind, ts_return_type = "Promise<number[]>")]
     pub fn send_file(
         &self,
@@ -46,11 +47,11 @@ impl SocketHandle {
         match started {
             Ok((runtime, task)) => {
                 runtime.spawn(async move {
-                    let (sent, status) = task.await;
-                    deferred.resolve(outcome(sent, status));
+                    let sent = task.await;
+                    deferred.resolve(outcome(sent));
                 });
             }
-            Err(status) => deferred.resolve(outcome(0, status)),
+            Err(status) => deferred.resolve(outcome(Sent::failed(0, status))),
         }
         Ok(promise)
     }
@@ -63,7 +64,7 @@ impl SocketHandle {
         file_fd: i32,
         offset: f64,
         length: f64,
-    ) -> Result<impl std::future::Future<Output = (u64, i32)>, i32> {
+    ) -> Result<impl std::future::Future<Output = Sent>, i32> {
         let core = self.stream().clone();
         let socket = {
             let io = core.io();
@@ -81,9 +82,33 @@ impl SocketHandle {
     }
 }
 
-/// What the promise resolves with: `[bytes sent, status]`.
-fn outcome(sent: u64, status: i32) -> impl FnOnce(Env) -> napi::Result<Vec<f64>> {
-    move |_| Ok(vec![sent as f64, f64::from(status)])
+/// How a send ended: bytes sent, status (0 or < 0), and whether the socket was ever
+/// full (JS reports that as a write that had to wait for 'drain').
+struct Sent {
+    bytes: u64,
+    status: i32,
+    waited: bool,
+}
+
+impl Sent {
+    fn failed(bytes: u64, status: i32) -> Sent {
+        Sent {
+            bytes,
+            status,
+            waited: false,
+        }
+    }
+}
+
+/// What the promise resolves with: `[bytes sent, status, waited]`.
+fn outcome(sent: Sent) -> impl FnOnce(Env) -> napi::Result<Vec<f64>> {
+    move |_| {
+        Ok(vec![
+            sent.bytes as f64,
+            f64::from(sent.status),
+            f64::from(u8::from(sent.waited)),
+        ])
+    }
 }
 
 /// Calls sendfile(2) until `length` bytes went, the file ended, an error, or the
@@ -94,34 +119,44 @@ async fn pump(
     file: OwnedFd,
     offset: u64,
     length: u64,
-) -> (u64, i32) {
+) -> Sent {
     // SAFETY: `socket` is an OwnedFd (a duplicate of the stream's fd) that the AsyncFd
     // owns from here on: it stays open, and the same fd, until the AsyncFd is dropped.
     let registered = unsafe { AsyncFd::register_with_interest(socket, Interest::WRITABLE) };
     let socket = match registered {
         Ok(socket) => socket,
-        Err(err) => return (0, status_of(&err.into_parts().1)),
+        Err(err) => return Sent::failed(0, status_of(&err.into_parts().1)),
     };
     let mut position = offset as libc::off_t;
-    let mut sent = 0u64;
-    while sent < length {
+    let mut sent = Sent::failed(0, 0);
+    while sent.bytes < length {
         let ready = tokio::select! {
             ready = socket.writable() => ready,
-            _ = core.closed() => return (sent, ECANCELED),
+            _ = core.closed() => return Sent { status: ECANCELED, ..sent },
         };
         let mut guard = match ready {
             Ok(guard) => guard,
-            Err(err) => return (sent, status_of(&err)),
+            Err(err) => {
+                return Sent {
+                    status: status_of(&err),
+                    ..sent
+                }
+            }
         };
-        let want = (length - sent).min(MAX_CHUNK) as usize;
+        let want = (length - sent.bytes).min(MAX_CHUNK) as usize;
         match guard.try_io(|fd| send_some(fd.get_ref(), &file, &mut position, want)) {
             Ok(Ok(0)) => break, // the file ended
-            Ok(Ok(n)) => sent += n as u64,
-            Ok(Err(err)) => return (sent, status_of(&err)),
-            Err(_would_block) => continue,
+            Ok(Ok(n)) => sent.bytes += n as u64,
+            Ok(Err(err)) => {
+                return Sent {
+                    status: status_of(&err),
+                    ..sent
+                }
+            }
+            Err(_would_block) => sent.waited = true,
         }
     }
-    (sent, 0)
+    sent
 }
 
 /// One sendfile(2) of up to `count` bytes from `file` at `position` (advanced).
