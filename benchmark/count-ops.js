@@ -1,11 +1,14 @@
 'use strict';
 // The workload of the counting mode (`node benchmark/run.js --count`): client and
 // server in ONE process, so a tool that watches one process (callgrind, strace -f)
-// sees both sides and no load generator is needed. Runs --n operations of one kind
-// after the servers are up, checks every reply, prints one JSON line and exits. The
-// runner runs it twice (n and 6n) under each tool and takes the difference, so
-// start-up and the set-up below cancel. Same file for net and rsnet.
-// Usage: RSNET_BENCH_MODULE=net|rsnet node count-ops.js OP N
+// sees both sides and no load generator is needed. Once the servers are up it runs
+// WARMUP operations of one kind (V8 optimises the hot paths meanwhile), prints
+// {"warm":true}, waits for a line on stdin (the runner switches callgrind's
+// instrumentation on in between), runs N more, checking every reply, prints one
+// JSON line and exits. The runner runs it twice (N = n and 6n) under each tool and
+// takes the difference, so start-up, warm-up and exit cancel. Same file for net
+// and rsnet.
+// Usage: RSNET_BENCH_MODULE=net|rsnet node count-ops.js OP WARMUP N  (then press enter)
 //   pingpong: a 64 B write echoed back, on one connection (N round trips)
 //   conn:     connect, 64 B echo, end, close; one connection at a time (N connections)
 //   http:     a keep-alive GET through Node's http server fed by the module's sockets
@@ -17,9 +20,10 @@ const { exitWithParent } = require('./lifetime');
 const { fail } = require('./cli');
 
 const OPS = ['pingpong', 'conn', 'http', 'bulk'];
-const [op, nArg] = process.argv.slice(2);
-const opt = { n: Number(nArg) };
-if (!OPS.includes(op) || !Number.isInteger(opt.n) || opt.n < 1) fail(`usage: count-ops.js ${OPS.join('|')} N`);
+const [op, warmupArg, nArg] = process.argv.slice(2);
+const opt = { warmup: Number(warmupArg), n: Number(nArg) };
+const count = (x, min) => Number.isInteger(x) && x >= min;
+if (!OPS.includes(op) || !count(opt.warmup, 0) || !count(opt.n, 1)) fail(`usage: count-ops.js ${OPS.join('|')} WARMUP N`);
 exitWithParent(Number(process.env.RSNET_BENCH_MAX_SECONDS) || 120);
 
 const PING = Buffer.alloc(64, 'p');
@@ -50,6 +54,7 @@ function listen(server, onListening) {
 
 // n round trips of 64 B on one connection.
 function pingpong(port, n, done) {
+  if (n === 0) return done();
   const s = net.createConnection({ port, host: HOST }, () => s.write(PING));
   s.on('error', (err) => fail(`client socket: ${err.message}`));
   let left = n;
@@ -68,6 +73,7 @@ function pingpong(port, n, done) {
 
 // n connections, one at a time: connect, 64 B echo, end, wait for 'close'.
 function conn(port, n, done) {
+  if (n === 0) return done();
   let left = n;
   const one = () => {
     const s = net.createConnection({ port, host: HOST }, () => s.write(PING));
@@ -89,6 +95,7 @@ function conn(port, n, done) {
 
 // n MiB in 64 KiB writes, back-pressured, echoed and counted on one connection.
 function bulk(port, mib, done) {
+  if (mib === 0) return done();
   const total = mib * 1024 * 1024;
   let sent = 0;
   let received = 0;
@@ -110,8 +117,9 @@ function bulk(port, mib, done) {
 }
 
 // Node's http server fed by the module's sockets; Node's http client with a
-// keep-alive agent whose sockets are the module's. One socket, n requests in turn.
-function httpRequests(n, done) {
+// keep-alive agent whose sockets are the module's. One socket, n requests in turn
+// per call of the returned function.
+function httpSetup(ready) {
   const httpServer = http.createServer((req, res) => {
     res.writeHead(200, { 'Content-Length': String(BODY.length) });
     res.end(BODY);
@@ -119,8 +127,10 @@ function httpRequests(n, done) {
   const netServer = net.createServer((s) => httpServer.emit('connection', s));
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   agent.createConnection = (options, callback) => net.createConnection(options, callback);
-  let left = n;
   let sockets = 0;
+  let left;
+  let done;
+  let n;
   const get = () => {
     const req = http.get({ host: HOST, port: netServer.address().port, path: '/', agent }, (res) => {
       let body = '';
@@ -130,7 +140,6 @@ function httpRequests(n, done) {
         if (res.statusCode !== 200 || body !== BODY_TEXT) fail(`request ${n - left}: bad response`);
         if (--left > 0) return get();
         if (sockets !== 1) fail(`the agent opened ${sockets} sockets for one keep-alive slot`);
-        agent.destroy();
         done();
       });
     });
@@ -140,22 +149,32 @@ function httpRequests(n, done) {
     });
     req.on('error', (err) => fail(`request: ${err.message}`));
   };
-  listen(netServer, get);
+  const run = (port, count, onDone) => {
+    if (count === 0) return onDone();
+    n = left = count;
+    done = onDone;
+    get();
+  };
+  listen(netServer, () => ready(run));
+}
+
+// Warm-up, the pause for the runner, then the counted operations.
+function warmThenCount(run, port) {
+  run(port, opt.warmup, () => {
+    process.stdout.write('{"warm":true}\n');
+    process.stdin.once('data', () =>
+      run(port, opt.n, () => {
+        process.stdout.write(`${JSON.stringify({ op, warmup: opt.warmup, n: opt.n, module: name, driver: driver() })}\n`);
+        process.exit(0);
+      }),
+    );
+  });
 }
 
 function main() {
-  const report = () => {
-    process.stdout.write(`${JSON.stringify({ op, n: opt.n, module: name, driver: driver() })}\n`);
-    process.exit(0);
-  };
-  if (op === 'http') return httpRequests(opt.n, report);
+  if (op === 'http') return httpSetup((run) => warmThenCount(run, null));
   const server = echoServer();
-  listen(server, () => {
-    const port = server.address().port;
-    if (op === 'pingpong') pingpong(port, opt.n, report);
-    else if (op === 'conn') conn(port, opt.n, report);
-    else bulk(port, opt.n, report);
-  });
+  listen(server, () => warmThenCount({ pingpong, conn, bulk }[op], server.address().port));
 }
 
 main();

@@ -1,10 +1,11 @@
 'use strict';
 // The counting mode (`node benchmark/run.js --count`): instructions (callgrind) and
 // syscalls (strace -f -c) per operation, for net and each rsnet driver, each in one
-// process that is both client and server (count-ops.js). Every figure is a
-// difference of two runs, warm-up + n and warm-up + 6n operations, divided by 5n:
-// start-up, module loading, the warm-up (V8 compiling the hot paths) and exit
-// cancel, and what is left is the steady cost of one operation. Counts, unlike
+// process that is both client and server (count-ops.js). Each run does a warm-up
+// (V8 optimises the hot paths meanwhile) with callgrind's instrumentation off, then
+// n or 6n counted operations; every figure is the difference of the two runs
+// divided by 5n, so start-up, the switch and exit cancel, and what is left is the
+// steady cost of one operation. Counts, unlike
 // times, do not move when other work shares the CPU. See benchmark/README.md.
 const fs = require('node:fs');
 const os = require('node:os');
@@ -15,19 +16,17 @@ const system = require('./system');
 
 const SCRIPT = path.join(system.BENCH, 'count-ops.js');
 
-// warmup and n are in the op's unit. The warm-up is past the point where V8 has
-// optimised the hot paths (a tier-up costs ~200M instructions, and the cost per
-// operation of the first thousand round trips is several times the steady one).
-// The big run is sized to ~1.2-1.7G instructions (start-up is ~0.55G of it), about
-// 30 s under callgrind on a quiet core of this machine (the threaded driver's
-// thread hand-offs take longer), and 5n is as large as that allows: one V8
-// optimisation or a GC landing in one run and not the other shifts a count by
-// ~10M instructions, which 5n operations must dilute.
+// warmup and n are in the op's unit. The warm-up runs until V8 has (nearly)
+// stopped optimising functions (counted with --trace-opt); before that, an
+// optimisation landing in one run of a pair shifts its count by millions of
+// instructions: with a warm-up of 400 requests, 64% of the http figure was
+// TurboFan compiling. It runs uninstrumented, ~10x faster than counted code. The
+// counted part, 6n operations, is sized to ~300M instructions: under 30 s.
 const OPS = [
-  { name: 'pingpong', label: '64 B round trip, 1 connection', unit: 'round trip', warmup: 1500, n: 1000 },
-  { name: 'conn', label: 'connection life: connect, 64 B echo, close', unit: 'connection', warmup: 200, n: 50 },
-  { name: 'http', label: 'keep-alive HTTP request (Node `http` server + `http.Agent`)', unit: 'request', warmup: 400, n: 80 },
-  { name: 'bulk', label: 'bulk echo, 64 KiB writes', unit: 'MiB', warmup: 6, n: 20 },
+  { name: 'pingpong', label: '64 B round trip, 1 connection', unit: 'round trip', warmup: 3000, n: 1000 },
+  { name: 'conn', label: 'connection life: connect, 64 B echo, close', unit: 'connection', warmup: 2000, n: 50 },
+  { name: 'http', label: 'keep-alive HTTP request (Node `http` server + `http.Agent`)', unit: 'request', warmup: 4000, n: 150 },
+  { name: 'bulk', label: 'bulk echo, 64 KiB writes', unit: 'MiB', warmup: 100, n: 20 },
 ];
 const SCALE = 6; // the big run does warmup + SCALE * n operations
 const STRACE_ROUNDS = 3; // syscall counts depend a little on timing: median of 3
@@ -64,23 +63,33 @@ function toolVersion(cmd) {
 }
 
 // One run of count-ops.js under a tool; returns what the tool's log says.
+// The warm-up runs with callgrind's instrumentation off: count-ops.js says when
+// it is warm, callgrind_control switches it on, and a line on its stdin lets it go on.
 async function runOnce(tool, impl, op, count, tmp) {
   const log = path.join(tmp, `${tool}-${impl.short}-${op.name}-${count}.log`);
-  const script = [process.execPath, SCRIPT, op.name, String(count)];
+  const script = [process.execPath, SCRIPT, op.name, String(op.warmup), String(count)];
   const argv =
     tool === 'callgrind'
-      ? ['valgrind', '--tool=callgrind', '--callgrind-out-file=/dev/null', `--log-file=${log}`, ...script]
+      ? ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=/dev/null', `--log-file=${log}`, ...script]
       : ['strace', '-f', '-c', '-o', log, ...script];
   const env = { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(RUN_TIMEOUT_S) };
   if (impl.driver) env.RSNET_DRIVER = impl.driver;
   else delete env.RSNET_DRIVER;
   const t0 = Date.now();
   const c = procs.start(`${tool} ${impl.id} ${op.name} ${count}`, argv, { env, timeoutS: RUN_TIMEOUT_S });
+  await procs.nextJson(c, RUN_TIMEOUT_S);
+  const t1 = Date.now();
+  if (tool === 'callgrind') {
+    const on = spawnSync('callgrind_control', ['-i', 'on', String(c.pid)], { encoding: 'utf8', timeout: 60 * 1000 });
+    if (on.status !== 0) throw new Error(`callgrind_control -i on failed: ${(on.stderr || on.stdout || '').trim()}`);
+  }
+  c.child.stdin.write('go\n');
   const result = await procs.runToEnd(c);
   if ((result.driver || null) !== impl.driver) throw new Error(`${impl.id} ran driver ${result.driver}`);
   const text = fs.readFileSync(log, 'utf8');
   fs.rmSync(log, { force: true });
-  const seconds = (Date.now() - t0) / 1000;
+  const seconds = (Date.now() - t1) / 1000; // the counted part
+  if (tool === 'callgrind') console.error(`  ${c.label}: ${Math.round((t1 - t0) / 1000)} s to warm up, ${Math.round(seconds)} s counted`);
   return tool === 'callgrind' ? { total: parseCallgrind(text), seconds } : { ...parseStrace(text), seconds };
 }
 
@@ -114,8 +123,8 @@ const median = (xs) => {
 
 // The per-operation figures of one implementation on one op.
 async function measureOp(impl, op, tmp, slow) {
-  const small = op.warmup + op.n;
-  const big = op.warmup + SCALE * op.n;
+  const small = op.n;
+  const big = SCALE * op.n;
   const per = (a, b) => (b - a) / ((SCALE - 1) * op.n);
   const out = {};
 
@@ -123,8 +132,8 @@ async function measureOp(impl, op, tmp, slow) {
   // what else runs); the strace runs one at a time, since timing moves them a little.
   const [cgSmall, cgBig] = await Promise.all([runOnce('callgrind', impl, op, small, tmp), runOnce('callgrind', impl, op, big, tmp)]);
   out.instructions = per(cgSmall.total, cgBig.total);
-  out.startInstructions = cgSmall.total;
-  if (Math.max(cgSmall.seconds, cgBig.seconds) > 30) slow.push(`${op.name} ${impl.id}: a callgrind run took ${Math.round(Math.max(cgSmall.seconds, cgBig.seconds))} s`);
+  out.smallInstructions = cgSmall.total;
+  if (Math.max(cgSmall.seconds, cgBig.seconds) > 30) slow.push(`${op.name} ${impl.id}: the counted part of a callgrind run took ${Math.round(Math.max(cgSmall.seconds, cgBig.seconds))} s`);
 
   const rounds = [];
   for (let r = 0; r < STRACE_ROUNDS; r++) {
@@ -200,7 +209,7 @@ function syscallDetail(ops, impls, results) {
 }
 
 function writeResults(file, { info, command, impls, ops, table, results, errors, notes, tools }) {
-  const sizes = ops.map((op) => `${op.name} ${op.warmup} + ${op.n} / ${op.warmup} + ${SCALE * op.n} ${op.unit === 'MiB' ? 'MiB' : `${op.unit}s`}`).join('; ');
+  const sizes = ops.map((op) => `${op.name}: ${op.warmup} + ${op.n} / ${SCALE * op.n} ${op.unit === 'MiB' ? 'MiB' : `${op.unit}s`}`).join('; ');
   const doc = `# rsnet counting benchmark: instructions and syscalls per operation
 
 Made by \`${command}\` on ${info.date}.
@@ -208,8 +217,8 @@ Made by \`${command}\` on ${info.date}.
 - Node ${info.node}, ${info.kernel}, ${info.cpuModel}, ${info.cores} cores; ${info.rsnetBuild}.
 - Tools: ${tools.join('; ')}.
 - Implementations: ${impls.map((i) => (i.driver ? `${i.id} = rsnet with RSNET_DRIVER=${i.driver}` : `${i.id} = Node's built-in net`)).join('; ')}.
-- Each figure comes from one process that is both client and server (\`benchmark/count-ops.js\`, the same file for every column), run twice per tool: warm-up + n and warm-up + ${SCALE}n operations (${sizes}). The figure is (count(big) - count(small)) / (${SCALE - 1}n), so start-up, the warm-up and exit cancel.
-- Instructions: \`valgrind --tool=callgrind --callgrind-out-file=/dev/null\`, all threads (callgrind's "Collected"), one pair of runs. Syscalls: \`strace -f -c\`, all threads, the median of ${STRACE_ROUNDS} pairs of runs (they depend a little on timing: how many bytes one read finds, how often a thread sleeps).
+- Each figure comes from one process that is both client and server (\`benchmark/count-ops.js\`, the same file for every column), run twice per tool: a warm-up, then n or ${SCALE}n operations (${sizes}). The figure is (count(big) - count(small)) / (${SCALE - 1}n), so start-up and exit cancel.
+- Instructions: \`valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null\`, instrumentation switched on (\`callgrind_control -i on\`) after the warm-up, all threads (callgrind's "Collected"), one pair of runs. Syscalls: \`strace -f -c\`, all threads, the median of ${STRACE_ROUNDS} pairs of runs (they depend a little on timing: how many bytes one read finds, how often a thread sleeps).
 - Ratios are rsnet over net: below 1 is fewer than net.
 
 ${markdown(table)}
@@ -217,10 +226,10 @@ ${markdown(table)}
 ## Syscalls, by name
 
 ${syscallDetail(ops, impls, results)}
-## Start-up
+## Raw
 
-Instructions of the small run (start-up, warm-up and n operations): ${ops
-    .map((op) => `${op.name}: ${impls.map((i) => `${i.short} ${fmtCount(results[op.name][i.id]?.startInstructions)}`).join(', ')}`)
+Instructions counted in the small run (n operations and exit): ${ops
+    .map((op) => `${op.name}: ${impls.map((i) => `${i.short} ${fmtCount(results[op.name][i.id]?.smallInstructions)}`).join(', ')}`)
     .join('; ')}.
 ${notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}${errors.length ? `\n## Failures\n\n${errors.map((e) => `- ${e}`).join('\n')}\n` : ''}`;
   fs.writeFileSync(file, doc);
