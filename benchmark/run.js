@@ -4,11 +4,14 @@
 // mode runs the implementations interleaved round by round (net, rsnet (loop),
 // rsnet (threaded), rust ceiling, net, ...), each process pinned to its CPU, and
 // prints one table of medians with each rsnet driver's ratio to net; the same
-// table goes to benchmark/RESULTS.md. See benchmark/README.md.
+// table goes to benchmark/RESULTS.md. With --count it counts instead
+// (runner/count.js): instructions and syscalls per operation, into RESULTS-count.md.
+// See benchmark/README.md.
 //
 //   node benchmark/run.js [--quick] [--rounds N] [--only mode1,mode2]
 //                         [--drivers loop,threaded] [--aa] [--pin TEST,LOAD|none]
 //                         [--http-load wrk|loadgen] [--duration S] [--warmup S] [--out FILE]
+//   node benchmark/run.js --count [--only pingpong,conn,http,bulk] [--drivers loop,threaded] [--out FILE]
 const os = require('node:os');
 const path = require('node:path');
 const procs = require('./runner/procs');
@@ -16,12 +19,14 @@ const system = require('./runner/system');
 const { MODES, HTTP_CONNS } = require('./runner/modes');
 const { measure, cpusFor } = require('./runner/execute');
 const { buildTable, markdown, writeResults, howToRead } = require('./runner/report');
+const { runCount, OPS: COUNT_OPS } = require('./runner/count');
 
 const DRIVERS = ['loop', 'threaded'];
 
 function parseCli(argv) {
   const o = {
     quick: false,
+    count: false,
     rounds: 3,
     only: null,
     drivers: DRIVERS.slice(),
@@ -30,7 +35,7 @@ function parseCli(argv) {
     httpLoad: 'wrk',
     duration: null,
     warmup: null,
-    out: path.join(__dirname, 'RESULTS.md'),
+    out: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -39,6 +44,7 @@ function parseCli(argv) {
       return argv[++i];
     };
     if (a === '--quick') o.quick = true;
+    else if (a === '--count') o.count = true;
     else if (a === '--rounds') o.rounds = Number(val());
     else if (a === '--only') o.only = val().split(',').filter(Boolean);
     else if (a === '--drivers') o.drivers = val().split(',').filter((d) => d && d !== 'none');
@@ -52,6 +58,7 @@ function parseCli(argv) {
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
+  o.out ||= path.join(__dirname, o.count ? 'RESULTS-count.md' : 'RESULTS.md');
   if (!(o.rounds >= 1)) usage('--rounds must be >= 1');
   for (const d of o.drivers) if (!DRIVERS.includes(d)) usage(`--drivers takes ${DRIVERS.join(' and/or ')} (or none), got ${d}`);
   if (!['wrk', 'loadgen'].includes(o.httpLoad)) usage('--http-load takes wrk or loadgen');
@@ -62,7 +69,9 @@ function usage(err) {
   if (err) console.error(`run.js: ${err}`);
   console.error(`usage: node benchmark/run.js [--quick] [--rounds N] [--only MODES] [--drivers loop,threaded] [--aa]
                          [--pin TEST,LOAD|none] [--http-load wrk|loadgen] [--duration S] [--warmup S] [--out FILE]
-modes: ${MODES.map((m) => m.name).join(', ')}`);
+       node benchmark/run.js --count [--only OPS] [--drivers loop,threaded] [--out FILE]
+modes: ${MODES.map((m) => m.name).join(', ')}
+--count ops: ${COUNT_OPS.map((o) => o.name).join(', ')}`);
   process.exit(err ? 64 : 0);
 }
 
@@ -109,6 +118,11 @@ async function main() {
     seen[d] = (seen[d] || 0) + 1;
     const n = seen[d] > 1 ? ` #${seen[d]}` : '';
     impls.push({ id: `rsnet (${d}${n})`, short: `${d}${n.replace(' ', '')}`, module: 'rsnet', driver: d });
+  }
+  if (opt.count) {
+    if (opt.aa) usage('--count does not take --aa: its counts barely move between runs');
+    process.exitCode = (await runCount(opt, impls, warn, notes)) ? 1 : 0;
+    return;
   }
   impls.push({ id: 'rust', short: 'rust', module: null, driver: null });
 
@@ -238,7 +252,7 @@ async function main() {
 main().then(
   () => {
     procs.killAll();
-    process.exit(0);
+    process.exit(process.exitCode || 0);
   },
   (err) => {
     console.error(`run.js: ${err.stack || err}`);

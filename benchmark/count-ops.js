@@ -1,0 +1,180 @@
+'use strict';
+// The workload of the counting mode (`node benchmark/run.js --count`): client and
+// server in ONE process, so a tool that watches one process (callgrind, strace -f)
+// sees both sides and no load generator is needed. Once the servers are up it runs
+// WARMUP operations of one kind (V8 optimises the hot paths meanwhile), prints
+// {"warm":true}, waits for a line on stdin (the runner switches callgrind's
+// instrumentation on in between), runs N more, checking every reply, prints one
+// JSON line and exits. The runner runs it twice (N = n and 6n) under each tool and
+// takes the difference, so start-up, warm-up and exit cancel. Same file for net
+// and rsnet.
+// Usage: RSNET_BENCH_MODULE=net|rsnet node count-ops.js OP WARMUP N  (then press enter)
+//   pingpong: a 64 B write echoed back, on one connection (N round trips)
+//   conn:     connect, 64 B echo, end, close; one connection at a time (N connections)
+//   http:     a keep-alive GET through Node's http server fed by the module's sockets
+//             and an http.Agent whose createConnection is the module's (N requests)
+//   bulk:     64 KiB writes echoed on one connection, back-pressured (N MiB)
+const http = require('node:http');
+const { net, name, driver } = require('./net-module');
+const { exitWithParent } = require('./lifetime');
+const { fail } = require('./cli');
+
+const OPS = ['pingpong', 'conn', 'http', 'bulk'];
+const [op, warmupArg, nArg] = process.argv.slice(2);
+const opt = { warmup: Number(warmupArg), n: Number(nArg) };
+const count = (x, min) => Number.isInteger(x) && x >= min;
+if (!OPS.includes(op) || !count(opt.warmup, 0) || !count(opt.n, 1)) fail(`usage: count-ops.js ${OPS.join('|')} WARMUP N`);
+exitWithParent(Number(process.env.RSNET_BENCH_MAX_SECONDS) || 120);
+
+const PING = Buffer.alloc(64, 'p');
+const CHUNK = Buffer.alloc(64 * 1024, 'b');
+const BODY_TEXT = 'hello, world\n';
+const BODY = Buffer.from(BODY_TEXT, 'latin1');
+const HOST = '127.0.0.1';
+
+// The echo server every socket op talks to: echo with backpressure, as echo-server.js.
+function echoServer() {
+  return net.createServer((socket) => {
+    socket.on('data', (d) => {
+      if (!socket.write(d)) socket.pause();
+    });
+    socket.on('drain', () => socket.resume());
+    socket.on('error', (err) => fail(`server socket: ${err.message}`));
+  });
+}
+
+function listen(server, onListening) {
+  server.on('error', (err) => fail(`listen: ${err.message}`));
+  server.listen(0, HOST, onListening);
+}
+
+// Each op below is a plain callback loop with one 'data' listener per socket, so
+// that the harness itself adds as few instructions per operation as it can: they
+// are the same for every module and would only pull the ratios towards 1.
+
+// n round trips of 64 B on one connection.
+function pingpong(port, n, done) {
+  if (n === 0) return done();
+  const s = net.createConnection({ port, host: HOST }, () => s.write(PING));
+  s.on('error', (err) => fail(`client socket: ${err.message}`));
+  let left = n;
+  let got = 0;
+  s.on('data', (d) => {
+    got += d.length;
+    if (got < PING.length) return;
+    if (got > PING.length || d[d.length - 1] !== PING[0]) fail(`round trip ${n - left}: echo differs`);
+    got = 0;
+    if (--left === 0) {
+      s.destroy();
+      done();
+    } else s.write(PING);
+  });
+}
+
+// n connections, one at a time: connect, 64 B echo, end, wait for 'close'.
+function conn(port, n, done) {
+  if (n === 0) return done();
+  let left = n;
+  const one = () => {
+    const s = net.createConnection({ port, host: HOST }, () => s.write(PING));
+    s.on('error', (err) => fail(`client socket: ${err.message}`));
+    let got = 0;
+    s.on('data', (d) => {
+      got += d.length;
+      if (got === PING.length) s.end(); // the server's socket ends too (allowHalfOpen is false)
+      else if (got > PING.length) fail(`connection ${n - left}: echoed ${got} bytes`);
+    });
+    s.on('close', () => {
+      if (got !== PING.length) fail(`connection ${n - left}: closed after ${got} bytes`);
+      if (--left === 0) done();
+      else one();
+    });
+  };
+  one();
+}
+
+// n MiB in 64 KiB writes, back-pressured, echoed and counted on one connection.
+function bulk(port, mib, done) {
+  if (mib === 0) return done();
+  const total = mib * 1024 * 1024;
+  let sent = 0;
+  let received = 0;
+  const s = net.createConnection({ port, host: HOST }, write);
+  s.on('error', (err) => fail(`client socket: ${err.message}`));
+  function write() {
+    while (sent < total) {
+      sent += CHUNK.length;
+      if (!s.write(CHUNK)) return void s.once('drain', write);
+    }
+  }
+  s.on('data', (d) => {
+    received += d.length;
+    if (received < total) return;
+    if (received > total) fail(`echoed ${received} bytes of ${total}`);
+    s.destroy();
+    done();
+  });
+}
+
+// Node's http server fed by the module's sockets; Node's http client with a
+// keep-alive agent whose sockets are the module's. One socket, n requests in turn
+// per call of the returned function.
+function httpSetup(ready) {
+  const httpServer = http.createServer((req, res) => {
+    res.writeHead(200, { 'Content-Length': String(BODY.length) });
+    res.end(BODY);
+  });
+  const netServer = net.createServer((s) => httpServer.emit('connection', s));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  agent.createConnection = (options, callback) => net.createConnection(options, callback);
+  let sockets = 0;
+  let left;
+  let done;
+  let n;
+  const get = () => {
+    const req = http.get({ host: HOST, port: netServer.address().port, path: '/', agent }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        if (res.statusCode !== 200 || body !== BODY_TEXT) fail(`request ${n - left}: bad response`);
+        if (--left > 0) return get();
+        if (sockets !== 1) fail(`the agent opened ${sockets} sockets for one keep-alive slot`);
+        done();
+      });
+    });
+    req.on('socket', (s) => {
+      if (!s.rsnetCountSeen) sockets++;
+      s.rsnetCountSeen = true;
+    });
+    req.on('error', (err) => fail(`request: ${err.message}`));
+  };
+  const run = (port, count, onDone) => {
+    if (count === 0) return onDone();
+    n = left = count;
+    done = onDone;
+    get();
+  };
+  listen(netServer, () => ready(run));
+}
+
+// Warm-up, the pause for the runner, then the counted operations.
+function warmThenCount(run, port) {
+  run(port, opt.warmup, () => {
+    process.stdout.write('{"warm":true}\n');
+    process.stdin.once('data', () =>
+      run(port, opt.n, () => {
+        process.stdout.write(`${JSON.stringify({ op, warmup: opt.warmup, n: opt.n, module: name, driver: driver() })}\n`);
+        process.exit(0);
+      }),
+    );
+  });
+}
+
+function main() {
+  if (op === 'http') return httpSetup((run) => warmThenCount(run, null));
+  const server = echoServer();
+  listen(server, () => warmThenCount({ pingpong, conn, bulk }[op], server.address().port));
+}
+
+main();
