@@ -6,7 +6,7 @@
 // answers through `onread`, `onwritten`, `onshutdown` and `onconnect`.
 
 const stream = require('node:stream');
-const { clearTimeout, setTimeout } = require('node:timers');
+const { clearTimeout } = require('node:timers');
 const { isUint8Array } = require('node:util').types;
 // NODE_DEBUG=net: the same life-cycle lines as Node's net, in its format.
 const { debug } = require('./debug');
@@ -20,31 +20,28 @@ const {
   writeToHandle,
 } = require('./stream_io');
 const {
-  codes: { ERR_INVALID_ARG_VALUE, ERR_INVALID_HANDLE_TYPE, ERR_OUT_OF_RANGE, ERR_SOCKET_CLOSED,
+  codes: { ERR_INVALID_ARG_VALUE, ERR_INVALID_HANDLE_TYPE, ERR_SOCKET_CLOSED,
     ERR_SOCKET_CLOSED_BEFORE_CONNECTION },
   ErrnoException,
   genericNodeError,
 } = require('./errors');
-const { validateFunction, validateNumber, validateAbortSignal } = require('./validators');
+const { validateNumber } = require('./validators');
 const splice = require('./splice');
 const tcpExtensions = require('./tcp_extensions');
-const { onAbort } = require('./abort');
+const { addClientAbortSignalOption } = require('./abort');
 const symbols = require('./symbols');
 const {
   kOwner, kHandle, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
   kSetKeepAliveInitialDelay, kBuffer, kBufferCb, kBufferGen, kIsPipe, kLastWriteQueueSize,
   kReinitializeHandle, kAsyncId,
 } = symbols;
-// The idle timer sits under Node's own (private) symbol, found on one of Node's sockets:
-// Node's TLSSocket refreshes and clears the timers of the sockets under it through
-// `_parent` with that symbol, and code that reads `socket[kTimeout]` (Node's tests do)
-// finds rsnet's timer where it finds Node's.
-const kTimeout = Object.getOwnPropertySymbols(new (require('node:net').Socket)())
-  .find((s) => s.description === 'timeout') ?? symbols.kTimeout;
 const {
   initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods,
 } = require('./async_context');
 const { defineHandleWrapMethods, defineAddressMethods } = require('./handle_wrap');
+const idle = require('./idle_timeout');
+const { kTimeout } = idle;
+const { defineAddressGetters } = require('./socket_addresses');
 
 // What Node's own modules (http, the http Agent) call on a socket's handle.
 defineAsyncWrapMethods(SocketHandle);
@@ -62,7 +59,6 @@ const noop = () => {};
 const kShuttingDown = Symbol('kShuttingDown');
 const kCloseWhenShutDown = Symbol('kCloseWhenShutDown');
 // Node caps timers at 2^31-1 ms.
-const TIMEOUT_MAX = 2 ** 31 - 1;
 
 function Socket(options) {
   if (!(this instanceof Socket)) return new Socket(options);
@@ -212,12 +208,10 @@ Object.defineProperty(Socket.prototype, '_handle', {
   set(v) { this[kHandle] = v; },
 });
 
-// Restarts the idle timer of this socket and its parents (reads and writes call it).
-Socket.prototype._unrefTimer = function _unrefTimer() {
-  for (let s = this; s !== null; s = s._parent) {
-    if (s[kTimeout]) s[kTimeout].refresh();
-  }
-};
+Socket.prototype._unrefTimer = idle.unrefTimer;
+Socket.prototype.setTimeout = idle.setStreamTimeout;
+Socket.prototype._onTimeout = idle.onTimeout;
+defineAddressGetters(Socket);
 
 // The writable side ended: send FIN once queued writes are out.
 Socket.prototype._final = function(cb) {
@@ -271,61 +265,6 @@ function writeAfterFIN(chunk, encoding, cb) {
 function onReadableStreamEnd() {
   if (!this.allowHalfOpen) this.write = writeAfterFIN;
 }
-
-Socket.prototype.setTimeout = function setStreamTimeout(msecs, callback) {
-  if (this.destroyed) return this;
-  this.timeout = msecs;
-  msecs = getTimerDuration(msecs, 'msecs');
-  clearTimeout(this[kTimeout]);
-  if (msecs === 0) {
-    if (callback !== undefined) {
-      validateFunction(callback, 'callback');
-      this.removeListener('timeout', callback);
-    }
-  } else {
-    // Unref'd: an idle timer never keeps the process alive.
-    this[kTimeout] = setTimeout(() => this._onTimeout(), msecs).unref();
-    if (callback !== undefined) {
-      validateFunction(callback, 'callback');
-      this.once('timeout', callback);
-    }
-  }
-  return this;
-};
-
-function getTimerDuration(msecs, name) {
-  validateNumber(msecs, name);
-  if (msecs < 0 || !Number.isFinite(msecs)) {
-    throw new ERR_OUT_OF_RANGE(name, 'a non-negative finite number', msecs);
-  }
-  if (msecs > TIMEOUT_MAX) {
-    process.emitWarning(`${msecs} does not fit into a 32-bit signed integer.` +
-      `\nTimer duration was truncated to ${TIMEOUT_MAX}.`, 'TimeoutOverflowWarning');
-    return TIMEOUT_MAX;
-  }
-  return msecs;
-}
-
-Socket.prototype._onTimeout = function() {
-  // Bytes spliced natively are activity JS did not see.
-  if (splice.hadActivity(this)) {
-    this._unrefTimer();
-    return;
-  }
-  const handle = this._handle;
-  const last = this[kLastWriteQueueSize];
-  if (last > 0 && handle) {
-    // A write still making progress is not idleness.
-    const { writeQueueSize } = handle;
-    if (last !== writeQueueSize) {
-      this[kLastWriteQueueSize] = writeQueueSize;
-      this._unrefTimer();
-      return;
-    }
-  }
-  debug('_onTimeout');
-  this.emit('timeout');
-};
 
 Socket.prototype.setNoDelay = function(enable) {
   enable = Boolean(enable === undefined ? true : enable);
@@ -574,71 +513,6 @@ Socket.prototype._reset = function() {
   return this.destroy();
 };
 
-Socket.prototype._getpeername = function() {
-  if (!this._handle || !this._handle.getpeername || this.connecting) {
-    return this._peername || {};
-  } else if (!this._peername) {
-    const out = {};
-    const err = this._handle.getpeername(out);
-    if (err) return out;
-    this._peername = out;
-  }
-  return this._peername;
-};
-
-Socket.prototype._getsockname = function() {
-  if (!this._handle || !this._handle.getsockname) return {};
-  if (!this._sockname) {
-    // A pipe has no address of its own (Node's pipe handles have no getsockname).
-    this._sockname = {};
-    if (!this._handle[kIsPipe]) this._handle.getsockname(this._sockname);
-  }
-  return this._sockname;
-};
-
-function protoGetter(name, get) {
-  Object.defineProperty(Socket.prototype, name, {
-    __proto__: null, configurable: false, enumerable: true, get,
-  });
-}
-
-protoGetter('bytesRead', function() {
-  const handle = this._handle;
-  return handle ? handle.bytesRead + splice.splicedRead(handle) : this[kBytesRead];
-});
-protoGetter('remoteAddress', function() { return this._getpeername().address; });
-protoGetter('remoteFamily', function() { return this._getpeername().family; });
-protoGetter('remotePort', function() { return this._getpeername().port; });
-protoGetter('localAddress', function() { return this._getsockname().address; });
-protoGetter('localPort', function() { return this._getsockname().port; });
-protoGetter('localFamily', function() { return this._getsockname().family; });
-protoGetter('_bytesDispatched', function() {
-  const handle = this._handle;
-  return handle ? handle.bytesWritten + splice.splicedWritten(handle) : this[kBytesWritten];
-});
-
-// Bytes handed to write(), including what is still buffered in the Writable.
-protoGetter('bytesWritten', function() {
-  let bytes = this._bytesDispatched;
-  const data = this._pendingData;
-  const encoding = this._pendingEncoding;
-  const writableBuffer = this.writableBuffer;
-  if (!writableBuffer) return undefined;
-  for (const el of writableBuffer) {
-    bytes += el.chunk instanceof Buffer ? el.chunk.length : Buffer.byteLength(el.chunk, el.encoding);
-  }
-  if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++) {
-      const chunk = data[i];
-      if (data.allBuffers || chunk instanceof Buffer) bytes += chunk.length;
-      else bytes += Buffer.byteLength(chunk.chunk, chunk.encoding);
-    }
-  } else if (data) {
-    bytes += typeof data !== 'string' ? data.length : Buffer.byteLength(data, encoding);
-  }
-  return bytes;
-});
-
 Socket.prototype._writeGeneric = function(writev, data, encoding, cb) {
   // Still connecting: hold this write (the Writable holds later ones) until 'connect'.
   if (this.connecting) {
@@ -698,22 +572,6 @@ Socket.prototype[kReinitializeHandle] = function(handle) {
   initSocketHandle(this);
 };
 
-function addClientAbortSignalOption(self, options) {
-  validateAbortSignal(options.signal, 'options.signal');
-  const { signal } = options;
-  let stopListening;
-  function onAborted() {
-    stopListening?.();
-    self._aborted = true;
-  }
-  if (signal.aborted) {
-    process.nextTick(onAborted);
-  } else {
-    process.nextTick(() => {
-      stopListening = onAbort(signal, onAborted);
-    });
-  }
-}
 
 // An rsnet Socket by its prototype chain, whatever `instanceof Socket` answers
 // (rsnet/register makes Node's own sockets count as instances, as they do of the
