@@ -166,7 +166,7 @@ function adoptConnection(nodeClient, isPipe) {
   const fd = dupSocketFd(nodeClient);
   nodeClient.close();
   if (fd < 0) return fd;
-  const handle = require('./socket').newHandle(isPipe);
+  const handle = require('./socket_handle').newHandle(isPipe);
   const err = handle.open(fd);
   if (err) {
     handle.close();

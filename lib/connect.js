@@ -29,7 +29,7 @@ const { debug } = require('./debug');
 const { UV_EADDRINUSE, UV_ECANCELED, UV_EINVAL, UV_ETIMEDOUT } = require('./binding').errno;
 
 function install(Socket) {
-  const { initSocketHandle, newHandle, closeHandle } = require('./socket');
+  const { initSocketHandle, newHandle, closeHandle } = require('./socket_handle');
 
   Socket.prototype.connect = function(...args) {
     // An array already normalized (net.connect passes one) is taken as is.

@@ -7,6 +7,7 @@ const { codes: { ERR_INVALID_FD_TYPE }, ErrnoException } = require('./errors');
 const { validateInt32 } = require('./validators');
 const { kIsPipe } = require('./symbols');
 const { initHandleContext } = require('./async_context');
+const { newHandle } = require('./socket_handle');
 
 // Gives `socket` a handle over `options.fd`; throws as Node's constructor does.
 function adoptFd(socket, options) {
@@ -14,7 +15,7 @@ function adoptFd(socket, options) {
   validateInt32(fd, 'fd', 0);
   const type = guessHandleType(fd);
   if (type !== 'PIPE' && type !== 'TCP') throw new ERR_INVALID_FD_TYPE(type);
-  const handle = require('./socket').newHandle(type === 'PIPE');
+  const handle = newHandle(type === 'PIPE');
   const err = handle.open(fd);
   if (err) throw new ErrnoException(err, 'open');
   socket._handle = handle;

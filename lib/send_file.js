@@ -104,9 +104,6 @@ function install(Socket, requireLinux) {
     };
     next();
   }
-
-  // fs.createReadStream(path).pipe(socket) by sendfile(2).
-  require('./send_file_pipe').install(Socket);
 }
 
 // Runs one file job as the socket's current write; `cb` completes that write.

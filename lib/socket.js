@@ -12,11 +12,11 @@ const { isUint8Array } = require('node:util').types;
 const { debug } = require('./debug');
 
 const {
-  SocketHandle, track, untrack, scheduleClose, completeAfterIo, errno: { UV_ENOTCONN },
+  SocketHandle, untrack, scheduleClose, completeAfterIo, errno: { UV_ENOTCONN },
 } = require('./binding');
 const { UV_EINVAL } = require('./binding').errno;
 const {
-  kOnreadBacklog, kShutdownCallback, attachStreamCallbacks, defineStreamCallbacks, drainUserBuffer, failPendingWrites, cancelPendingWrites,
+  kOnreadBacklog, kShutdownCallback, defineStreamCallbacks, drainUserBuffer, cancelPendingWrites,
   writeToHandle,
 } = require('./stream_io');
 const {
@@ -29,6 +29,7 @@ const { validateNumber } = require('./validators');
 const splice = require('./splice');
 const tcpExtensions = require('./tcp_extensions');
 const { addClientAbortSignalOption } = require('./abort');
+const { initSocketHandle, newHandle, closeHandle } = require('./socket_handle');
 const symbols = require('./symbols');
 const {
   kOwner, kHandle, kBytesRead, kBytesWritten, kSetNoDelay, kSetKeepAlive,
@@ -36,7 +37,7 @@ const {
   kReinitializeHandle, kAsyncId,
 } = symbols;
 const {
-  initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods,
+  runInHandleContext, defineAsyncWrapMethods,
 } = require('./async_context');
 const { defineHandleWrapMethods, defineAddressMethods } = require('./handle_wrap');
 const idle = require('./idle_timeout');
@@ -147,40 +148,6 @@ function Socket(options) {
 }
 Object.setPrototypeOf(Socket.prototype, stream.Duplex.prototype);
 Object.setPrototypeOf(Socket, stream.Duplex);
-
-// Wires a (new or reused) handle to this socket. Called on creation and on reconnect.
-function initSocketHandle(self) {
-  self._undestroy();
-  self._sockname = null;
-  const handle = self._handle;
-  if (!handle) return;
-  handle[kOwner] = self;
-  self[kAsyncId] = handleAsyncId(handle);
-  attachStreamCallbacks(handle);
-  handle.bytesRead ??= 0;
-  handle.bytesWritten ??= 0;
-  handle.reading ??= false;
-  track(handle);
-  // onread with a buffer factory: the first buffer is made when a handle arrives.
-  if (self[kBuffer] && self[kBufferGen] !== null) {
-    const first = self[kBufferGen]();
-    if (isUint8Array(first)) self[kBuffer] = first;
-  }
-}
-
-function newHandle(isPipe) {
-  const handle = new SocketHandle();
-  handle[kIsPipe] = isPipe;
-  initHandleContext(handle, { isPipe });
-  return handle;
-}
-
-// Closes a handle now: its fd is released on return.
-function closeHandle(handle) {
-  untrack(handle);
-  handle.close();
-  failPendingWrites(handle);
-}
 
 // Closes the socket's handle now; 'close' follows after this turn's ticks and
 // microtasks (so after destroy()'s 'error'), where libuv runs close callbacks. The

@@ -250,6 +250,8 @@ function install(Socket) {
   };
 
   require('./send_file').install(Socket, requireLinux);
+  // fs.createReadStream(path).pipe(socket) by sendfile(2).
+  require('./send_file_pipe').install(Socket);
 }
 
 module.exports = {
