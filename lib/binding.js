@@ -16,7 +16,7 @@ const native = require(path.join(__dirname, '..', 'rsnet.node'));
 
 // A batch record's width and event kinds, and libuv's statuses, as the addon defines
 // them (src/napi/batch.rs, src/sys/errno.rs).
-const { recordFields: RECORD_INTS, events: EVENTS, errno } = native.constants();
+const { recordFields: RECORD_INTS, events: EVENTS, errno, writeStatus } = native.constants();
 const { DATA, EOF, READ_ERROR, WRITTEN, WRITE_ERROR, SHUTDOWN, CONNECTED, ACCEPTED, ACCEPT_ERROR, SPLICE_READY } = EVENTS;
 const { UV_EOF } = errno;
 
@@ -278,5 +278,8 @@ module.exports = {
   completeAfterIo,
   runTicks,
   errno,
+  // What a write or shutdown verb returns when it did not fail: done now, or queued
+  // until an event completes it.
+  writeStatus,
   UV_EOF,
 };

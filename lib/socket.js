@@ -12,7 +12,7 @@ const { isUint8Array } = require('node:util').types;
 const { debug } = require('./debug');
 
 const {
-  SocketHandle, untrack, scheduleClose, completeAfterIo, errno: { UV_ENOTCONN },
+  SocketHandle, untrack, scheduleClose, completeAfterIo, errno: { UV_ENOTCONN }, writeStatus: { DONE, QUEUED },
 } = require('./binding');
 const { UV_EINVAL } = require('./binding').errno;
 const {
@@ -200,9 +200,9 @@ Socket.prototype._final = function(cb) {
   };
   handle[kShuttingDown] = true;
   const status = handle.shutdown();
-  if (status === 1) {
+  if (status === QUEUED) {
     handle[kShutdownCallback] = cb;
-  } else if (status === 0) {
+  } else if (status === DONE) {
     // The FIN left now; libuv completes such a shutdown from its pending queue, right
     // after the I/O callbacks of this turn: before setImmediate callbacks, and before
     // a peer's FIN read on a later turn.

@@ -5,7 +5,7 @@
 
 const { isUint8Array } = require('node:util').types;
 
-const { SocketHandle, UV_EOF } = require('./binding');
+const { SocketHandle, UV_EOF, writeStatus: { DONE, QUEUED } } = require('./binding');
 const { ErrnoException } = require('./errors');
 const { kOwner, kBuffer, kBufferCb, kBufferGen, kLastWriteQueueSize } = require('./symbols');
 const splice = require('./splice');
@@ -59,9 +59,9 @@ function writeToHandle(socket, writev, data, encoding, cb) {
   }
   // Only a write the handle took counts (Node's StreamBase counts dispatched bytes).
   if (status >= 0) handle.bytesWritten += bytes;
-  if (status === 0) {
+  if (status === DONE) {
     cb();
-  } else if (status === 1) {
+  } else if (status === QUEUED) {
     // Completes when native code reports it flushed (onwritten).
     socket[kLastWriteQueueSize] = bytes;
     handle[kPendingWrites].push(cb);
@@ -116,8 +116,8 @@ function writeRequest(handle, req, bytes, status) {
   if (status < 0) return status;
   handle.bytesWritten = (handle.bytesWritten ?? 0) + bytes;
   req.bytes = bytes;
-  req.async = status === 1;
-  if (status === 1) {
+  req.async = status === QUEUED;
+  if (status === QUEUED) {
     (handle[kPendingWrites] ??= []).push(() => req.oncomplete?.(0, handle));
   }
   return 0;

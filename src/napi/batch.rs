@@ -18,6 +18,7 @@ use napi::sys;
 use napi_derive::napi;
 
 use crate::core::event::Event;
+use crate::core::stream;
 use crate::napi::socket::SocketHandle;
 use crate::sys::errno;
 use crate::sys::napi_raw::{self, check};
@@ -263,12 +264,15 @@ unsafe fn copy_to_buffer(env: sys::napi_env, bytes: &[u8]) -> napi::Result<sys::
 }
 
 /// What JS needs of the contract:
-/// `{ recordFields, events: { DATA, EOF, ... }, errno: { UV_EOF, ... } }`.
+/// `{ recordFields, events: { DATA, EOF, ... }, errno: { UV_EOF, ... },
+/// writeStatus: { DONE, QUEUED } }` (what a write or shutdown verb returns when it
+/// did not fail: done at once, or queued until an event completes it).
 #[napi(object)]
 pub struct Constants {
     pub record_fields: u32,
     pub events: HashMap<String, i32>,
     pub errno: HashMap<String, i32>,
+    pub write_status: HashMap<String, i32>,
 }
 
 #[napi]
@@ -297,5 +301,6 @@ pub fn constants() -> Constants {
             ("UV_ENOTCONN", errno::ENOTCONN),
             ("UV_ETIMEDOUT", errno::ETIMEDOUT),
         ]),
+        write_status: pairs(&[("DONE", stream::DONE), ("QUEUED", stream::QUEUED)]),
     }
 }
