@@ -1,5 +1,6 @@
 'use strict';
-// The native addon, and the router that hands each event batch to its handles.
+// The router that hands each native event batch to its handles, and the addon's
+// classes and constants for the rest of lib/ (lib/native.js loads the addon).
 //
 // Native code calls JS through one function per environment (`dispatch`), with a whole
 // batch at a time: a Buffer of int32 records `[kind, id, a, b]` followed by the
@@ -7,12 +8,10 @@
 // handles are in `objects` (see src/napi/batch.rs). Each handle registers under its id
 // while open; events for handles closed meanwhile are dropped here.
 
-const path = require('node:path');
-
 const { initHandleContext, runInHandleContext } = require('./async_context');
 const { kIsPipe } = require('./symbols');
 
-const native = require(path.join(__dirname, '..', 'rsnet.node'));
+const native = require('./native');
 
 // A batch record's width and event kinds, and libuv's statuses, as the addon defines
 // them (src/napi/batch.rs, src/sys/errno.rs).
