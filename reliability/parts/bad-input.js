@@ -43,39 +43,43 @@ async function runModule(mod, driver, seed, count) {
   let todo = all;
   let isolate = false;
   const queue = [];
-  while (todo.length) {
-    const excluded = all.filter((i) => !todo.includes(i));
-    // Each child in a fresh directory of its own: a relative Unix path that is too long
-    // is cut to 108 bytes and bound there, and must not be found by the next child
-    // (the other module's run would see EADDRINUSE or ECONNREFUSED where this one
-    // saw a fresh directory).
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-bad-input-'));
-    const r = await runChild(CHILD, [mod, String(seed), String(count), excluded.join(',')],
-      { driver, cwd, deadline: 20000 + todo.length * 60, env: isolate ? { RELIABILITY_CONCURRENCY: '1' } : {} })
-      .finally(() => fs.rmSync(cwd, { recursive: true, force: true }));
-    const p = parse(r.stdout);
-    for (const [i, o] of p.done) results.set(i, o);
-    uncaught.push(...p.uncaught);
-    const outcome = childOutcome(r);
-    if (outcome !== 'ok' || !p.finished) {
-      if (p.finished) {
-        problems.push({ kind: outcome === 'hang' ? 'hang-at-exit' : outcome, detail: r.stderr.slice(0, 2000) });
-      } else if (isolate && p.inflight.length) {
-        // Alone in its child: this case is the one that crashed or hung.
-        results.set(p.inflight[0], { i: p.inflight[0], process: outcome, stderr: r.stderr.slice(0, 1500) });
-      } else {
-        queue.push(...p.inflight);
+  // One directory for this module's run, shared by the children that rerun what a
+  // crash left: a relative Unix path that is too long is cut to 108 bytes and bound
+  // there, and a later case must find it as it would had the first child gone on
+  // (net's children abort on a few cases; rsnet's do not). The other module's run has
+  // a directory of its own, so that it does not find this one's files.
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-bad-input-'));
+  try {
+    while (todo.length) {
+      const excluded = all.filter((i) => !todo.includes(i));
+      const r = await runChild(CHILD, [mod, String(seed), String(count), excluded.join(',')],
+        { driver, cwd, deadline: 20000 + todo.length * 60, env: isolate ? { RELIABILITY_CONCURRENCY: '1' } : {} });
+      const p = parse(r.stdout);
+      for (const [i, o] of p.done) results.set(i, o);
+      uncaught.push(...p.uncaught);
+      const outcome = childOutcome(r);
+      if (outcome !== 'ok' || !p.finished) {
+        if (p.finished) {
+          problems.push({ kind: outcome === 'hang' ? 'hang-at-exit' : outcome, detail: r.stderr.slice(0, 2000) });
+        } else if (isolate && p.inflight.length) {
+          // Alone in its child: this case is the one that crashed or hung.
+          results.set(p.inflight[0], { i: p.inflight[0], process: outcome, stderr: r.stderr.slice(0, 1500) });
+        } else {
+          queue.push(...p.inflight);
+        }
       }
+      const remaining = todo.filter((i) => !results.has(i) && !p.inflight.includes(i));
+      if (remaining.length && p.done.size === 0 && !p.inflight.length) {
+        problems.push({ kind: `child failed: ${outcome}`, detail: r.stderr.slice(0, 2000) });
+        break;
+      }
+      if (remaining.length) { todo = remaining; isolate = false; continue; }
+      // Suspects of a crash or hang: rerun them sequentially.
+      if (queue.length) { todo = queue.splice(0).filter((i) => !results.has(i)); isolate = true; continue; }
+      todo = [];
     }
-    const remaining = todo.filter((i) => !results.has(i) && !p.inflight.includes(i));
-    if (remaining.length && p.done.size === 0 && !p.inflight.length) {
-      problems.push({ kind: `child failed: ${outcome}`, detail: r.stderr.slice(0, 2000) });
-      break;
-    }
-    if (remaining.length) { todo = remaining; isolate = false; continue; }
-    // Suspects of a crash or hang: rerun them sequentially.
-    if (queue.length) { todo = queue.splice(0).filter((i) => !results.has(i)); isolate = true; continue; }
-    todo = [];
+  } finally {
+    fs.rmSync(cwd, { recursive: true, force: true });
   }
   return { results, problems, uncaught };
 }
