@@ -40,9 +40,10 @@ function install() {
   installed = true;
   const { HTTPParser } = require('node:_http_common');
   const proto = HTTPParser.prototype;
-  // One rsnet copy patches it; a second copy in the same process finds it done and
-  // keeps the first one's methods, which tell every rsnet copy's handles apart from
-  // Node's by their class through the chain below.
+  // Patched once per process: a second copy of rsnet finds it done and leaves it.
+  // That copy's handles are not the first copy's SocketHandle, so they would reach
+  // Node's native consume; rsnet/register hands one instance to every require('rsnet')
+  // so that a process has one copy.
   if (proto[kPatched]) return;
   kOnExecute = HTTPParser.kOnExecute;
   PARSE_CALLBACKS = [HTTPParser.kOnMessageBegin, HTTPParser.kOnHeaders, HTTPParser.kOnHeadersComplete,
