@@ -61,11 +61,5 @@ module.exports = {
       match: (c) => c && c.target === 'socket.resetAndDestroy' && c.state === 'ended',
     },
   ],
-  faults: [
-    {
-      id: 'reset-mid-write-write-ECONNRESET',
-      why: 'open bug (being fixed): a peer reset during a large write is reported as write ECONNRESET (and fails the write callback) instead of read ECONNRESET; seen with the threaded driver, some runs',
-      match: (scenario, a, b) => scenario === 'reset-mid-write' && has(b, /ECONNRESET:write/) && has(a, /ECONNRESET:read/),
-    },
-  ],
+  faults: [],
 };

@@ -22,6 +22,7 @@
 //! TSFN under the queue lock, so that after it no thread can call or release the TSFN
 //! again, which is what crashes worker threads on Node 20 otherwise.
 
+use std::cell::Cell;
 use std::io;
 use std::ptr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,7 +35,7 @@ use crate::core::registry::Registry;
 use crate::core::runtime;
 use crate::core::stream::{Io, ReadStep, Reader, SpliceRead, Step, StreamCore};
 use crate::driver::Drive;
-use crate::sys::errno::{status, status_of, EINVAL};
+use crate::sys::errno::{status, status_of, ECONNRESET, EINVAL};
 
 /// The stream's task: reads and flushes until closed, or until the in-loop driver
 /// takes the socket off the reactor.
@@ -65,10 +66,34 @@ pub async fn drive(core: Arc<StreamCore>) {
                 };
             }
             ready = core.write_ready(), if want_write => {
-                if ready.is_ok() { core.flush(&announce); }
+                if ready.is_ok() {
+                    let reading = !read_done && core.wants_read();
+                    read_done |= flush_reads_first(&core, reading, &announce);
+                }
             }
         }
     }
+}
+
+/// The task's flush. Returns true when reading is over.
+///
+/// A flush here runs beside the JS thread, so a peer's reset can land between two of
+/// its writes, and the write then takes the reset (the kernel hands `ECONNRESET` to
+/// the first call that asks, and the read after it finds a plain EOF). libuv, on one
+/// thread, always sees such a reset from its read first. So while JS reads, a reset
+/// met by the flush is reported as the read's error, as Node reports it (`read
+/// ECONNRESET`); the dropped writes are then cancelled when the socket is destroyed,
+/// as libuv cancels them.
+fn flush_reads_first(core: &Arc<StreamCore>, reading: bool, announce: &dyn Fn(Event)) -> bool {
+    let reset = Cell::new(false);
+    core.flush(&|event| match event {
+        Event::WriteError(id, ECONNRESET) if reading => {
+            reset.set(true);
+            announce(Event::ReadError(id, ECONNRESET));
+        }
+        event => announce(event),
+    });
+    reset.get()
 }
 
 /// The task's read. Returns true when reading is over.

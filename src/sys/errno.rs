@@ -12,6 +12,7 @@ pub const EALREADY: i32 = -libc::EALREADY;
 pub const EBADF: i32 = -libc::EBADF;
 pub const EBUSY: i32 = -libc::EBUSY;
 pub const ECANCELED: i32 = -libc::ECANCELED;
+pub const ECONNRESET: i32 = -libc::ECONNRESET;
 pub const EINVAL: i32 = -libc::EINVAL;
 pub const ENOTCONN: i32 = -libc::ENOTCONN;
 pub const EPIPE: i32 = -libc::EPIPE;
