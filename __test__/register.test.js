@@ -144,13 +144,31 @@ for (const driver of DRIVERS) {
       JSON.stringify(plain));
   });
 
-  test(`[${driver}] global fetch(): the server is rsnet's, the client stays Node's own`, async () => {
-    const r = result(await run(REQUIRE, 'fetch-app.js', { env }), 'fetch');
+  test(`[${driver}] global fetch() (http, a refused port, https) connects with rsnet, as it answers without it`, async () => {
+    const args = selfSigned();
+    // A self-signed test certificate: fetch() has no `ca` option.
+    const tlsEnv = { ...env, NODE_TLS_REJECT_UNAUTHORIZED: '0', NODE_NO_WARNINGS: '1' };
+    const swapped = result(await run(REQUIRE, 'fetch-app.js', { env: tlsEnv, args }), 'fetch under register');
+    const plain = result(await run([], 'fetch-app.js', { env: tlsEnv, args }), 'fetch without register');
+    // Node's https connection is a TLSSocket made with `new net.Socket`, which the
+    // channel does not see: net.connect publishes it, tls.connect does not.
+    assert.deepEqual(swapped.clientSockets, ['rsnet', 'rsnet', 'rsnet']);
+    assert.deepEqual(plain.clientSockets, ['node', 'node']);
+    assert.equal(swapped.served, true);
+    const strip = ({ clientSockets, served, ...rest }) => rest;
+    assert.deepEqual(strip(swapped), strip(plain));
+    assert.deepEqual(strip(plain), {
+      status: 200,
+      body: { via: 'fetch' },
+      refused: { name: 'TypeError', message: 'fetch failed', cause: 'ECONNREFUSED', syscall: 'connect' },
+      secure: { status: 200, body: 'secure /x' },
+    });
+  });
+
+  test(`[${driver}] global fetch() keeps a dispatcher the program set itself`, async () => {
+    const r = result(await run(REQUIRE, 'fetch-app.js', { env, args: ['--own-dispatcher'] }), 'own dispatcher');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { via: 'fetch' });
-    assert.equal(r.served, true);
-    // Node's fetch is its bundled undici, which requires Node's net internally.
-    assert.deepEqual(r.clientSockets, ['node']);
+    assert.equal(r.dispatcherKept, true);
   });
 
   test(`[${driver}] a cluster worker's http server (listening through the primary)`, async () => {

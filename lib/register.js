@@ -21,8 +21,9 @@
 // - The default http/https agents: http.Agent's createConnection becomes rsnet's; the
 //   https one lays Node's TLS over an rsnet socket (tls.connect({ socket })).
 // - process.getBuiltinModule('net') returns rsnet too.
-// Node's global fetch() is not reached: its bundled undici requires Node's net through
-// the internal loader.
+// - Node's global fetch(): its bundled undici requires Node's net through the internal
+//   loader, but takes its dispatcher from a global; register_fetch.js installs one whose
+//   connections are rsnet's.
 
 const Module = require('node:module');
 const os = require('node:os');
@@ -30,6 +31,7 @@ const path = require('node:path');
 const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 const nodeNet = require('node:net');
+const { hookFetch } = require('./register_fetch');
 
 const ROOT = path.resolve(__dirname, '..');
 const INDEX = path.join(ROOT, 'index.js');
@@ -89,6 +91,7 @@ function install(via) {
   hookInstanceof(rsnet);
   hookImport();
   hookServers(rsnet);
+  hookFetch(rsnet, (options) => fetchTLS(rsnet, options), debug);
   return rsnet;
 }
 
@@ -420,7 +423,6 @@ const CONNECT_OPTIONS = ['host', 'port', 'path', 'localAddress', 'localPort', 'f
 function hookAgents(rsnet) {
   const http = require('node:http');
   const https = require('node:https');
-  const tls = require('node:tls');
   if (http.Agent.prototype.createConnection === nodeNet.createConnection) {
     http.Agent.prototype.createConnection = rsnet.createConnection;
     debug('register: http.Agent createConnection -> rsnet.createConnection');
@@ -433,21 +435,35 @@ function hookAgents(rsnet) {
     if (typeof port === 'number') options.port = port;
     if (typeof host === 'string') options.host = host;
     if (options.socket) return Reflect.apply(createTLS, this, [options]);
-    const connectOptions = {};
-    for (const key of CONNECT_OPTIONS) {
-      if (options[key] !== undefined) connectOptions[key] = options[key];
-    }
-    patchJSStream(rsnet, tls);
-    const raw = rsnet.connect(connectOptions);
-    // Connecting until TCP is, then says 'connect' (hookTLSSocket).
-    const socket = Reflect.apply(createTLS, this, [{ ...options, socket: raw }]);
-    // An aborted `signal` destroys the TLS socket while it is being built, before it holds
-    // the wrapper that would close `raw` with it: `raw` connected on, and its error (the
-    // server gone by then) reached a TLS socket no one listened to any more.
-    socket.once('close', () => raw.destroy());
-    return socket;
+    return tlsOverRsnet(rsnet, options, (tlsOptions) => Reflect.apply(createTLS, this, [tlsOptions]));
   };
   debug('register: https.Agent createConnection -> TLS over rsnet.connect');
+}
+
+// Node's TLS over a new rsnet connection: makeTLS(options) is tls.connect or an
+// agent's own createConnection, given `options` with the rsnet socket as `socket`.
+function tlsOverRsnet(rsnet, options, makeTLS) {
+  hookHttp(rsnet);
+  patchJSStream(rsnet, require('node:tls'));
+  const connectOptions = {};
+  for (const key of CONNECT_OPTIONS) {
+    if (options[key] !== undefined) connectOptions[key] = options[key];
+  }
+  const raw = rsnet.connect(connectOptions);
+  // Connecting until TCP is, then says 'connect' (hookTLSSocket).
+  const socket = makeTLS({ ...options, socket: raw });
+  // An aborted `signal` destroys the TLS socket while it is being built, before it holds
+  // the wrapper that would close `raw` with it: `raw` connected on, and its error (the
+  // server gone by then) reached a TLS socket no one listened to any more.
+  socket.once('close', () => raw.destroy());
+  return socket;
+}
+
+// fetch()'s https connections: Node's TLS over rsnet, or over the tunnel it was given.
+function fetchTLS(rsnet, options) {
+  const tls = require('node:tls');
+  if (options.socket) return tls.connect(options);
+  return tlsOverRsnet(rsnet, options, (tlsOptions) => tls.connect(tlsOptions));
 }
 
 module.exports = { install };

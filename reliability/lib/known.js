@@ -14,16 +14,6 @@ const has = (o, re) => re.test(JSON.stringify(o));
 module.exports = {
   badInput: [
     {
-      id: 'localPort-invalid-EINVAL',
-      why: 'open bug (being fixed): connect with an invalid localPort fails EINVAL in rsnet, ECONNREFUSED/other in net',
-      match: (c, a, b) => c && /localPort/.test(descr(c)) && has(b, /EINVAL/),
-    },
-    {
-      id: 'localPort-minus-1-EADDRINUSE',
-      why: 'open bug (localPort family, being fixed): localPort -1 binds port 65535 in net (libuv takes it as uint16; checkBindError only checks ports > 0) and connects; rsnet fails bind EADDRINUSE',
-      match: (c, a, b) => c && /localPort: -1\b/.test(descr(c)) && has(b, /EADDRINUSE:bind/) && !has(a, /EADDRINUSE/),
-    },
-    {
       id: 'connect-while-connecting-EALREADY',
       why: "a race, not a bug: a second connect() to a hostname while a loopback connect is in flight. Whichever of the first connect's completion and the second's lookup reaches JS first wins; if the lookup does, the second connect fails EALREADY. net also fails EALREADY when run alone (a 10-line script); inside the bad-input child (16 calls in flight) net's connect wins and rsnet's loses, i.e. rsnet's connect completion reaches JS later under load",
       match: (c, a, b) => c && c.target === 'socket.connect' && c.state === 'connecting' && has(b, /EALREADY/) && !has(a, /EALREADY/),
@@ -39,26 +29,6 @@ module.exports = {
       why: "built-in net's own bug: connect(port, host) on a socket connected over a Unix socket calls connect/connect6 on its Pipe handle and throws an uncaught TypeError; rsnet fails the connect with an 'error' event instead (saner; not a bug to fix)",
       match: (c, a, b) => (c ? c.target === 'socket.connect' && c.state === 'pipe' && a && a.events && a.events.length === 0
         : /_handle\.connect6? is not a function/.test(String(a))),
-    },
-    {
-      id: 'connect-pipe-connected-EINVAL',
-      why: 'open bug (being fixed): connect() of a socket whose handle is already connected fails EINVAL in rsnet where net gives ENOENT',
-      match: (c, a, b) => c && c.target === 'socket.connect' && has(b, /EINVAL/),
-    },
-    {
-      id: 'symbol-owner-message',
-      why: "open bug (being fixed): new Socket({ handle: <primitive> }) throws \"Cannot create property 'Symbol(owner)'\" where net says 'Symbol(owner_symbol)'",
-      match: (c, a, b) => has(a, /Symbol\(owner_symbol\)/) && has(b, /Symbol\(owner\)/),
-    },
-    {
-      id: 'scoped-ipv6-EINVAL',
-      why: 'open bug (being fixed): a scoped IPv6 host (fe80::1%lo) fails EINVAL',
-      match: (c, a, b) => c && /%/.test(descr(c)) && has(b, /EINVAL/),
-    },
-    {
-      id: 'resetAndDestroy-ended',
-      why: 'open bug (being fixed): resetAndDestroy() on an ended socket',
-      match: (c) => c && c.target === 'socket.resetAndDestroy' && c.state === 'ended',
     },
   ],
   faults: [],
