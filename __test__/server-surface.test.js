@@ -318,3 +318,35 @@ test('listen({port, ipv6Only}) applies ipv6Only only with a host, as Node 20 doe
     anyV6: { address: '::', outcome: 'ECONNREFUSED' },
   });
 });
+
+test('server.address(): a fresh object each call, the same fields; null once closed', T, async () => {
+  const results = await P.runBoth(async (mod_, label, scope) => {
+    const srv = scope.track(mod_.createServer());
+    await P.listen(srv, 0, '127.0.0.1');
+    const first = srv.address();
+    first.port = -1; // a caller's change to its object is not seen by the next call
+    const second = srv.address();
+    const out = { fresh: first !== second, fields: Object.keys(second), address: second.address, family: second.family, portOk: second.port > 0 };
+    await new Promise((resolve) => srv.close(resolve));
+    out.closed = srv.address();
+    return out;
+  });
+  P.assertParity(results, { fresh: true, fields: ['address', 'family', 'port'], address: '127.0.0.1', family: 'IPv4', portOk: true, closed: null });
+});
+
+test('rsnet asks the kernel for a listening server\'s address once, however often address() is called', T, async () => {
+  const srv = P.impls.rsnet.createServer();
+  await P.listen(srv, 0, '127.0.0.1');
+  let asked = 0;
+  const getsockname = srv._handle.getsockname;
+  srv._handle.getsockname = function(out) {
+    asked++;
+    return getsockname.call(this, out);
+  };
+  const ports = new Set();
+  for (let i = 0; i < 100; i++) ports.add(srv.address().port);
+  await new Promise((resolve) => srv.close(resolve));
+  assert.equal(ports.size, 1);
+  // Once at most: listen() itself may have asked already.
+  assert.ok(asked <= 1, `getsockname called ${asked} times`);
+});

@@ -321,12 +321,22 @@ Object.defineProperty(Server.prototype, 'listening', {
   enumerable: true,
 });
 
+// A listening socket's address never changes, so it is asked of the kernel once per
+// handle (Node asks at every call, a getsockname(2) each time); each call still gets
+// an object of its own.
+const kBoundAddress = Symbol('kBoundAddress');
+
 Server.prototype.address = function() {
-  if (this._handle && !this._handle[kIsPipe]) {
-    const out = {};
-    const err = this._handle.getsockname(out);
-    if (err) throw new ErrnoException(err, 'address');
-    return out;
+  const handle = this._handle;
+  if (handle && !handle[kIsPipe]) {
+    let bound = handle[kBoundAddress];
+    if (bound === undefined) {
+      bound = {};
+      const err = handle.getsockname(bound);
+      if (err) throw new ErrnoException(err, 'address');
+      handle[kBoundAddress] = bound;
+    }
+    return { address: bound.address, family: bound.family, port: bound.port };
   } else if (this._pipeName) {
     return this._pipeName;
   }
