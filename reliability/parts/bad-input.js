@@ -43,11 +43,10 @@ async function runModule(mod, driver, seed, count) {
   let todo = all;
   let isolate = false;
   const queue = [];
-  // One directory for this module's run, shared by the children that rerun what a
-  // crash left: a relative Unix path that is too long is cut to 108 bytes and bound
-  // there, and a later case must find it as it would had the first child gone on
-  // (net's children abort on a few cases; rsnet's do not). The other module's run has
-  // a directory of its own, so that it does not find this one's files.
+  // One working directory for this module's run, shared by the children that rerun what
+  // a crash left, where relative Unix paths are bound (the child removes what a case
+  // left there, see removeHugeStringSocket). The other module's run has a directory of
+  // its own, so that it never finds this one's files.
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-bad-input-'));
   try {
     while (todo.length) {
