@@ -36,13 +36,18 @@ pub unsafe fn listen(
     })
 }
 
-/// The listener is readable: accepts on the JS thread.
+/// The listener is readable: accepts one connection on the JS thread, as libuv does
+/// per notification. The poll is level-triggered, so libuv reports the listener again
+/// next turn while connections wait; accepting until EAGAIN would cost one more
+/// accept(2) per notification, which at the usual one connection at a time is one
+/// more per connection.
 fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
     let mut serve = |io: Io| {
         let stream = StreamCore::new(core.channel().clone());
         stream.attach_polled(io);
         queue_event(Event::Accepted(core.id, stream));
-        Ok(())
+        // `accept_pending` stops at WouldBlock, as when the kernel has none left.
+        Err(std::io::ErrorKind::WouldBlock.into())
     };
     match core.accept_pending(&mut serve) {
         Ok(()) => Readiness::Continue,
