@@ -312,11 +312,9 @@ impl Poller {
         self.watch.reading.set(false);
     }
 
-    /// A write was queued because the kernel did not take it all: flush once the
-    /// kernel says writable again (it will, having been found full).
+    /// A write was queued: flush it once writable.
     pub fn watch_writes(&self) {
-        self.watch.writing.set(true);
-        self.watch.writable.set(false);
+        want_writes(&self.watch);
     }
 }
 
@@ -439,8 +437,17 @@ pub fn poke_reads(hook: *mut c_void) {
 /// A splice queued bytes the kernel did not take: flush them when writable.
 pub fn poke_writes(hook: *mut c_void) {
     if let Some(watch) = poked(hook) {
-        watch.writing.set(true);
-        watch.writable.set(false);
+        want_writes(&watch);
+    }
+}
+
+/// Writes were queued. That does not prove the kernel full (one writev offers it a
+/// bounded number of buffers), so a socket last known writable is flushed at the next
+/// check; a flush that leaves bytes queued did find it full, and waits for the edge.
+fn want_writes(watch: &Watch) {
+    watch.writing.set(true);
+    if watch.writable.get() {
+        reactor::push_ready(watch, false);
     }
 }
 
