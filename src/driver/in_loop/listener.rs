@@ -1,6 +1,13 @@
 //! The in-loop driver's listeners: a poll of the listening socket in Node's loop, on
 //! the JS thread, accepts with the one accept routine (`ServerCore::accept_pending`);
-//! every connection joins this loop turn's events and never joins the reactor.
+//! every connection joins this loop turn's events and never joins the runtime.
+//!
+//! A listener keeps a `uv_poll` of its own rather than joining the edge-triggered
+//! set of the streams (`reactor`): libuv polls level-triggered, so one accept per
+//! notification is enough (the listener is reported again while connections wait),
+//! where an edge would have to be followed by accepts until EAGAIN, one more accept(2)
+//! per connection at the usual one connection at a time. Its own poll costs a few
+//! `epoll_ctl` per listen, not per connection.
 
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;

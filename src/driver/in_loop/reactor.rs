@@ -8,8 +8,9 @@
 //! told only once. When libuv finds the set readable, one `epoll_wait` (timeout 0, at
 //! most [`EVENTS_PER_WAKE`] events) collects the edges and each stream is served on
 //! the spot ([`super::serve`]). A stream that still has more to read (its reads filled
-//! the buffer [`super::READS_PER_WAKE`] times), or that JS lets read again while the
-//! kernel's edge is behind it (`readStart`, a splice's poke), waits in the ready list;
+//! the buffer [`super::READS_PER_WAKE`] times), that JS lets read again while the
+//! kernel's edge is behind it (`readStart`, a splice's poke), or that has writes
+//! queued while last known writable, waits in the ready list;
 //! the check handle serves that list once per loop turn ([`serve_ready`]), and while
 //! it is not empty an unref'd idle handle keeps the loop turning without blocking in
 //! its poll phase, so timers and other handles still get their turn, and no socket
