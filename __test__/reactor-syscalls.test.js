@@ -98,3 +98,33 @@ test(`[${DRIVER}] a TCP connection life costs one epoll_ctl per socket and one a
 test(`[${DRIVER}] a Unix-socket connection life costs one epoll_ctl per socket and one accept4`, T, () => {
   check(counted([path.join(dir, 's.sock')], 'unix'));
 });
+
+// An adopted fd may share its open file with others, and rsnet never closes stdio:
+// such an fd leaves the epoll set explicitly when its socket is destroyed, so that
+// adopting it again registers it again (without that, EEXIST). A child whose stdout
+// is a socket (spawnSync's pipes are socketpairs) adopts fd 1 twice.
+test(`[${DRIVER}] a socket adopted over stdout can be destroyed and adopted again: its fd left the epoll set`, T, () => {
+  const code = `
+    const net = require(${JSON.stringify(ROOT)});
+    const life = () => new Promise((resolve) => {
+      const s = new net.Socket({ fd: 1, readable: true, writable: true });
+      s.resume();
+      setImmediate(() => { s.on('close', resolve); s.destroy(); });
+    });
+    (async () => { await life(); await life(); })();`;
+  const trace = path.join(dir, 'stdio.strace');
+  const r = spawnSync(STRACE, ['-f', '-o', trace, '-e', 'trace=epoll_ctl', process.execPath, '-e', code], {
+    timeout: 30_000, encoding: 'utf8', env: { ...process.env, RSNET_DRIVER: 'loop' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const adds = {};
+  const lines = fs.readFileSync(trace, 'utf8').split('\n');
+  for (const line of lines) {
+    const m = /epoll_ctl\((\d+), EPOLL_CTL_ADD, 1, .*\) = (.*)$/.exec(line);
+    if (!m) continue;
+    assert.equal(m[2], '0', `every registration of fd 1 succeeds: ${line}`);
+    adds[m[1]] = (adds[m[1]] || 0) + 1;
+  }
+  // rsnet's set (and the runtime's, where an adopted fd starts) registered it twice.
+  assert.ok(Object.keys(adds).length >= 1 && Object.values(adds).every((n) => n === 2), JSON.stringify(adds));
+});
