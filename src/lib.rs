@@ -18,8 +18,8 @@
 //!   environment must close), [`core::runtime`] (the one Tokio runtime).
 //! - [`driver`]: which thread moves the bytes, the only code that knows there are
 //!   two. [`driver`]'s `mod.rs` is the interface and the one place that chooses;
-//!   [`driver::in_loop`] polls sockets from Node's loop (the default; its listener
-//!   poll in `in_loop/listener.rs`); [`driver::threaded`] runs them as Tokio tasks and
+//!   [`driver::in_loop`] polls sockets from Node's loop (the default; its epoll
+//!   set in `in_loop/reactor.rs`, its listener poll in `in_loop/listener.rs`); [`driver::threaded`] runs them as Tokio tasks and
 //!   holds the threadsafe-function channel to the JS thread.
 //! - [`napi`]: what JavaScript sees. [`napi::socket`] and [`napi::server`] (the
 //!   handles' verbs, asking their driver), [`napi::env`] (the per-environment state,

@@ -1,19 +1,26 @@
 //! The in-loop driver (the default; see `driver`): a connected stream's I/O happens
 //! on the JS thread, as in libuv itself.
 //!
-//! A stream that starts reading moves off the Tokio reactor
-//! ([`StreamCore::make_polled`]) and gets a `uv_poll` handle in Node's own event loop,
-//! watching "readable" while JS reads and "writable" while writes are queued. The
-//! runtime thread does not see its traffic at all. Listeners accept here too
-//! ([`ReadWatcher`]), and connects finish here ([`Poller::connecting`]).
+//! A stream that starts reading (or has a write the kernel did not take, or
+//! connects) moves off the Tokio runtime ([`StreamCore::make_polled`]) and joins the
+//! environment's [`reactor`]: one edge-triggered epoll set that Node's loop watches
+//! with a single `uv_poll`. The stream is registered once and never modified: whether
+//! JS reads and whether writes are queued are flags of its [`Watch`], next to the
+//! readiness the kernel last told. The runtime thread does not see its traffic at all.
+//! Connects finish here ([`Poller::connecting`]), and listeners accept here too, each
+//! with a `uv_poll` of its own, one accept per notification as libuv
+//! ([`ReadWatcher`]).
 //!
 //! Reads made during one loop turn, on any number of sockets, wait in the turn's list
 //! ([`take_turn`]) until the check handle (`napi::loop_phases`), right after libuv's
-//! poll phase, delivers them to JS as one batch.
+//! poll phase, delivers them to JS as one batch. The same call first serves the
+//! reactor's ready list: the sockets that still had more to read, or that JS let read
+//! again after their edge.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::ffi::{c_int, c_void};
+use std::ffi::c_void;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::core::event::Event;
@@ -23,9 +30,11 @@ use crate::sys::errno::{EBADF, EINVAL};
 use crate::sys::uv::*;
 
 mod listener;
+mod reactor;
 pub use listener::{listen, ReadWatcher};
 
-/// Reads per readiness callback (fairness between sockets).
+/// Reads per wake of a socket (fairness between sockets): a socket that filled the
+/// read buffer this many times is served again next turn.
 const READS_PER_WAKE: usize = 4;
 
 /// The in-loop driver's state of one environment (one per JS thread, so held in a
@@ -34,8 +43,9 @@ struct LoopPolls {
     /// Events of this loop turn made on the JS thread (reads, accepts, connects),
     /// waiting for the check handle (`napi::loop_phases`) to deliver them.
     turn: RefCell<Vec<Event>>,
-    /// Open poll handles (LIVE): a loop must have none left when its environment ends
-    /// (a worker's loop close aborts otherwise), whoever still holds their `Poller`.
+    /// Open listener poll handles (LIVE): a loop must have none left when its
+    /// environment ends (a worker's loop close aborts otherwise), whoever still holds
+    /// their `ReadWatcher`.
     live: RefCell<HashMap<*mut Handle, Closer>>,
 }
 
@@ -46,16 +56,22 @@ thread_local! {
     };
 }
 
-/// Registers the pokes a splice uses to wake a poll. Called once per environment.
+/// Registers the pokes a splice uses to wake a polled stream. Called once per
+/// environment.
 pub fn start() {
     stream::set_poll_pokes(stream::PollPokes {
-        reads: |poll| poke_reads(poll.cast()),
-        writes: |poll| poke_writes(poll.cast()),
+        reads: poke_reads,
+        writes: poke_writes,
     });
 }
 
-/// Environment teardown: closes every poll handle, drops undelivered events.
+/// Environment teardown: closes the reactor (its epoll set and handles) and every
+/// listener poll, drops undelivered events.
 pub fn stop() {
+    for watch in reactor::stop() {
+        // No splice pokes a stream of a closed reactor.
+        watch.core.set_poll_hook(std::ptr::null_mut());
+    }
     let polls = POLLS.with(|p| std::mem::take(&mut *p.live.borrow_mut()));
     for (poll, closer) in polls {
         // SAFETY: every entry of LIVE is an open handle of this thread's loop with its
@@ -65,17 +81,20 @@ pub fn stop() {
     POLLS.with(|p| p.turn.borrow_mut().clear());
 }
 
-/// Takes the events of this turn, for the check handle to deliver.
+/// Serves the reactor's ready list, then takes the events of this turn, for the
+/// check handle to deliver.
 pub fn take_turn() -> Vec<Event> {
+    reactor::serve_ready();
     POLLS.with(|p| std::mem::take(&mut *p.turn.borrow_mut()))
 }
 
-/// What a socket handle asks of the in-loop driver: its stream's poll handle, made on
-/// first use (reading, or a write the kernel did not take at once).
+/// What a socket handle asks of the in-loop driver: its stream's registration in the
+/// reactor, made on first use (reading, a write the kernel did not take at once, or
+/// a connect).
 pub struct PolledStream {
     uv_loop: *mut c_void,
     poller: Option<Poller>,
-    /// The handle closed: no poll is made any more.
+    /// The handle closed: no registration is made any more.
     stopped: bool,
 }
 
@@ -91,15 +110,15 @@ impl PolledStream {
         }
     }
 
-    /// The poll that drives this connected stream, made on first use. None while the
-    /// stream is not connected (an adopted fd: the runtime drives it until then).
+    /// The poller that drives this connected stream, made on first use. None while
+    /// the stream is not connected (an adopted fd: the runtime drives it until then).
     fn poller(&mut self, core: &Arc<StreamCore>, reading: bool) -> Option<&Poller> {
         if self.poller.is_none() && !self.stopped {
             // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles
             // fit.
             let poller = unsafe { Poller::new(self.uv_loop, core)? };
             // A socket that was not connected yet when it started reading (an adopted
-            // fd) read through the runtime, which it has now left: the poll takes over.
+            // fd) read through the runtime, which it has now left: the reactor takes over.
             if reading {
                 poller.start_reading();
             }
@@ -111,8 +130,8 @@ impl PolledStream {
 
 impl Drive for PolledStream {
     /// A connect under way (or done at once, as a Unix socket's often is) finishes on
-    /// the JS thread: the stream's poll handle waits for the socket to turn writable
-    /// and reports the outcome with the turn's I/O, as libuv's connect request does.
+    /// the JS thread: the reactor waits for the socket to turn writable and reports
+    /// the outcome with the turn's I/O, as libuv's connect request does.
     /// No runtime thread takes part.
     fn connect(&mut self, core: &Arc<StreamCore>, io: Io, _pending: bool) -> i32 {
         core.await_peer();
@@ -120,7 +139,7 @@ impl Drive for PolledStream {
         // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles fit.
         match unsafe { Poller::connecting(self.uv_loop, core) } {
             Some(poller) => self.poller = Some(poller),
-            // libuv refused to poll a fresh socket: nothing to wait on.
+            // The epoll set refused a fresh socket: nothing to wait on.
             None => return EINVAL,
         }
         0
@@ -151,7 +170,7 @@ impl Drive for PolledStream {
     }
 
     /// Both ends of a splice must be polled from the loop (reading has started): the
-    /// source's poll moves the bytes, the destination's flushes.
+    /// source's poller moves the bytes, the destination's flushes.
     fn can_splice(&self) -> bool {
         self.poller.is_some()
     }
@@ -163,35 +182,52 @@ impl Drive for PolledStream {
     }
 }
 
-/// What one poll handle watches, shared with its callbacks (JS thread only).
+/// What the reactor knows of one polled stream, shared by its [`Poller`] and the
+/// reactor's slot (JS thread only). What JS wants and what the kernel said are kept
+/// apart: the registration never changes, and an edge is told only once.
 struct Watch {
     core: Arc<StreamCore>,
+    /// The stream's token in the reactor.
+    token: usize,
+    /// JS reads (`readStart`).
     reading: Cell<bool>,
+    /// Writes are queued, to be flushed once the kernel takes them.
     writing: Cell<bool>,
-    /// The stream's read state between readiness callbacks.
+    /// The kernel said readable, and no read has drained the socket since.
+    readable: Cell<bool>,
+    /// The kernel said writable, and no write has found it full since.
+    writable: Cell<bool>,
+    /// The peer's FIN, a hang-up or an error was seen: a read that did not fill the
+    /// buffer no longer proves the socket drained (the read that reports it is due).
+    closed: Cell<bool>,
+    /// On the reactor's ready list.
+    queued: Cell<bool>,
+    /// The stream's read state between wakes.
     reader: Cell<Reader>,
     /// A splice holds reads (handshake under way, or its destination is full); it
     /// lets them go again through `poke_reads`.
     held: Cell<bool>,
-    /// The events the poll was last started with: restarting it with the same ones
-    /// would still cost an `epoll_ctl` in libuv.
-    started: Cell<c_int>,
-    /// A connect is under way: the poll waits for writability, which reports it.
+    /// A connect is under way: the first edge (writable, an error, a hang-up) reports it.
     connecting: Cell<bool>,
 }
 
-/// The JS-thread poller of one stream, owned by its `SocketHandle`.
+/// The JS-thread poller of one stream, owned by its `SocketHandle`: its registration
+/// in the environment's reactor, removed on drop.
 pub struct Poller {
-    poll: *mut Handle,
+    watch: Rc<Watch>,
+    /// The fd came from outside rsnet (adopted), so other fds may share its open file:
+    /// it must leave the epoll set explicitly before it is closed (see `reactor`).
+    shared: bool,
 }
 
 impl Poller {
-    /// Moves `core`'s socket off the reactor and polls it from `event_loop`. None if the
-    /// stream is not connected (it then stays on the runtime).
+    /// Moves `core`'s socket off the runtime's reactor and polls it from `event_loop`.
+    /// None if the stream is not connected (it then stays on the runtime).
     ///
     /// # Safety
     /// `event_loop` must be the libuv loop of the calling thread (Node's loop of this
-    /// JS thread), whose `uv_poll_t` fits in a [`Handle`] (`handles_fit`).
+    /// JS thread), whose `uv_poll_t` and `uv_idle_t` fit in a [`Handle`]
+    /// (`handles_fit`).
     pub unsafe fn new(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
         if !core.has_peer() {
             return None;
@@ -201,19 +237,14 @@ impl Poller {
     }
 
     /// Polls a socket whose connect(2) was started on this thread (already attached
-    /// off the reactor): a `Connected` event, queued with the turn's I/O, reports the
+    /// off the runtime): a `Connected` event, queued with the turn's I/O, reports the
     /// outcome once the socket turns writable, and the stream may read from then on.
     ///
     /// # Safety
     /// As for [`Poller::new`].
     pub unsafe fn connecting(event_loop: *mut c_void, core: &Arc<StreamCore>) -> Option<Poller> {
         // SAFETY: this fn's contract.
-        let poller = unsafe { Self::create(event_loop, core, true)? };
-        // SAFETY: `create` made the poll live, on this, its loop's thread.
-        if unsafe { update(poller.poll) } != 0 {
-            return None;
-        }
-        Some(poller)
+        unsafe { Self::create(event_loop, core, true) }
     }
 
     /// # Safety
@@ -224,95 +255,256 @@ impl Poller {
         connecting: bool,
     ) -> Option<Poller> {
         let fd = core.io().as_ref()?.raw_fd();
-        let watch = Box::into_raw(Box::new(Watch {
+        // Under this driver only an adopted fd starts on the runtime: connected and
+        // accepted sockets are attached off it from the start.
+        let shared = !core.is_polled() || fd <= libc::STDERR_FILENO;
+        let make = |token| Watch {
             core: core.clone(),
+            token,
             reading: Cell::new(false),
             writing: Cell::new(false),
+            readable: Cell::new(false),
+            writable: Cell::new(false),
+            closed: Cell::new(false),
+            queued: Cell::new(false),
             reader: Cell::new(Reader::default()),
             held: Cell::new(false),
-            started: Cell::new(0),
             connecting: Cell::new(connecting),
-        }));
-        let poll = Handle::boxed(watch.cast());
-        // SAFETY: on the loop's thread, with a fresh box that fits a `uv_poll_t` (this
-        // fn's contract); from init on, the box and its `Watch` are libuv's until
-        // `on_closed` frees both. A failed init leaves the handle off the loop, so
-        // both boxes are still ours to free. `fd` is the stream's open socket, which
-        // is closed only after its poll stops (`SocketHandle::close` drops the Poller
-        // first; the environment's teardown closes polls before fds), as uv_poll
-        // requires.
-        unsafe {
-            if uv_poll_init(event_loop, poll, fd) != 0 {
-                drop(Box::from_raw(poll));
-                drop(Box::from_raw(watch));
-                return None;
-            }
-            // Only once the poll exists does the socket leave the reactor (and its task
-            // end): a failure above leaves the stream to the runtime, still working.
-            if !core.make_polled() {
-                uv_close(poll, on_closed);
-                return None;
-            }
-            // Liveness is counted by rsnet's own handles; the poll must not keep the loop.
-            uv_unref(poll);
+        };
+        // SAFETY: this fn's contract; `fd` is the stream's open socket, closed only
+        // after its Poller is dropped (`SocketHandle::close` stops the driver first;
+        // the environment's teardown closes the reactor before fds).
+        let watch = unsafe { reactor::insert(event_loop, fd, make)? };
+        let poller = Poller { watch, shared };
+        // Only once it is registered does the socket leave the runtime (and its task
+        // end): a failure above leaves the stream to the runtime, still working.
+        if !core.make_polled() {
+            return None;
         }
-        add_live(poll, close_poller);
-        core.set_poll_hook(poll.cast());
-        let poller = Poller { poll };
-        // Writes queued while the runtime still drove the socket are flushed from here now.
+        core.set_poll_hook(poller.watch.token as *mut c_void);
+        // Writes queued while the runtime still drove the socket are flushed from here
+        // now (the registration reports the socket writable at once if it is).
         if core.has_pending_writes() {
             poller.watch_writes();
         }
         Some(poller)
     }
 
-    /// The watch, unless the environment's teardown closed the handle.
-    fn watch(&self) -> Option<&Watch> {
-        // SAFETY: in this thread's LIVE, so the poll is open and its `data` is this
-        // Poller's `Watch`, freed only by a close callback, which cannot run while
-        // `&self` is borrowed on this (the loop's) thread.
-        is_live(self.poll).then(|| unsafe { watch_of(self.poll) })
+    /// False once the environment's teardown closed the reactor.
+    fn live(&self) -> bool {
+        reactor::lookup(self.watch.token).is_some()
     }
 
     pub fn start_reading(&self) -> i32 {
-        let Some(watch) = self.watch() else {
+        if !self.live() {
             return EBADF;
-        };
+        }
+        let watch = &self.watch;
         watch.reading.set(true);
-        // SAFETY: `watch()` found the poll live, on this, its loop's thread.
-        unsafe { update(self.poll) }
+        // The edge may be behind it (it came while JS did not read): read next check.
+        if watch.readable.get() && !watch.held.get() {
+            reactor::push_ready(watch, false);
+        }
+        0
     }
 
     pub fn stop_reading(&self) {
-        if let Some(watch) = self.watch() {
-            watch.reading.set(false);
-            // SAFETY: `watch()` found the poll live, on this, its loop's thread.
-            unsafe { update(self.poll) };
-        }
+        self.watch.reading.set(false);
     }
 
-    /// A write was queued (the kernel was full): flush it once the socket is writable.
+    /// A write was queued: flush it once writable.
     pub fn watch_writes(&self) {
-        if let Some(watch) = self.watch() {
-            watch.writing.set(true);
-            // SAFETY: `watch()` found the poll live, on this, its loop's thread.
-            unsafe { update(self.poll) };
-        }
+        want_writes(&self.watch);
     }
 }
 
 impl Drop for Poller {
     fn drop(&mut self) {
-        release(self.poll);
+        let core = &self.watch.core;
+        core.set_poll_hook(std::ptr::null_mut());
+        let fd = match self.shared {
+            true => core.io().as_ref().map(|io| io.raw_fd()),
+            false => None,
+        };
+        reactor::remove(self.watch.token, fd);
     }
+}
+
+/// An edge of a stream's fd (the reactor noted what it says in the watch).
+fn on_edge(watch: &Watch, error: bool) {
+    if watch.connecting.replace(false) {
+        // Any edge ends the connect, as libuv's `uv__stream_connect` takes any event:
+        // writable, an error or a hang-up. The outcome is `SO_ERROR`'s, as under the
+        // threaded driver; an error edge without one reports EBADF, as libuv's poll.
+        let status = watch.core.connect_outcome(if error { EBADF } else { 0 });
+        queue_event(Event::Connected(watch.core.id, status));
+        return;
+    }
+    serve(watch, true);
+}
+
+/// Moves what a stream is ready for: reads before writes, as libuv's `uv__stream_io`
+/// (on a connection the peer reset, the read reports ECONNRESET first and the socket
+/// is destroyed with it; the failed flush behind it is then moot: Node's 'error' is
+/// `read ECONNRESET`). `in_poll`: from an edge in the poll phase, where a stream that
+/// is on the ready list already waits for it, not to read twice in a turn.
+fn serve(watch: &Watch, in_poll: bool) {
+    let core = &watch.core;
+    let mut again = false;
+    if watch.reading.get()
+        && watch.readable.get()
+        && !watch.held.get()
+        && !(in_poll && watch.queued.get())
+    {
+        again = read_some(watch);
+    }
+    if watch.writing.get() && watch.writable.get() {
+        // Completions and a deferred FIN go out with this turn's reads.
+        core.flush(&queue_event);
+        if core.has_pending_writes() {
+            watch.writable.set(false);
+        } else {
+            watch.writing.set(false);
+        }
+    }
+    if again {
+        reactor::push_ready(watch, in_poll);
+    }
+}
+
+/// One round of reads (or of a splice's moves); true if the socket has more.
+fn read_some(watch: &Watch) -> bool {
+    if !matches!(watch.core.splice_step(&queue_event), Step::Deliver) {
+        return splice_available(watch);
+    }
+    let outcome = POLLS.with(|p| read_available(watch, &mut p.turn.borrow_mut()));
+    match outcome {
+        Reads::More => return true,
+        Reads::Drained => watch.readable.set(false),
+        // EOF or error: nothing more will be read.
+        Reads::Over => watch.reading.set(false),
+    }
+    false
+}
+
+/// A spliced source is readable: moves what is there into its destination until the
+/// socket is drained, a few reads were made, or the splice holds reads (the handshake
+/// is under way, or the destination is full: its flush lets them go again). True if
+/// the socket has more.
+fn splice_available(watch: &Watch) -> bool {
+    for _ in 0..READS_PER_WAKE {
+        match watch.core.splice_step(&queue_event) {
+            Step::Feed => {}
+            Step::Hold => {
+                watch.held.set(true);
+                return false;
+            }
+            // The splice ended: the rest is read for JS, from the next turn.
+            Step::Deliver => return true,
+        }
+        match watch.core.splice_once(&queue_event) {
+            SpliceRead::Moved => {}
+            // After `Feed`, on this thread (both ends are this loop's), only EAGAIN
+            // leaves a splice idle: the destination's state cannot change in between.
+            SpliceRead::Idle => {
+                watch.readable.set(false);
+                return false;
+            }
+            SpliceRead::Done => {
+                watch.reading.set(false);
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The pokes of a splice name a stream by its token (its poll hook). A token of
+/// another thread or environment, or of a stream that was removed, names nothing here.
+fn poked(hook: *mut c_void) -> Option<Rc<Watch>> {
+    reactor::lookup(hook as usize)
+}
+
+/// A splice changed: let a held stream read again (a source's reads).
+pub fn poke_reads(hook: *mut c_void) {
+    if let Some(watch) = poked(hook) {
+        if watch.held.replace(false) && watch.reading.get() && watch.readable.get() {
+            reactor::push_ready(&watch, false);
+        }
+    }
+}
+
+/// A splice queued bytes the kernel did not take: flush them when writable.
+pub fn poke_writes(hook: *mut c_void) {
+    if let Some(watch) = poked(hook) {
+        want_writes(&watch);
+    }
+}
+
+/// Writes were queued. That does not prove the kernel full (one writev offers it a
+/// bounded number of buffers), so a socket last known writable is flushed at the next
+/// check; a flush that leaves bytes queued did find it full, and waits for the edge.
+fn want_writes(watch: &Watch) {
+    watch.writing.set(true);
+    if watch.writable.get() {
+        reactor::push_ready(watch, false);
+    }
+}
+
+/// What a round of reads found.
+enum Reads {
+    /// The socket has no more now (EAGAIN, or a read that did not fill the buffer).
+    Drained,
+    /// Every read filled the buffer: there may be more.
+    More,
+    /// EOF or an error, reported.
+    Over,
+}
+
+/// Reads until the socket is drained, or a few reads were made.
+fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> Reads {
+    let core = &watch.core;
+    let io = core.io();
+    let Some(io) = io.as_ref() else {
+        return Reads::Over;
+    };
+    let mut reader = watch.reader.get();
+    let outcome = (|| {
+        for _ in 0..READS_PER_WAKE {
+            match core.read_step(io, &mut reader) {
+                ReadStep::Data(chunk) => {
+                    let short = chunk.len() < READ_SIZE;
+                    reads.push(Event::Data(core.clone(), chunk));
+                    // libuv reads again only after a read that filled its buffer; one
+                    // that did not found the socket empty, and new data is a new edge.
+                    // Not so after a FIN, a hang-up or an error: the read reporting it
+                    // comes with no edge of its own.
+                    if short && !watch.closed.get() {
+                        return Reads::Drained;
+                    }
+                }
+                ReadStep::Empty => return Reads::Drained,
+                ReadStep::Eof => {
+                    reads.push(Event::Eof(core.id));
+                    return Reads::Over;
+                }
+                ReadStep::Error(status) => {
+                    reads.push(Event::ReadError(core.id, status));
+                    return Reads::Over;
+                }
+            }
+        }
+        Reads::More
+    })();
+    watch.reader.set(reader);
+    outcome
 }
 
 /// Closes a live poll handle and whatever belongs to it.
 type Closer = unsafe fn(*mut Handle);
 
-/// Whether `poll` is an open poll handle of this thread's loop. LIVE is per thread,
-/// so a pointer from another thread (or environment) is never live here: that is
-/// what lets `poke_reads`/`poke_writes` take any pointer.
+/// Whether `poll` is an open listener poll handle of this thread's loop. LIVE is per
+/// thread, so a pointer from another thread (or environment) is never live here.
 fn is_live(poll: *mut Handle) -> bool {
     POLLS.with(|p| p.live.borrow().contains_key(&poll))
 }
@@ -330,225 +522,6 @@ fn release(poll: *mut Handle) {
         // thread's loop with this closer; removed above, so it is closed once.
         unsafe { closer(poll) };
     }
-}
-
-/// The memory belongs to libuv until the close callback frees it.
-///
-/// # Safety
-/// `poll` must be an open `Poller` poll handle of the calling thread's loop, closed
-/// once (the caller took it out of LIVE).
-unsafe fn close_poller(poll: *mut Handle) {
-    // SAFETY: this fn's contract: an open poll of this thread whose `data` is its
-    // `Watch`; after uv_close libuv keeps both until `on_closed` frees them. The hook is
-    // cleared first so that no splice pokes a closing poll. uv_close stops the poll
-    // itself (an explicit uv_poll_stop would cost one more epoll_ctl).
-    unsafe {
-        watch_of(poll).core.set_poll_hook(std::ptr::null_mut());
-        uv_close(poll, on_closed);
-    }
-}
-
-/// The `Watch` of a `Poller`'s poll handle.
-///
-/// # Safety
-/// `poll` must be a `Poller` poll handle (made by `Poller::new`) whose close callback
-/// has not run, and the reference must not be kept past that callback. A `Watch` is
-/// only read through shared references (its state is in `Cell`s).
-unsafe fn watch_of<'a>(poll: *mut Handle) -> &'a Watch {
-    // SAFETY: this fn's contract: the handle box is valid and its `data` is the boxed
-    // `Watch`, which only `on_closed` frees.
-    unsafe { &*((*poll).data as *const Watch) }
-}
-
-/// (Re)starts the poll for what its watch wants, or stops it.
-///
-/// # Safety
-/// `poll` must be an open (not closing) `Poller` poll handle, on its loop's thread.
-unsafe fn update(poll: *mut Handle) -> i32 {
-    // SAFETY: this fn's contract (an open Poller poll).
-    let watch = unsafe { watch_of(poll) };
-    let mut events = 0;
-    if watch.connecting.get() {
-        events |= UV_WRITABLE;
-    } else if watch.reading.get() && !watch.held.get() {
-        events |= UV_READABLE;
-    }
-    if watch.writing.get() {
-        events |= UV_WRITABLE;
-    }
-    if events == watch.started.get() {
-        return 0;
-    }
-    // SAFETY: this fn's contract: an open poll handle, on its loop's thread.
-    let status = unsafe {
-        if events == 0 {
-            uv_poll_stop(poll)
-        } else {
-            uv_poll_start(poll, events, on_event)
-        }
-    };
-    // Only what took effect is remembered; a failed start is tried again next time.
-    if status == 0 {
-        watch.started.set(events);
-    }
-    status
-}
-
-/// Close callback of a `Poller`'s poll handle: frees it and its `Watch`.
-///
-/// # Safety
-/// Only libuv calls it, once, for a poll handle made by `Poller::new`.
-unsafe extern "C" fn on_closed(poll: *mut Handle) {
-    crate::sys::uv::guard("on_closed", || {
-        // SAFETY: libuv is done with a handle once its close callback runs; the handle
-        // and its `Watch` were boxed by `Poller::new` and are freed here, once.
-        let poll = unsafe { Box::from_raw(poll) };
-        // SAFETY: see above.
-        drop(unsafe { Box::from_raw(poll.data as *mut Watch) });
-    });
-}
-
-/// libuv reports readiness (or an error, such as a reset, as UV_EBADF).
-///
-/// # Safety
-/// Only libuv calls it, on the loop's thread, for an active `Poller` poll handle.
-unsafe extern "C" fn on_event(poll: *mut Handle, status: c_int, events: c_int) {
-    crate::sys::uv::guard("on_event", || {
-        // SAFETY: libuv calls a poll callback only while the handle is active, so open,
-        // and its `Watch` is freed only by its close callback, in a later close phase.
-        // Nothing below runs JS (events are queued for the check handle), so nothing
-        // closes this poll during the callback, and `update` finds it still open.
-        let watch = unsafe { watch_of(poll) };
-        if watch.connecting.get() {
-            // Any callback ends the connect, as libuv's `uv__stream_connect` takes any
-            // event: writable, an error, or a hang-up that libuv reports with no flag
-            // (waiting for more would leave a level-triggered poll firing forever).
-            finish_connect(watch, status);
-            // SAFETY: as below: still open, on the loop's thread.
-            unsafe { update(poll) };
-            return;
-        }
-        let core = watch.core.clone();
-        // Reads before writes, as libuv's `uv__stream_io`: on a connection the peer
-        // reset, the read reports ECONNRESET first and the socket is destroyed with it;
-        // the failed flush behind it is then moot (Node: 'error' is `read ECONNRESET`).
-        let readable = watch.reading.get() && (events & UV_READABLE != 0 || status < 0);
-        if readable && !matches!(core.splice_step(&queue_event), Step::Deliver) {
-            splice_available(watch);
-        } else if readable {
-            let mut reads = Vec::new();
-            // A read tells the real error behind a failed poll.
-            if read_available(watch, &mut reads) || status < 0 {
-                if reads.is_empty() {
-                    reads.push(Event::ReadError(core.id, status));
-                }
-                // EOF or error: nothing more will be read.
-                watch.reading.set(false);
-            }
-            POLLS.with(|p| p.turn.borrow_mut().extend(reads));
-        }
-        if watch.writing.get() && (events & UV_WRITABLE != 0 || status < 0) {
-            // Completions and a deferred FIN go out through the channel, delivered with
-            // this turn's reads.
-            core.flush(&queue_event);
-            if !core.has_pending_writes() {
-                watch.writing.set(false);
-            }
-        }
-        // SAFETY: see the top of this callback: still open, on the loop's thread.
-        unsafe { update(poll) };
-    });
-}
-
-/// The socket of a connect under way turned writable (or the poll failed): its
-/// outcome is `StreamCore::connect_outcome`'s, as under the threaded driver.
-fn finish_connect(watch: &Watch, poll_status: c_int) {
-    watch.connecting.set(false);
-    let status = watch.core.connect_outcome(poll_status);
-    queue_event(Event::Connected(watch.core.id, status));
-}
-
-/// A spliced source is readable: moves what is there into its destination until the
-/// socket is drained, a few reads were made, or the splice holds reads (the handshake
-/// is under way, or the destination is full: its flush lets them go again).
-fn splice_available(watch: &Watch) {
-    for _ in 0..READS_PER_WAKE {
-        match watch.core.splice_step(&queue_event) {
-            Step::Feed => {}
-            Step::Hold => {
-                watch.held.set(true);
-                return;
-            }
-            Step::Deliver => return,
-        }
-        match watch.core.splice_once(&queue_event) {
-            SpliceRead::Moved => {}
-            SpliceRead::Idle => return,
-            SpliceRead::Done => {
-                watch.reading.set(false);
-                return;
-            }
-        }
-    }
-}
-
-/// A splice changed: let a held poll read again (a source's reads).
-pub fn poke_reads(poll: *mut Handle) {
-    if is_live(poll) {
-        // SAFETY: live in this thread's LIVE (`is_live`): an open poll of this thread's
-        // loop. A stream's poll hook names only a `Poller`'s poll (`Poller::new`), and
-        // `close_poller` clears it before the handle leaves LIVE.
-        let watch = unsafe { watch_of(poll) };
-        if watch.held.replace(false) {
-            // SAFETY: as above.
-            unsafe { update(poll) };
-        }
-    }
-}
-
-/// A splice queued bytes the kernel did not take: flush them when writable.
-pub fn poke_writes(poll: *mut Handle) {
-    if is_live(poll) {
-        // SAFETY: as in `poke_reads`: an open `Poller` poll of this thread's loop.
-        unsafe { watch_of(poll) }.writing.set(true);
-        // SAFETY: as above.
-        unsafe { update(poll) };
-    }
-}
-
-/// Reads until the socket is drained (or a few reads were made); returns true at EOF
-/// or on an error.
-fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> bool {
-    let core = &watch.core;
-    let io = core.io();
-    let Some(io) = io.as_ref() else { return true };
-    let mut reader = watch.reader.get();
-    let over = (|| {
-        for _ in 0..READS_PER_WAKE {
-            match core.read_step(io, &mut reader) {
-                ReadStep::Data(chunk) => {
-                    let short = chunk.len() < READ_SIZE;
-                    reads.push(Event::Data(core.clone(), chunk));
-                    // libuv reads again only after a read that filled its buffer.
-                    if short {
-                        return false;
-                    }
-                }
-                ReadStep::Empty => return false,
-                ReadStep::Eof => {
-                    reads.push(Event::Eof(core.id));
-                    return true;
-                }
-                ReadStep::Error(status) => {
-                    reads.push(Event::ReadError(core.id, status));
-                    return true;
-                }
-            }
-        }
-        false
-    })();
-    watch.reader.set(reader);
-    over
 }
 
 /// Queues an event produced on the JS thread during the poll phase (an accepted

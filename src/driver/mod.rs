@@ -2,8 +2,8 @@
 //! interface. This is the only code that knows there is more than one.
 //!
 //! - [`in_loop`] (the default): a connected socket is polled from Node's own event
-//!   loop, and its reads, writes and FIN happen on the JS thread, as libuv's own
-//!   streams do; listeners accept there too, and connects finish there. No thread is
+//!   loop (in an epoll set of rsnet's, one per environment, which the loop watches),
+//!   and its reads, writes and FIN happen on the JS thread, as libuv's own streams do; listeners accept there too, and connects finish there. No thread is
 //!   woken for established traffic: on the one or two cores a Node process usually
 //!   has, a wake-up per event batch costs more than it saves.
 //! - [`threaded`] (`RSNET_DRIVER=threaded`): the Tokio runtime's threads read and

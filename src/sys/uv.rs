@@ -49,7 +49,6 @@ const UV_PREPARE: c_int = 9;
 const UV_POLL: c_int = 8;
 const UV_TIMER: c_int = 13;
 pub const UV_READABLE: c_int = 1;
-pub const UV_WRITABLE: c_int = 2;
 
 /// Room for any of the handles rsnet uses (checked against this libuv at start-up).
 const HANDLE_BYTES: usize = 256;

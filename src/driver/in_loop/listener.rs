@@ -1,6 +1,13 @@
 //! The in-loop driver's listeners: a poll of the listening socket in Node's loop, on
 //! the JS thread, accepts with the one accept routine (`ServerCore::accept_pending`);
-//! every connection joins this loop turn's events and never joins the reactor.
+//! every connection joins this loop turn's events and never joins the runtime.
+//!
+//! A listener keeps a `uv_poll` of its own rather than joining the edge-triggered
+//! set of the streams (`reactor`): libuv polls level-triggered, so one accept per
+//! notification is enough (the listener is reported again while connections wait),
+//! where an edge would have to be followed by accepts until EAGAIN, one more accept(2)
+//! per connection at the usual one connection at a time. Its own poll costs a few
+//! `epoll_ctl` per listen, not per connection.
 
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
@@ -36,13 +43,18 @@ pub unsafe fn listen(
     })
 }
 
-/// The listener is readable: accepts on the JS thread.
+/// The listener is readable: accepts one connection on the JS thread, as libuv does
+/// per notification. The poll is level-triggered, so libuv reports the listener again
+/// next turn while connections wait; accepting until EAGAIN would cost one more
+/// accept(2) per notification, which at the usual one connection at a time is one
+/// more per connection.
 fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
     let mut serve = |io: Io| {
         let stream = StreamCore::new(core.channel().clone());
         stream.attach_polled(io);
         queue_event(Event::Accepted(core.id, stream));
-        Ok(())
+        // `accept_pending` stops at WouldBlock, as when the kernel has none left.
+        Err(std::io::ErrorKind::WouldBlock.into())
     };
     match core.accept_pending(&mut serve) {
         Ok(()) => Readiness::Continue,
