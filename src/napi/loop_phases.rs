@@ -10,8 +10,8 @@
 //!   holds a socket's second read of a turn until then, as libuv reads once per turn.
 //! - A `uv_idle` handle that keeps the loop turning while either is wanted.
 //!
-//! The calls go through `napi_make_callback` (`delivery::deliver_now`), so ticks run
-//! afterwards as after any Node I/O callback.
+//! The calls are plain calls into JS (`delivery::deliver_now`); JS runs the ticks
+//! after each one, as after any Node I/O callback (`batch::dispatch`).
 
 use std::cell::Cell;
 use std::ffi::c_void;
