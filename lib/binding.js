@@ -132,9 +132,6 @@ let records = new Int32Array(0);
 // (`keep`), since the next batch overwrites the records.
 const current = { records, end: 0, next: 0, objects: undefined, block: undefined };
 
-// Native code calls JS with no async context or callback scope of its own: each event
-// runs in its handle's context, and the ticks queued by the batch's last callback run
-// here at the end, as they would at the end of Node's I/O callback.
 // `forNextTurn`: a runtime thread read this while JS ran this turn's callbacks; libuv
 // would see it on its next poll, after this turn's setImmediate callbacks.
 function dispatch(recordsBuffer, count, objects, block, loopTurn, forNextTurn) {
@@ -146,7 +143,6 @@ function dispatch(recordsBuffer, count, objects, block, loopTurn, forNextTurn) {
   } else {
     deliverBatch(count, objects, block, loopTurn, forNextTurn);
   }
-  runTicks();
 }
 
 function deliverBatch(count, objects, block, loopTurn, forNextTurn) {

@@ -57,8 +57,10 @@ const RECORD_BYTES: usize = RECORD_FIELDS * 4;
 const FIRST_RECORDS_BYTES: usize = 64 * RECORD_BYTES;
 /// Data chunks at least this large get a Buffer of their own (see the module docs).
 const OWN_BUFFER_BYTES: usize = 16 * 1024;
-/// The size of a data block shared by the small chunks of consecutive batches.
-const BLOCK_BYTES: usize = 64 * 1024;
+/// The size of a data block shared by the small chunks of consecutive batches: Node's
+/// `Buffer.poolSize`, so that a kept chunk pins no more than one of Node's own pooled
+/// Buffers does.
+const BLOCK_BYTES: usize = 8 * 1024;
 
 /// An ArrayBuffer that native code writes into, kept alive by a strong reference
 /// while native code may still write into it.
@@ -195,20 +197,23 @@ unsafe fn block_room(
 
 /// Builds the batch and calls `js_cb` once, through [`napi_raw::call`]: an exception
 /// thrown by JS becomes an uncaught exception, exactly as a throw in a built-in `net`
-/// event handler would. A plain call, even from a libuv callback: JS runs each event
-/// in its handle's async context and the tick queues after each one, the last
-/// included (lib/binding.js), so `napi_make_callback`'s callback scope (about 3,000
-/// instructions a batch) would only do again what JS already did.
+/// event handler would. With an async context (a call from a libuv callback), the call
+/// goes through `napi_make_callback`, which runs the tick queues afterwards as Node's
+/// own I/O does. (A plain call would save that callback scope's cost, ~3,000
+/// instructions a batch, but Node needs one open: a native callback that JS makes
+/// inside an event, such as the HTTP parser's, would otherwise be the outermost scope,
+/// which runs the tick queues mid-event and aborts on its async-id checks.)
 ///
 /// # Safety
 /// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope, and
 /// never while JS runs on that thread (libuv and TSFN callbacks do not nest in JS):
 /// the records of the batch JS is delivering would be overwritten. `js_cb` must be a
-/// function of that environment.
+/// function of that environment and `context` one of its async contexts.
 pub unsafe fn dispatch(
     env: sys::napi_env,
     js_cb: sys::napi_value,
     events: Vec<Event>,
+    context: Option<sys::napi_async_context>,
     next_turn: bool,
 ) -> napi::Result<()> {
     let count = events.len();
@@ -319,7 +324,7 @@ pub unsafe fn dispatch(
     }
     // SAFETY: same thread and scope; `js_cb` and `args` are values of this environment
     // made in it (the caller's `dispatch` function and the batch's values).
-    unsafe { napi_raw::call(env, None, js_cb, &args) }
+    unsafe { napi_raw::call(env, context, js_cb, &args) }
 }
 
 /// The batch's array of JS objects, created on first use. Made only inside `dispatch`,

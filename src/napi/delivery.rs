@@ -35,9 +35,10 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     // SAFETY: libuv callbacks run on the loop's thread, and `env::current` is this
     // thread's own environment (thread-local), still set up: `direct.env` is the env
     // of this very JS thread. Outside any napi call, so a scope is opened for the
-    // batch's values and closed after. `direct.dispatch` is a strong reference that
-    // lives as long as the environment (`direct_delivery`). A libuv callback never
-    // runs while JS runs on its thread, as `batch::dispatch` needs.
+    // batch's values and closed after. `direct.dispatch` is a strong reference and
+    // `direct.context` an async context that live as long as the environment
+    // (`direct_delivery`). A libuv callback never runs while JS runs on its thread, as
+    // `batch::dispatch` needs.
     unsafe {
         let mut scope = ptr::null_mut();
         if sys::napi_open_handle_scope(direct.env, &mut scope) != sys::Status::napi_ok {
@@ -46,7 +47,13 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
         let mut dispatch = ptr::null_mut();
         sys::napi_get_reference_value(direct.env, direct.dispatch, &mut dispatch);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            batch::dispatch(direct.env, dispatch, events, next_turn)
+            batch::dispatch(
+                direct.env,
+                dispatch,
+                events,
+                Some(direct.context),
+                next_turn,
+            )
         }));
         if !matches!(outcome, Ok(Ok(()))) {
             napi_raw::raise(direct.env, "rsnet: event dispatch failed");
@@ -122,17 +129,27 @@ fn direct_delivery(env: sys::napi_env, dispatch: &JsFunction) -> napi::Result<Di
     let mut direct = Direct {
         env,
         dispatch: ptr::null_mut(),
+        context: ptr::null_mut(),
         uv_loop: ptr::null_mut(),
     };
     // SAFETY: called from `init`, on env's JS thread inside its scope, with `dispatch`
-    // a value of that scope; the reference (count 1) outlives it (never released, see
-    // above).
+    // a value of that scope; the reference (count 1) and the async context outlive it
+    // (never released, see above).
     unsafe {
         check(sys::napi_create_reference(
             env,
             dispatch.raw(),
             1,
             &mut direct.dispatch,
+        ))?;
+        let mut resource = ptr::null_mut();
+        check(sys::napi_create_object(env, &mut resource))?;
+        let name = napi_raw::string(env, "rsnet:read")?;
+        check(sys::napi_async_init(
+            env,
+            resource,
+            name,
+            &mut direct.context,
         ))?;
         let mut uv_loop = ptr::null_mut();
         check(sys::napi_get_uv_event_loop(env, &mut uv_loop))?;
@@ -168,7 +185,7 @@ unsafe extern "C" fn deliver(
         // SAFETY: napi calls this on env's JS thread inside a scope, with `js_cb` the
         // TSFN's function (`dispatch`), non-null (checked above). The same thread is
         // what `second_in_turn` needs.
-        unsafe { batch::dispatch(env, js_cb, events, second_in_turn(env)) }
+        unsafe { batch::dispatch(env, js_cb, events, None, second_in_turn(env)) }
     }));
     let message = match outcome {
         Ok(Ok(())) => return,

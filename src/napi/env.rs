@@ -42,6 +42,7 @@ pub struct Environment {
 pub struct Direct {
     pub env: sys::napi_env,
     pub dispatch: sys::napi_ref,
+    pub context: sys::napi_async_context,
     pub uv_loop: *mut c_void,
 }
 

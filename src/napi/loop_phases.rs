@@ -10,8 +10,8 @@
 //!   holds a socket's second read of a turn until then, as libuv reads once per turn.
 //! - A `uv_idle` handle that keeps the loop turning while either is wanted.
 //!
-//! The calls are plain calls into JS (`delivery::deliver_now`); JS runs the ticks
-//! after each one, as after any Node I/O callback (`batch::dispatch`).
+//! The calls go through `napi_make_callback` (`delivery::deliver_now`), so ticks run
+//! afterwards as after any Node I/O callback.
 
 use std::cell::Cell;
 use std::ffi::c_void;
@@ -155,7 +155,12 @@ extern "C" fn on_check(_: *mut Handle) {
         }
         let channel = &env.channel;
         let mut batch = channel.take_now();
-        batch.extend(reads);
+        // Usually nothing was queued: the reads are the batch, with no copy.
+        if batch.is_empty() {
+            batch = reads;
+        } else {
+            batch.extend(reads);
+        }
         deliver_now(batch, false);
         for _ in 0..FOLLOW_UPS {
             let more = channel.take_now();
