@@ -273,24 +273,18 @@ function deliver(handle, kind, a, chunk, objects) {
 function handleEvent(handle, kind, a, chunk, objects) {
   switch (kind) {
     case DATA: return handle.onread(a, chunk);
-    // Completions settle the handle's requests first: an idle handle, as in libuv,
-    // no longer keeps the process alive.
+    // Native code settled a completion's requests as it encoded it: an idle handle, as
+    // in libuv, no longer keeps the process alive.
     case EOF:
       handle.readStop();
       return handle.onread(UV_EOF);
     case READ_ERROR:
       handle.readStop();
       return handle.onread(a);
-    case WRITTEN:
-      handle.settle(a);
-      return handle.onwritten(a);
+    case WRITTEN: return handle.onwritten(a);
     case WRITE_ERROR: return handle.onwriteerror(a);
-    case SHUTDOWN:
-      handle.settle(1);
-      return handle.onshutdown(a);
-    case CONNECTED:
-      handle.settleConnect();
-      return handle.onconnect(a);
+    case SHUTDOWN: return handle.onshutdown(a);
+    case CONNECTED: return handle.onconnect(a);
     case ACCEPTED: return handle.onconnection(0, objects[a]);
     case ACCEPT_ERROR: return handle.onconnection(a);
     case SPLICE_READY: return handle.onspliceready(a);

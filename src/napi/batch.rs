@@ -31,7 +31,7 @@ use napi_derive::napi;
 
 use crate::core::event::Event;
 use crate::core::stream;
-use crate::napi::socket::SocketHandle;
+use crate::napi::socket::{self, SocketHandle};
 use crate::sys::errno;
 use crate::sys::napi_raw::{self, check};
 
@@ -284,10 +284,23 @@ pub unsafe fn dispatch(
             }
             Event::Eof(id) => [kind::EOF, id as i32, 0, 0],
             Event::ReadError(id, status) => [kind::READ_ERROR, id as i32, status, 0],
-            Event::Written(id, n) => [kind::WRITTEN, id as i32, n as i32, 0],
+            // A completion settles its requests as it is handed to JS (`socket::settle`).
+            Event::Written(id, n) => {
+                // SAFETY: on env's JS thread (this fn's contract).
+                unsafe { socket::settle(env, id, n, false) };
+                [kind::WRITTEN, id as i32, n as i32, 0]
+            }
             Event::WriteError(id, status) => [kind::WRITE_ERROR, id as i32, status, 0],
-            Event::Shutdown(id, status) => [kind::SHUTDOWN, id as i32, status, 0],
-            Event::Connected(id, status) => [kind::CONNECTED, id as i32, status, 0],
+            Event::Shutdown(id, status) => {
+                // SAFETY: as above.
+                unsafe { socket::settle(env, id, 1, false) };
+                [kind::SHUTDOWN, id as i32, status, 0]
+            }
+            Event::Connected(id, status) => {
+                // SAFETY: as above.
+                unsafe { socket::settle(env, id, 1, true) };
+                [kind::CONNECTED, id as i32, status, 0]
+            }
             Event::AcceptError(id, status) => [kind::ACCEPT_ERROR, id as i32, status, 0],
             Event::SpliceReady(id, generation) => {
                 [kind::SPLICE_READY, id as i32, generation as i32, 0]
