@@ -324,20 +324,23 @@ Object.defineProperty(Server.prototype, 'listening', {
 // A bound handle's address never changes, so it is asked of the handle once (a native
 // call that builds an object, about 10,000 instructions: code that calls address() per
 // request, as an http.Agent user passing `port: server.address().port` does, paid it
-// each time). Each call still returns an object of its own, as Node's does.
+// each time). Asked again if code replaced the handle's getsockname meanwhile, as
+// Node's address() calls whatever getsockname the handle has. Each call still returns
+// an object of its own, as Node's does.
 const kBoundAddress = Symbol('kBoundAddress');
 
 Server.prototype.address = function() {
   const handle = this._handle;
   if (handle && !handle[kIsPipe]) {
     let bound = handle[kBoundAddress];
-    if (bound === undefined) {
+    if (bound === undefined || bound.getsockname !== handle.getsockname) {
       const out = {};
       const err = handle.getsockname(out);
       if (err) throw new ErrnoException(err, 'address');
-      bound = handle[kBoundAddress] = out;
+      bound = handle[kBoundAddress] = { out, getsockname: handle.getsockname };
     }
-    return { address: bound.address, family: bound.family, port: bound.port };
+    const { out } = bound;
+    return { address: out.address, family: out.family, port: out.port };
   } else if (this._pipeName) {
     return this._pipeName;
   }
