@@ -3,10 +3,11 @@
 // classes and constants for the rest of lib/ (lib/native.js loads the addon).
 //
 // Native code calls JS through one function per environment (`dispatch`), with a whole
-// batch at a time: a Buffer of int32 records `[kind, id, a, b]` followed by the
-// bytes of the small DATA records back to back; large ones (b >= 0) and accepted
-// handles are in `objects` (see src/napi/batch.rs). Each handle registers under its id
-// while open; events for handles closed meanwhile are dropped here.
+// batch at a time: int32 records `[kind, id, a, b]` in an ArrayBuffer that every batch
+// reuses, the bytes of small DATA records in a shared data block (b is the offset),
+// large chunks (b < 0) and accepted handles in `objects` (see src/napi/batch.rs). Each
+// handle registers under its id while open; events for handles closed meanwhile are
+// dropped here.
 
 const { initHandleContext, runInHandleContext } = require('./async_context');
 const { kIsPipe } = require('./symbols');
@@ -18,6 +19,11 @@ const native = require('./native');
 const { recordFields: RECORD_INTS, events: EVENTS, errno, writeStatus } = native.constants();
 const { DATA, EOF, READ_ERROR, WRITTEN, WRITE_ERROR, SHUTDOWN, CONNECTED, ACCEPTED, ACCEPT_ERROR, SPLICE_READY } = EVENTS;
 const { UV_EOF } = errno;
+
+// Node's own Buffer class (Buffer[Symbol.species]): `new FastBuffer(arrayBuffer,
+// offset, length)` makes a Buffer over a range of a data block in JS, as Node's
+// `Buffer.from(arrayBuffer, ...)` does after its checks.
+const FastBuffer = Buffer[Symbol.species];
 
 const live = new Map();
 
@@ -117,11 +123,29 @@ function idle() {
   return backlog.length === 0 && pendingCloses === 0 && !waitingForTurn;
 }
 
+// The view over native code's records ArrayBuffer, made again only when native code
+// hands a new one (the first batch, or one that outgrew it).
+let records = new Int32Array(0);
+
+// The batch being delivered straight from native memory: one object, reused by every
+// batch. A batch that cannot be delivered to its end now is copied into the backlog
+// (`keep`), since the next batch overwrites the records.
+const current = { records, end: 0, next: 0, objects: undefined, block: undefined };
+
 // `forNextTurn`: a runtime thread read this while JS ran this turn's callbacks; libuv
 // would see it on its next poll, after this turn's setImmediate callbacks.
-function dispatch(buffer, count, objects, loopTurn, forNextTurn) {
-  // An empty batch is native code's call to complete one request (see afterIo).
-  if (count === 0) return forNextTurn ? nextTurn() : runOneAfterIo();
+function dispatch(recordsBuffer, count, objects, block, loopTurn, forNextTurn) {
+  if (recordsBuffer !== undefined) records = new Int32Array(recordsBuffer);
+  if (count === 0) {
+    // An empty batch is native code's call to complete one request (see afterIo).
+    if (forNextTurn) nextTurn();
+    else runOneAfterIo();
+  } else {
+    deliverBatch(count, objects, block, loopTurn, forNextTurn);
+  }
+}
+
+function deliverBatch(count, objects, block, loopTurn, forNextTurn) {
   runEarlierCompletions();
   if (forNextTurn && !waitingForTurn) {
     waitForNextTurn();
@@ -131,10 +155,24 @@ function dispatch(buffer, count, objects, loopTurn, forNextTurn) {
     if (loopTurn !== lastLoopTurn || loopTurn < 0) turn++;
     lastLoopTurn = loopTurn;
   }
-  // The records are aligned: native code allocates the Buffer on its own (offset 0).
-  backlog.push({ buffer, records: new Int32Array(buffer.buffer, buffer.byteOffset, count * RECORD_INTS), objects,
-    next: 0, offset: count * RECORD_INTS * 4 });
-  if (backlog.length === 1 && pendingCloses === 0 && !waitingForTurn) drain();
+  const batch = current;
+  batch.records = records;
+  batch.end = count * RECORD_INTS;
+  batch.next = 0;
+  batch.objects = objects;
+  batch.block = block;
+  if (idle()) {
+    if (!runBatch(batch)) backlog.push(keep(batch));
+  } else {
+    backlog.push(keep(batch));
+  }
+  batch.objects = batch.block = undefined;
+}
+
+// A copy of what a batch still has to deliver, for the backlog.
+function keep(batch) {
+  const { end, next, objects, block } = batch;
+  return { records: batch.records.slice(0, end), end, next, objects, block };
 }
 
 // Requests that completed at once (a FIN sent with nothing queued). libuv completes
@@ -182,8 +220,8 @@ function drain() {
 // a 'close' being scheduled, the rest waits until after it, as libuv's close phase
 // comes before any further I/O callback.
 function runBatch(batch) {
-  const { buffer, records, objects } = batch;
-  while (batch.next < records.length) {
+  const { records, end, objects, block } = batch;
+  while (batch.next < end) {
     const i = batch.next;
     if (i > 0) {
       runTicks();
@@ -199,14 +237,10 @@ function runBatch(batch) {
     const a = records[i + 2];
     let chunk;
     if (kind === DATA) {
-      // A view, no copy beyond the one native code made.
-      const own = records[i + 3];
-      if (own >= 0) {
-        chunk = objects[own];
-      } else {
-        chunk = buffer.subarray(batch.offset, batch.offset + a);
-        batch.offset += a;
-      }
+      // A view of the data block, no copy beyond the one native code made; or a
+      // large chunk's own Buffer.
+      const at = records[i + 3];
+      chunk = at >= 0 ? new FastBuffer(block, at, a) : objects[-1 - at];
     }
     if (handle !== undefined) {
       callReporting(deliver, handle, kind, a, chunk, objects);
@@ -239,24 +273,18 @@ function deliver(handle, kind, a, chunk, objects) {
 function handleEvent(handle, kind, a, chunk, objects) {
   switch (kind) {
     case DATA: return handle.onread(a, chunk);
-    // Completions settle the handle's requests first: an idle handle, as in libuv,
-    // no longer keeps the process alive.
+    // Native code settled a completion's requests as it encoded it: an idle handle, as
+    // in libuv, no longer keeps the process alive.
     case EOF:
       handle.readStop();
       return handle.onread(UV_EOF);
     case READ_ERROR:
       handle.readStop();
       return handle.onread(a);
-    case WRITTEN:
-      handle.settle(a);
-      return handle.onwritten(a);
+    case WRITTEN: return handle.onwritten(a);
     case WRITE_ERROR: return handle.onwriteerror(a);
-    case SHUTDOWN:
-      handle.settle(1);
-      return handle.onshutdown(a);
-    case CONNECTED:
-      handle.settleConnect();
-      return handle.onconnect(a);
+    case SHUTDOWN: return handle.onshutdown(a);
+    case CONNECTED: return handle.onconnect(a);
     case ACCEPTED: return handle.onconnection(0, objects[a]);
     case ACCEPT_ERROR: return handle.onconnection(a);
     case SPLICE_READY: return handle.onspliceready(a);

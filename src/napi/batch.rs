@@ -1,15 +1,27 @@
 //! Encodes a drained batch of events as JS values and makes the one JS call.
 //!
-//! Layout of the single Buffer handed to `dispatch(buffer, count, objects, loopTurn, nextTurn)` (a Buffer,
-//! not an ArrayBuffer: its memory is not zeroed before being overwritten):
-//! `count` records of four int32 `[kind, id, a, b]`, then the bytes of every small
-//! `Data` event back to back (`a` is each one's length, in order). One allocation and
-//! one copy per batch, however many sockets it covers; JS slices views out of it.
-//! A large chunk (at least [`OWN_BUFFER_BYTES`]) gets a Buffer of its own, at
-//! `objects[b]` (`b` is -1 for inline data), so that a chunk kept by the application
-//! never pins the memory of a whole batch. `objects` also carries the new
-//! `SocketHandle`s of `Accepted` events (`a` indexes it); it is undefined when empty.
+//! `dispatch(records, count, objects, block, loopTurn, nextTurn)` gets no new memory
+//! for a batch in the common case:
+//! - `count` records of four int32 `[kind, id, a, b]` are written at the start of one
+//!   ArrayBuffer that lives as long as the environment and is reused by every batch
+//!   ([`Memory`]); `records` is that ArrayBuffer when it is new (the first batch, or
+//!   one that outgrew it), else undefined, so JS keeps one `Int32Array` over it. JS
+//!   must copy what it keeps of a batch past the call.
+//! - The bytes of each small `Data` event (under [`OWN_BUFFER_BYTES`]) are copied into
+//!   `block`, an ArrayBuffer handed out by [`Memory`] piece by piece: `b` is the
+//!   chunk's offset in it, `a` its length, and JS makes the chunk's Buffer over that
+//!   range (a view: no native call, no copy). Native code writes only the part of a
+//!   block it has not handed out yet, so a chunk's bytes never change under JS. A
+//!   kept chunk pins its block: [`BLOCK_BYTES`] at most, as a chunk of Node's
+//!   `Buffer.allocUnsafe` pool pins the pool (a batch whose small chunks add up to
+//!   more gets a block of its own, as large as they are). `block` is undefined when
+//!   the batch has no small data.
+//! - A large chunk gets a Buffer of its own at `objects[-b - 1]` (`b` is negative),
+//!   so that a big chunk kept by the application never pins other memory. `objects`
+//!   also carries the new `SocketHandle`s of `Accepted` events (`a` indexes it); it
+//!   is undefined when empty.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ptr;
 
@@ -19,7 +31,7 @@ use napi_derive::napi;
 
 use crate::core::event::Event;
 use crate::core::stream;
-use crate::napi::socket::SocketHandle;
+use crate::napi::socket::{self, SocketHandle};
 use crate::sys::errno;
 use crate::sys::napi_raw::{self, check};
 
@@ -40,19 +52,163 @@ pub mod kind {
 /// Fields of a record (`[kind, id, a, b]`), each an int32; JS reads it from [`constants`].
 const RECORD_FIELDS: usize = 4;
 const RECORD_BYTES: usize = RECORD_FIELDS * 4;
+/// The records ArrayBuffer's first size: 64 records. It grows to the next power of two
+/// a batch needs, and never shrinks.
+const FIRST_RECORDS_BYTES: usize = 64 * RECORD_BYTES;
 /// Data chunks at least this large get a Buffer of their own (see the module docs).
 const OWN_BUFFER_BYTES: usize = 16 * 1024;
+/// The size of a data block shared by the small chunks of consecutive batches: Node's
+/// `Buffer.poolSize`, so that a kept chunk pins no more than one of Node's own pooled
+/// Buffers does.
+const BLOCK_BYTES: usize = 8 * 1024;
+
+/// An ArrayBuffer that native code writes into, kept alive by a strong reference
+/// while native code may still write into it.
+struct Region {
+    reference: sys::napi_ref,
+    data: *mut u8,
+    len: usize,
+}
+
+/// The memory batches reuse (see the module docs): the records ArrayBuffer, and the
+/// current data block with how much of it is handed out.
+struct Memory {
+    records: Option<Region>,
+    block: Option<Region>,
+    block_used: usize,
+}
+
+thread_local! {
+    // Per JS thread, so per environment; `reset` forgets it at the environment's
+    // teardown (its references die with the environment).
+    static MEMORY: RefCell<Memory> = const {
+        RefCell::new(Memory { records: None, block: None, block_used: 0 })
+    };
+}
+
+/// Forgets this environment's batch memory (its cleanup hook: the references go with
+/// the environment).
+pub fn reset() {
+    MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        memory.records = None;
+        memory.block = None;
+        memory.block_used = 0;
+    });
+}
+
+/// A new ArrayBuffer of `len` bytes, and a strong reference that keeps it (and its
+/// memory) alive.
+///
+/// # Safety
+/// Must run on the JS thread of `env`, inside a handle scope.
+unsafe fn new_region(env: sys::napi_env, len: usize) -> napi::Result<(Region, sys::napi_value)> {
+    let mut data: *mut std::ffi::c_void = ptr::null_mut();
+    let mut value = ptr::null_mut();
+    let mut reference = ptr::null_mut();
+    // SAFETY: this fn's contract; `data`, `value` and `reference` are out-parameters.
+    unsafe {
+        check(sys::napi_create_arraybuffer(
+            env, len, &mut data, &mut value,
+        ))?;
+        check(sys::napi_create_reference(env, value, 1, &mut reference))?;
+    }
+    let region = Region {
+        reference,
+        data: data.cast(),
+        len,
+    };
+    Ok((region, value))
+}
+
+/// Drops the strong reference of a region native code no longer writes into (V8 frees
+/// the ArrayBuffer once JS holds no view of it either).
+///
+/// # Safety
+/// Must run on the JS thread of `env`.
+unsafe fn release_region(env: sys::napi_env, region: Region) {
+    // SAFETY: this fn's contract; the reference was made by `new_region` in this
+    // environment and is deleted once (the region is consumed).
+    unsafe { sys::napi_delete_reference(env, region.reference) };
+}
+
+/// The records ArrayBuffer, at least `len` bytes: its memory, and the ArrayBuffer
+/// itself when it is new (JS then makes its view again), else undefined.
+///
+/// # Safety
+/// Must run on the JS thread of `env`, inside a handle scope.
+unsafe fn records_region(
+    env: sys::napi_env,
+    memory: &mut Memory,
+    len: usize,
+) -> napi::Result<(*mut u8, sys::napi_value)> {
+    if let Some(records) = &memory.records {
+        if records.len >= len {
+            let mut undefined = ptr::null_mut();
+            // SAFETY: this fn's contract.
+            check(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
+            return Ok((records.data, undefined));
+        }
+    }
+    let size = len.next_power_of_two().max(FIRST_RECORDS_BYTES);
+    // SAFETY: this fn's contract.
+    let (region, value) = unsafe { new_region(env, size)? };
+    let data = region.data;
+    if let Some(old) = memory.records.replace(region) {
+        // SAFETY: this fn's contract (env's JS thread).
+        unsafe { release_region(env, old) };
+    }
+    Ok((data, value))
+}
+
+/// Room for `len` bytes of small data in a block: the block's memory at the start of
+/// that room, the room's offset in it, and the block. A batch whose small data does not
+/// fit in what is left of the current block starts a new one (of its own size when
+/// that is larger than [`BLOCK_BYTES`]).
+///
+/// # Safety
+/// Must run on the JS thread of `env`, inside a handle scope.
+unsafe fn block_room(
+    env: sys::napi_env,
+    memory: &mut Memory,
+    len: usize,
+) -> napi::Result<(*mut u8, usize, sys::napi_value)> {
+    if let Some(block) = &memory.block {
+        if block.len - memory.block_used >= len {
+            let offset = memory.block_used;
+            memory.block_used += len;
+            let mut value = ptr::null_mut();
+            // SAFETY: this fn's contract; the reference is this environment's, alive.
+            check(unsafe { sys::napi_get_reference_value(env, block.reference, &mut value) })?;
+            // SAFETY: `offset + len <= block.len` (checked above): in the block.
+            return Ok((unsafe { block.data.add(offset) }, offset, value));
+        }
+    }
+    // SAFETY: this fn's contract.
+    let (region, value) = unsafe { new_region(env, len.max(BLOCK_BYTES))? };
+    let data = region.data;
+    if let Some(old) = memory.block.replace(region) {
+        // SAFETY: this fn's contract (env's JS thread).
+        unsafe { release_region(env, old) };
+    }
+    memory.block_used = len;
+    Ok((data, 0, value))
+}
 
 /// Builds the batch and calls `js_cb` once, through [`napi_raw::call`]: an exception
 /// thrown by JS becomes an uncaught exception, exactly as a throw in a built-in `net`
 /// event handler would. With an async context (a call from a libuv callback), the call
 /// goes through `napi_make_callback`, which runs the tick queues afterwards as Node's
-/// own I/O does.
+/// own I/O does. (A plain call would save that callback scope's cost, ~3,000
+/// instructions a batch, but Node needs one open: a native callback that JS makes
+/// inside an event, such as the HTTP parser's, would otherwise be the outermost scope,
+/// which runs the tick queues mid-event and aborts on its async-id checks.)
 ///
 /// # Safety
-/// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope;
-/// `js_cb` must be a function of that environment and `context` one of its async
-/// contexts.
+/// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope, and
+/// never while JS runs on that thread (libuv and TSFN callbacks do not nest in JS):
+/// the records of the batch JS is delivering would be overwritten. `js_cb` must be a
+/// function of that environment and `context` one of its async contexts.
 pub unsafe fn dispatch(
     env: sys::napi_env,
     js_cb: sys::napi_value,
@@ -68,23 +224,41 @@ pub unsafe fn dispatch(
             _ => 0,
         })
         .sum();
-    let meta_bytes = count * RECORD_BYTES;
-    let mut raw: *mut std::ffi::c_void = ptr::null_mut();
-    let mut buffer = ptr::null_mut();
-    // SAFETY: on env's JS thread inside a scope (this fn's contract); `raw` and
-    // `buffer` are out-parameters.
-    check(unsafe { sys::napi_create_buffer(env, meta_bytes + data_bytes, &mut raw, &mut buffer) })?;
-    let out: &mut [u8] = if meta_bytes + data_bytes == 0 {
-        &mut []
-    } else {
-        // SAFETY: napi_create_buffer succeeded, so `raw` points to the Buffer's
-        // `meta_bytes + data_bytes` bytes (uninitialised, but u8 has no invalid
-        // values and every byte is written below before JS sees them). `buffer` is
-        // held by the open scope, so V8 keeps the memory alive, and no JS runs until
-        // the call at the end, after the last use of `out`.
-        unsafe { std::slice::from_raw_parts_mut(raw.cast::<u8>(), meta_bytes + data_bytes) }
+    let mut args = [ptr::null_mut(); 6];
+    let (meta, data, data_base) = MEMORY.with(|memory| -> napi::Result<_> {
+        let mut memory = memory.borrow_mut();
+        // SAFETY: on env's JS thread inside a scope (this fn's contract).
+        let (meta, records) = unsafe { records_region(env, &mut memory, count * RECORD_BYTES)? };
+        args[0] = records;
+        let (data, base) = if data_bytes == 0 {
+            // SAFETY: as above.
+            check(unsafe { sys::napi_get_undefined(env, &mut args[3]) })?;
+            (ptr::null_mut(), 0)
+        } else {
+            // SAFETY: as above.
+            let (data, base, block) = unsafe { block_room(env, &mut memory, data_bytes)? };
+            args[3] = block;
+            (data, base)
+        };
+        Ok((meta, data, base))
+    })?;
+    // SAFETY: `meta` is the records ArrayBuffer's memory, at least `count` records
+    // long (`records_region`), and `data` the `data_bytes` bytes of a block handed to
+    // this batch (`block_room`), not handed to JS before; both ArrayBuffers are held
+    // by strong references, so V8 keeps them. No JS runs until the call at the end
+    // (after the last use of these slices), and none is running now (this fn's
+    // contract), so nothing else reads or writes them meanwhile. u8 has no invalid
+    // values.
+    let (meta, data) = unsafe {
+        (
+            std::slice::from_raw_parts_mut(meta, count * RECORD_BYTES),
+            if data_bytes == 0 {
+                &mut [][..]
+            } else {
+                std::slice::from_raw_parts_mut(data, data_bytes)
+            },
+        )
     };
-    let (meta, data) = out.split_at_mut(meta_bytes);
 
     let mut objects = Objects {
         env,
@@ -97,22 +271,36 @@ pub unsafe fn dispatch(
             Event::Data(stream, bytes) => {
                 let len = bytes.len();
                 stream.delivered(len);
-                let own = if len < OWN_BUFFER_BYTES {
+                let at = if len < OWN_BUFFER_BYTES {
+                    let at = data_base + offset;
                     data[offset..offset + len].copy_from_slice(&bytes);
                     offset += len;
-                    -1
+                    at as i32
                 } else {
                     // SAFETY: on env's JS thread inside the scope (this fn's contract).
-                    objects.push(unsafe { large_chunk_buffer(env, bytes)? })?
+                    -1 - objects.push(unsafe { large_chunk_buffer(env, bytes)? })?
                 };
-                [kind::DATA, stream.id as i32, len as i32, own]
+                [kind::DATA, stream.id as i32, len as i32, at]
             }
             Event::Eof(id) => [kind::EOF, id as i32, 0, 0],
             Event::ReadError(id, status) => [kind::READ_ERROR, id as i32, status, 0],
-            Event::Written(id, n) => [kind::WRITTEN, id as i32, n as i32, 0],
+            // A completion settles its requests as it is handed to JS (`socket::settle`).
+            Event::Written(id, n) => {
+                // SAFETY: on env's JS thread (this fn's contract).
+                unsafe { socket::settle(env, id, n, false) };
+                [kind::WRITTEN, id as i32, n as i32, 0]
+            }
             Event::WriteError(id, status) => [kind::WRITE_ERROR, id as i32, status, 0],
-            Event::Shutdown(id, status) => [kind::SHUTDOWN, id as i32, status, 0],
-            Event::Connected(id, status) => [kind::CONNECTED, id as i32, status, 0],
+            Event::Shutdown(id, status) => {
+                // SAFETY: as above.
+                unsafe { socket::settle(env, id, 1, false) };
+                [kind::SHUTDOWN, id as i32, status, 0]
+            }
+            Event::Connected(id, status) => {
+                // SAFETY: as above.
+                unsafe { socket::settle(env, id, 1, true) };
+                [kind::CONNECTED, id as i32, status, 0]
+            }
             Event::AcceptError(id, status) => [kind::ACCEPT_ERROR, id as i32, status, 0],
             Event::SpliceReady(id, generation) => {
                 [kind::SPLICE_READY, id as i32, generation as i32, 0]
@@ -131,28 +319,21 @@ pub unsafe fn dispatch(
         }
     }
 
-    let mut args = [
-        buffer,
-        ptr::null_mut(),
-        ptr::null_mut(),
-        ptr::null_mut(),
-        ptr::null_mut(),
-    ];
     // SAFETY: on env's JS thread inside the caller's scope (this fn's contract); each
     // call writes one value into its slot of `args`.
     unsafe {
-        check(sys::napi_get_boolean(env, next_turn, &mut args[4]))?;
         check(sys::napi_create_uint32(env, count as u32, &mut args[1]))?;
-        check(sys::napi_create_double(
-            env,
-            crate::sys::loop_turn::current(env),
-            &mut args[3],
-        ))?;
         if objects.array.is_null() {
             check(sys::napi_get_undefined(env, &mut args[2]))?;
         } else {
             args[2] = objects.array;
         }
+        check(sys::napi_create_double(
+            env,
+            crate::sys::loop_turn::current(env),
+            &mut args[4],
+        ))?;
+        check(sys::napi_get_boolean(env, next_turn, &mut args[5]))?;
     }
     // SAFETY: same thread and scope; `js_cb` and `args` are values of this environment
     // made in it (the caller's `dispatch` function and the batch's values).

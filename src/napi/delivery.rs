@@ -37,7 +37,8 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     // of this very JS thread. Outside any napi call, so a scope is opened for the
     // batch's values and closed after. `direct.dispatch` is a strong reference and
     // `direct.context` an async context that live as long as the environment
-    // (`direct_delivery`).
+    // (`direct_delivery`). A libuv callback never runs while JS runs on its thread, as
+    // `batch::dispatch` needs.
     unsafe {
         let mut scope = ptr::null_mut();
         if sys::napi_open_handle_scope(direct.env, &mut scope) != sys::Status::napi_ok {
@@ -61,8 +62,9 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     }
 }
 
-/// Connects this environment to rsnet: `dispatch(arrayBuffer, count, handles)` receives
-/// every batch of events (layout in lib/binding.js). Called once per environment.
+/// Connects this environment to rsnet: `dispatch(records, count, objects, block,
+/// loopTurn, nextTurn)` receives every batch of events (layout in `batch`). Called
+/// once per environment.
 #[napi]
 pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     if env::is_set_up() {
@@ -242,5 +244,6 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
     }
     in_loop::stop();
     channel.registry.close_all();
+    batch::reset();
     env::tear_down();
 }

@@ -155,7 +155,12 @@ extern "C" fn on_check(_: *mut Handle) {
         }
         let channel = &env.channel;
         let mut batch = channel.take_now();
-        batch.extend(reads);
+        // Usually nothing was queued: the reads are the batch, with no copy.
+        if batch.is_empty() {
+            batch = reads;
+        } else {
+            batch.extend(reads);
+        }
         deliver_now(batch, false);
         for _ in 0..FOLLOW_UPS {
             let more = channel.take_now();

@@ -5,8 +5,11 @@
 //! Node-shaped errors. Asynchronous outcomes (connect, data, write completion, FIN)
 //! arrive as events on the environment's channel, tagged with `id`.
 
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,19 +33,70 @@ pub struct SocketHandle {
     unconnected: Option<Socket>,
     /// What moves this stream's bytes (`driver`).
     driver: StreamDriver,
-    /// Liveness, as libuv counts a stream: it keeps the event loop alive while ref'd
-    /// and reading, and while a connect, write or shutdown is in flight (ref'd or not).
-    refed: bool,
-    reading: bool,
-    /// A connect was started and JS has not yet received its outcome.
-    connecting: bool,
+    /// What keeps the loop alive, shared with the batch encoder (`settle`).
+    live: Rc<Liveness>,
     /// The directions the fd allows: both, except for a one-way pipe end.
     readable: bool,
     writable: bool,
-    in_flight: u32,
-    closed: bool,
+}
+
+/// A handle's liveness, as libuv counts a stream: it keeps the event loop alive while
+/// ref'd and reading, and while a connect, write or shutdown is in flight (ref'd or
+/// not). Requests are counted here both ways: up when a verb starts one, down when
+/// the batch encoder hands JS its completion (`settle`), so JS never calls back to
+/// settle them.
+#[derive(Default)]
+struct Liveness {
+    refed: Cell<bool>,
+    reading: Cell<bool>,
+    /// A connect was started and its outcome is not yet on its way to JS.
+    connecting: Cell<bool>,
+    in_flight: Cell<u32>,
+    closed: Cell<bool>,
     /// Whether this handle is currently counted in the environment's ref count.
-    counted: bool,
+    counted: Cell<bool>,
+}
+
+thread_local! {
+    // The open handles' liveness by id, per JS thread (so per environment), for
+    // `settle`. A handle is in it from its creation until it closes or is collected.
+    static LIVENESS: RefCell<HashMap<u32, Rc<Liveness>>> = RefCell::new(HashMap::new());
+}
+
+/// A completion of `n` requests of handle `id` (a write, a shutdown, or with
+/// `connected` the connect) is being handed to JS: they are no longer in flight. A
+/// handle closed meanwhile has nothing left to count.
+///
+/// # Safety
+/// Must run on the JS thread of `env` (`batch::dispatch`).
+pub unsafe fn settle(env: napi::sys::napi_env, id: u32, n: u32, connected: bool) {
+    let Some(live) = LIVENESS.with(|map| map.borrow().get(&id).cloned()) else {
+        return;
+    };
+    if connected {
+        live.connecting.set(false);
+    }
+    live.in_flight.set(live.in_flight.get().saturating_sub(n));
+    // SAFETY: this fn's contract (env's JS thread), which `sync` needs of its Env.
+    live.sync(&unsafe { Env::from_raw(env) });
+}
+
+impl Liveness {
+    /// Brings this handle's share of the environment's ref count up to date.
+    fn sync(&self, env: &Env) {
+        // As libuv: an active handle (reading) holds the loop only while ref'd, but a
+        // request in flight (connect, write, shutdown) holds it even when unref'd, so
+        // `end(data); unref()` still delivers everything.
+        let counted = !self.closed.get()
+            && ((self.refed.get() && self.reading.get()) || self.in_flight.get() > 0);
+        if counted != self.counted.replace(counted) {
+            if counted {
+                env::retain(env);
+            } else {
+                env::release(env);
+            }
+        }
+    }
 }
 
 #[napi]
@@ -54,18 +108,17 @@ impl SocketHandle {
     }
 
     fn wrap(core: Arc<StreamCore>) -> napi::Result<Self> {
+        let driver = env::driver()?.stream();
+        let live = Rc::new(Liveness::default());
+        live.refed.set(true);
+        LIVENESS.with(|map| map.borrow_mut().insert(core.id, live.clone()));
         Ok(SocketHandle {
             core,
             unconnected: None,
-            driver: env::driver()?.stream(),
-            refed: true,
-            reading: false,
-            connecting: false,
+            driver,
+            live,
             readable: true,
             writable: true,
-            in_flight: 0,
-            closed: false,
-            counted: false,
         })
     }
 
@@ -209,7 +262,7 @@ impl SocketHandle {
     fn connect_refused(&self) -> Option<i32> {
         if self.core.is_closed() {
             Some(EINVAL)
-        } else if self.connecting {
+        } else if self.live.connecting.get() {
             Some(EALREADY)
         } else {
             None
@@ -248,7 +301,7 @@ impl SocketHandle {
         if !self.readable {
             return ENOTCONN;
         }
-        self.reading = true;
+        self.live.reading.set(true);
         self.sync(&env);
         self.driver.read_start(&self.core)
     }
@@ -256,7 +309,7 @@ impl SocketHandle {
     /// Stops reading; JS also calls it at EOF or a read error, when reading is over.
     #[napi(catch_unwind)]
     pub fn read_stop(&mut self, env: Env) -> i32 {
-        self.reading = false;
+        self.live.reading.set(false);
         self.sync(&env);
         self.driver.read_stop(&self.core);
         0
@@ -304,20 +357,6 @@ impl SocketHandle {
         status
     }
 
-    /// JS received the outcome of the connect in flight.
-    #[napi(catch_unwind)]
-    pub fn settle_connect(&mut self, env: Env) {
-        self.connecting = false;
-        self.settle(env, 1);
-    }
-
-    /// JS reports that `n` requests (connect, write, shutdown) of this handle completed.
-    #[napi(catch_unwind)]
-    pub fn settle(&mut self, env: Env, n: u32) {
-        self.in_flight = self.in_flight.saturating_sub(n);
-        self.sync(&env);
-    }
-
     /// Closes the socket now. Pending events of this handle are dropped by JS.
     #[napi(catch_unwind)]
     pub fn close(&mut self, env: Env) {
@@ -325,8 +364,9 @@ impl SocketHandle {
         // The driver lets go of the fd before it is closed.
         self.driver.stop();
         self.core.close();
-        self.closed = true;
+        self.live.closed.set(true);
         self.sync(&env);
+        LIVENESS.with(|map| map.borrow_mut().remove(&self.core.id));
     }
 
     /// Closes with an RST instead of a FIN (SO_LINGER 0), as `resetAndDestroy()`.
@@ -342,19 +382,19 @@ impl SocketHandle {
 
     #[napi(js_name = "ref", catch_unwind)]
     pub fn ref_(&mut self, env: Env) {
-        self.refed = true;
+        self.live.refed.set(true);
         self.sync(&env);
     }
 
     #[napi(catch_unwind)]
     pub fn unref(&mut self, env: Env) {
-        self.refed = false;
+        self.live.refed.set(false);
         self.sync(&env);
     }
 
     #[napi(catch_unwind)]
     pub fn has_ref(&self) -> bool {
-        self.refed
+        self.live.refed.get()
     }
 
     #[napi(catch_unwind)]
@@ -472,7 +512,7 @@ impl SocketHandle {
     /// A connect started (`status` 0): one request in flight, until JS has its outcome.
     fn connect_started(&mut self, env: &Env, status: i32) -> i32 {
         if status == 0 {
-            self.connecting = true;
+            self.live.connecting.set(true);
             self.begin(env);
         }
         status
@@ -480,7 +520,7 @@ impl SocketHandle {
 
     /// A request started (connect, write, shutdown).
     fn begin(&mut self, env: &Env) {
-        self.in_flight += 1;
+        self.live.in_flight.set(self.live.in_flight.get() + 1);
         self.sync(env);
     }
 
@@ -489,23 +529,23 @@ impl SocketHandle {
     fn note_request(&mut self, env: &Env, status: i32) {
         if status == QUEUED {
             self.begin(env);
-            self.driver.watch_writes(&self.core, self.reading);
+            self.driver
+                .watch_writes(&self.core, self.live.reading.get());
         }
     }
 
     /// Brings this handle's share of the environment's ref count up to date.
-    fn sync(&mut self, env: &Env) {
-        // As libuv: an active handle (reading) holds the loop only while ref'd, but a
-        // request in flight (connect, write, shutdown) holds it even when unref'd, so
-        // `end(data); unref()` still delivers everything.
-        let counted = !self.closed && ((self.refed && self.reading) || self.in_flight > 0);
-        if counted != self.counted {
-            self.counted = counted;
-            if counted {
-                env::retain(env);
-            } else {
-                env::release(env);
-            }
+    fn sync(&self, env: &Env) {
+        self.live.sync(env);
+    }
+}
+
+impl Drop for SocketHandle {
+    /// Collected without a close: its id no longer counts anything.
+    fn drop(&mut self) {
+        if !self.live.closed.get() {
+            // The thread's map may already be gone when its environment ends.
+            let _ = LIVENESS.try_with(|map| map.borrow_mut().remove(&self.core.id));
         }
     }
 }
