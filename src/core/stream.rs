@@ -43,10 +43,12 @@ use crate::sys::errno::{status, status_of, EBADF};
 
 pub mod fifo;
 mod splice;
+mod tls;
 mod transport;
 mod write_queue;
 use splice::Splice;
 pub use splice::{SpliceRead, Step};
+pub use tls::TLS_FAILED;
 pub use transport::{Io, Kind};
 use write_queue::{Chunk, WriteQueue};
 
@@ -129,6 +131,10 @@ pub struct StreamCore {
     wake: Notify,
     /// Piping into another rsnet stream natively (see `splice`).
     splice: Splice,
+    /// TLS terminated in the stream (see `tls`), and whether it is on (read without
+    /// the lock on every step of a plain stream).
+    tls: Mutex<Option<Box<tls::Session>>>,
+    tls_on: AtomicBool,
 }
 
 impl StreamCore {
@@ -147,6 +153,8 @@ impl StreamCore {
             undelivered: AtomicUsize::new(0),
             wake: Notify::new(),
             splice: Splice::new(),
+            tls: Mutex::new(None),
+            tls_on: AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
         core.channel.registry().insert(core.id, weak);
@@ -271,6 +279,9 @@ impl StreamCore {
     /// Writes one request made of `chunks`. Tries the kernel first from this thread;
     /// queues (copies) only what it did not take. Returns DONE, QUEUED or a status < 0.
     pub fn write(&self, chunks: &[&[u8]]) -> i32 {
+        if self.is_tls() {
+            return self.tls_write(chunks);
+        }
         let mut queue = self.queue();
         if queue.failed != 0 {
             return queue.failed;
@@ -301,7 +312,7 @@ impl StreamCore {
                 return DONE;
             }
         }
-        queue.push_rest(chunks, written);
+        queue.push_rest(chunks, written, true);
         self.has_pending.store(true, Ordering::Release);
         drop(queue);
         self.wake.notify_one();
@@ -314,6 +325,9 @@ impl StreamCore {
     /// where libuv's pending phase completes such a shutdown; no thread is woken.
     /// A status < 0 when the socket is gone.
     pub fn shutdown(&self) -> i32 {
+        if self.is_tls() {
+            self.tls_close_notify();
+        }
         let mut queue = self.queue();
         queue.ended = true;
         if !queue.pending.is_empty() {
@@ -418,6 +432,9 @@ impl StreamCore {
     /// scratch buffer at their exact size; after a large one, the next reads go into a
     /// block of their own that JS gets without a copy.
     pub fn read_step(&self, io: &Io, reader: &mut Reader) -> ReadStep {
+        if self.is_tls() {
+            return self.tls_read_step(io);
+        }
         let outcome = if reader.bulk {
             let mut block = BytesMut::with_capacity(READ_SIZE);
             io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
