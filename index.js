@@ -45,6 +45,8 @@ function _setSimultaneousAccepts() {
 }
 
 module.exports = {
+  // rsnet's TLS (rustls in native code), shaped like Node's tls: loaded on first use.
+  get tls() { return require('./lib/tls'); },
   _createServerHandle: createServerHandle,
   _normalizeArgs: normalizeArgs,
   _setSimultaneousAccepts,

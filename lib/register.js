@@ -450,4 +450,32 @@ function hookAgents(rsnet) {
   debug('register: https.Agent createConnection -> TLS over rsnet.connect');
 }
 
-module.exports = { install };
+// ---- Node's TLS over rsnet sockets, for rsnet.tls's fallback -----------------------
+
+let tlsSocketHooked = false;
+// Node's TLSSocket over an rsnet socket waits for its connect and reports its
+// addresses (what rsnet/register sets up when the program loads tls), without the
+// rest of register.
+function nodeTlsOverRsnet(rsnet) {
+  const tls = require('node:tls');
+  rsnetSocketPrototype ??= rsnet.Socket.prototype;
+  if (!tlsSocketHooked && !httpHooked) {
+    tlsSocketHooked = true;
+    hookTLSSocket(rsnet);
+  }
+  patchJSStream(rsnet, tls);
+}
+
+// Node's tls.Server, listening through an rsnet server (as under rsnet/register).
+function nodeTlsServerOverRsnet(rsnet, options, listener) {
+  const tls = require('node:tls');
+  nodeTlsOverRsnet(rsnet);
+  const server = tls.createServer(options, listener);
+  server.listen = function listen(...args) {
+    listenThroughRsnet(rsnet, this, args, 'tls.Server');
+    return this;
+  };
+  return server;
+}
+
+module.exports = { install, nodeTlsOverRsnet, nodeTlsServerOverRsnet };

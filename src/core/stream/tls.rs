@@ -20,11 +20,11 @@ use std::sync::{Arc, MutexGuard};
 
 use bytes::Bytes;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConnection, Connection, HandshakeKind, RootCertStore, ServerConnection};
+use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
 
 use super::write_queue::WriteQueue;
 use super::{Io, ReadStep, StreamCore, DONE, QUEUED, READ_SIZE, SCRATCH};
-use crate::core::tls::{verify, Context};
+use crate::core::tls::{verify, Context, Trust};
 use crate::sys::errno::{status_of, EBADF};
 
 /// Not an errno (those stop at -4095): the status of a read that failed in TLS.
@@ -33,7 +33,7 @@ pub const TLS_FAILED: i32 = -20_001;
 /// One stream's TLS session.
 pub struct Session {
     conn: Connection,
-    roots: Arc<RootCertStore>,
+    roots: Arc<Trust>,
     /// The peer's chain is judged: always on a client, on a server with `requestCert`.
     judged: bool,
     /// The handshake completed and the read step told JS (an empty `Data`).

@@ -33,15 +33,23 @@ pub struct Options {
     pub request_cert: bool,
 }
 
+/// What a peer's chain is judged against: the trust anchors, and the certificates
+/// they came from, since OpenSSL trusts a peer that sends one of them itself (a
+/// self-signed certificate given as `ca`), which webpki, seeing only anchors, does not.
+pub struct Trust {
+    pub store: RootCertStore,
+    pub certs: Vec<Vec<u8>>,
+}
+
 /// One native secure context, shared by every connection made with it.
 pub enum Context {
     Client {
         config: Arc<ClientConfig>,
-        roots: Arc<RootCertStore>,
+        roots: Arc<Trust>,
     },
     Server {
         config: Arc<ServerConfig>,
-        roots: Arc<RootCertStore>,
+        roots: Arc<Trust>,
         /// `requestCert`: the client's chain is judged.
         request: bool,
     },
@@ -75,7 +83,10 @@ impl Context {
         // As OpenSSL loading a CA file, a certificate it cannot use is skipped.
         let (_added, _skipped) = roots
             .add_parsable_certificates(options.roots.iter().map(|d| CertificateDer::from(&d[..])));
-        let roots = Arc::new(roots);
+        let roots = Arc::new(Trust {
+            store: roots,
+            certs: options.roots,
+        });
         let versions = versions(options.min_version, options.max_version);
         if versions.is_empty() {
             return Err("no protocol version between minVersion and maxVersion".into());
@@ -127,7 +138,7 @@ impl Context {
     }
 
     /// The trust anchors the peer's chain is judged against after the handshake.
-    pub fn roots(&self) -> &Arc<RootCertStore> {
+    pub fn roots(&self) -> &Arc<Trust> {
         match self {
             Context::Client { roots, .. } | Context::Server { roots, .. } => roots,
         }

@@ -14,9 +14,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ParsedCertificate, WebPkiClientVerifier};
 use rustls::{
-    CertificateError, DigitallySignedStruct, DistinguishedName, Error, RootCertStore,
-    SignatureScheme,
+    CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme,
 };
+
+use super::Trust;
 
 /// The signature checks both verifiers share.
 #[derive(Debug)]
@@ -149,18 +150,22 @@ impl ClientCertVerifier for RecordClient {
 /// OpenSSL tells those apart.
 pub fn judge(
     chain: &[CertificateDer<'static>],
-    roots: &Arc<RootCertStore>,
+    trust: &Arc<Trust>,
     server: bool,
 ) -> Option<&'static str> {
     let Some((leaf, intermediates)) = chain.split_first() else {
         // What Node reports for a peer that sent no certificate.
         return Some("UNABLE_TO_GET_ISSUER_CERT");
     };
+    if trust.certs.iter().any(|cert| cert[..] == leaf[..]) {
+        return None;
+    }
+    let roots = &trust.store;
     let now = UnixTime::now();
     let outcome = if server {
         // A client's certificate, judged for client authentication.
-        match WebPkiClientVerifier::builder_with_provider(roots.clone(), super::provider()).build()
-        {
+        let roots = Arc::new(roots.clone());
+        match WebPkiClientVerifier::builder_with_provider(roots, super::provider()).build() {
             Ok(verifier) => verifier
                 .verify_client_cert(leaf, intermediates, now)
                 .map(drop),
