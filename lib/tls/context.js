@@ -71,6 +71,22 @@ function keyDer(key, passphrase) {
   return object.export({ type: 'pkcs8', format: 'der' });
 }
 
+// OpenSSL sends its certificate with the issuers it finds in the context's `ca`, up
+// to and including a self-signed root; peers judge that chain, so rsnet sends the same.
+function completeChain(chain, ca) {
+  if (chain.length === 0 || !ca || ca.length === 0) return chain;
+  const pool = ca.map((der) => new X509Certificate(der));
+  let last = new X509Certificate(chain[chain.length - 1]);
+  const out = chain.slice();
+  while (!(last.issuer === last.subject && last.checkIssued(last)) && out.length < 10) {
+    const issuer = pool.find((c) => last.checkIssued(c) && !out.some((d) => d.equals(c.raw)));
+    if (!issuer) break;
+    out.push(issuer.raw);
+    last = issuer;
+  }
+  return out;
+}
+
 let defaultRoots = null;
 // Node's bundled root certificates, as DER (parsed once).
 function rootsDer() {
@@ -97,9 +113,9 @@ class SecureContext {
     // Node's own checks and errors (a wrong passphrase, a key that does not match
     // its certificate, a bad PEM), once per context.
     if (hasMaterial) nodeTls.createSecureContext(options);
-    this.chain = certificatesDer(options.cert);
-    this.key = keyDer(options.key, options.passphrase);
     this.roots = options.ca != null ? certificatesDer(options.ca) : null;
+    this.chain = completeChain(certificatesDer(options.cert), this.roots);
+    this.key = keyDer(options.key, options.passphrase);
     this.minVersion = VERSIONS[options.minVersion ?? nodeTls.DEFAULT_MIN_VERSION] ?? 12;
     this.maxVersion = VERSIONS[options.maxVersion ?? nodeTls.DEFAULT_MAX_VERSION] ?? 13;
     this.natives = new Map();
