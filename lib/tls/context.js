@@ -124,10 +124,11 @@ class SecureContext {
     this.context = null;
   }
 
-  // The native context for one side, ALPN list and requestCert.
-  native(server, alpn, requestCert) {
+  // The native context for one side, ALPN list, requestCert and (server)
+  // rejectUnauthorized.
+  native(server, alpn, requestCert, rejectUnauthorized) {
     const alpnKey = alpn.map((p) => p.toString('latin1')).join('\0');
-    const key = `${server ? 's' : 'c'}${requestCert ? 'r' : ''}:${alpnKey}`;
+    const key = `${server ? 's' : 'c'}${requestCert ? 'r' : ''}${rejectUnauthorized ? 'u' : ''}:${alpnKey}`;
     let native = this.natives.get(key);
     if (native === undefined) {
       native = new TlsContext({
@@ -139,6 +140,7 @@ class SecureContext {
         minVersion: this.minVersion,
         maxVersion: this.maxVersion,
         requestCert: Boolean(requestCert),
+        rejectUnauthorized: Boolean(server && requestCert && rejectUnauthorized),
       });
       this.natives.set(key, native);
     }

@@ -64,7 +64,8 @@ function startTls(socket, context, servername) {
   state.servername = servername;
   const handle = socket._handle;
   const alpn = alpnList(options.ALPNProtocols);
-  handle.startTls(context.native(Boolean(options.isServer), alpn, options.requestCert), servername);
+  const native = context.native(Boolean(options.isServer), alpn, options.requestCert, options.rejectUnauthorized);
+  handle.startTls(native, servername);
   handle.onread = tlsOnRead;
 }
 

@@ -26,6 +26,7 @@ pub struct TlsContextOptions {
     pub min_version: u32,
     pub max_version: u32,
     pub request_cert: bool,
+    pub reject_unauthorized: bool,
 }
 
 /// A native secure context: one rustls configuration, shared by its connections.
@@ -48,6 +49,7 @@ impl TlsContext {
             min_version: options.min_version,
             max_version: options.max_version,
             request_cert: options.request_cert,
+            reject_unauthorized: options.reject_unauthorized,
         })
         .map_err(napi::Error::from_reason)?;
         Ok(TlsContext {

@@ -331,12 +331,11 @@ fn finish_handshake(session: &mut Session) {
 fn describe(err: &rustls::Error) -> (String, String) {
     use rustls::Error;
     let code = match err {
-        Error::AlertReceived(alert) => {
-            let name = format!("{alert:?}");
-            format!("ERR_SSL_TLSV1_ALERT_{}", snake_upper(&name))
-        }
+        Error::AlertReceived(alert) => alert_code(*alert),
         Error::NoApplicationProtocol => "ERR_SSL_NO_APPLICATION_PROTOCOL".into(),
-        Error::PeerIncompatible(_) => "ERR_SSL_NO_PROTOCOLS_AVAILABLE".into(),
+        Error::NoCertificatesPresented => "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE".into(),
+        Error::InvalidCertificate(_) => "ERR_SSL_CERTIFICATE_VERIFY_FAILED".into(),
+        Error::PeerIncompatible(_) => "ERR_SSL_UNSUPPORTED_PROTOCOL".into(),
         Error::InvalidMessage(_) | Error::InappropriateMessage { .. } => {
             "ERR_SSL_WRONG_VERSION_NUMBER".into()
         }
@@ -346,14 +345,62 @@ fn describe(err: &rustls::Error) -> (String, String) {
     (code, err.to_string())
 }
 
-/// `HandshakeFailure` -> `HANDSHAKE_FAILURE`.
+/// OpenSSL's code for an alert the peer sent: `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`
+/// for the alerts SSLv3 had, `TLSV13` for those TLS 1.3 added, `TLSV1` otherwise.
+fn alert_code(alert: rustls::AlertDescription) -> String {
+    let number = u8::from(alert);
+    let era = match number {
+        0..=47 => "SSLV3",
+        109 | 116 => "TLSV13",
+        _ => "TLSV1",
+    };
+    let name = match alert {
+        rustls::AlertDescription::UnrecognisedName => "UNRECOGNIZED_NAME".to_owned(),
+        other => snake_upper(&format!("{other:?}")),
+    };
+    format!("ERR_SSL_{era}_ALERT_{name}")
+}
+
+/// `HandshakeFailure` -> `HANDSHAKE_FAILURE`, `UnknownCA` -> `UNKNOWN_CA`.
 fn snake_upper(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
     let mut out = String::new();
-    for (i, ch) in name.chars().enumerate() {
-        if ch.is_ascii_uppercase() && i > 0 {
+    for (i, &ch) in chars.iter().enumerate() {
+        let after_lower = i > 0 && chars[i - 1].is_ascii_lowercase();
+        let acronym_end = i > 0
+            && chars[i - 1].is_ascii_uppercase()
+            && chars.get(i + 1).is_some_and(|c| c.is_ascii_lowercase());
+        if ch.is_ascii_uppercase() && (after_lower || acronym_end) {
             out.push('_');
         }
         out.push(ch.to_ascii_uppercase());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_are_named_as_openssl_names_them() {
+        use rustls::AlertDescription as A;
+        assert_eq!(
+            alert_code(A::HandshakeFailure),
+            "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE"
+        );
+        assert_eq!(alert_code(A::UnknownCA), "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA");
+        assert_eq!(
+            alert_code(A::ProtocolVersion),
+            "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION"
+        );
+        assert_eq!(
+            alert_code(A::CertificateRequired),
+            "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"
+        );
+        assert_eq!(
+            alert_code(A::UnknownPSKIdentity),
+            "ERR_SSL_TLSV1_ALERT_UNKNOWN_PSK_IDENTITY"
+        );
+    }
 }

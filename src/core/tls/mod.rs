@@ -31,6 +31,9 @@ pub struct Options {
     pub max_version: u32,
     /// Server: ask clients for a certificate (`requestCert`).
     pub request_cert: bool,
+    /// Server with `requestCert`: refuse, in the handshake as OpenSSL does, a client
+    /// without a trusted certificate (`rejectUnauthorized`).
+    pub reject_unauthorized: bool,
 }
 
 /// What a peer's chain is judged against: the trust anchors, and the certificates
@@ -103,7 +106,12 @@ impl Context {
             let Some(key) = key else {
                 return Err("a server needs a key and a certificate".into());
             };
-            let verifier = Arc::new(verify::RecordClient::new(provider(), options.request_cert));
+            let verifier = verify::client_verifier(
+                provider(),
+                &roots.store,
+                options.request_cert,
+                options.reject_unauthorized,
+            );
             let mut config = ServerConfig::builder_with_provider(provider())
                 .with_protocol_versions(&versions)
                 .map_err(|e| e.to_string())?

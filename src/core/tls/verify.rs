@@ -13,9 +13,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{ParsedCertificate, WebPkiClientVerifier};
-use rustls::{
-    CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme,
-};
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
 
 use super::Trust;
 
@@ -141,6 +139,26 @@ impl ClientCertVerifier for RecordClient {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.signatures.schemes()
     }
+}
+
+/// A server's client-certificate verifier: with `requestCert` and
+/// `rejectUnauthorized`, webpki's own, mandatory, so that a client without a trusted
+/// certificate fails the handshake as under OpenSSL; otherwise [`RecordClient`].
+pub fn client_verifier(
+    provider: Arc<CryptoProvider>,
+    roots: &rustls::RootCertStore,
+    request: bool,
+    reject: bool,
+) -> Arc<dyn ClientCertVerifier> {
+    if request && reject && !roots.is_empty() {
+        let built =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots.clone()), provider.clone())
+                .build();
+        if let Ok(verifier) = built {
+            return verifier;
+        }
+    }
+    Arc::new(RecordClient::new(provider, request))
 }
 
 /// The verdict on a peer's chain (leaf first), judged against `roots`: `None` when
