@@ -38,8 +38,7 @@ async function exchange(serverName, clientName, { serverOptions, clientOptions, 
   server.on('secureConnection', (socket) => {
     seen.server.secure = secureView(socket);
     serverClosed.push(new Promise((resolve) => socket.on('close', resolve)));
-    socket.setEncoding('utf8');
-    socket.on('data', (d) => { seen.server.data += d; });
+    socket.on('data', (d) => { seen.server.data += d.toString('latin1'); });
     socket.on('error', (err) => seen.server.events.push(`error:${err.code}`));
     (onServerSocket || echo)(socket);
   });
@@ -48,13 +47,12 @@ async function exchange(serverName, clientName, { serverOptions, clientOptions, 
   const client = TLS[clientName].connect({ port: server.address().port, host: '127.0.0.1', ...clientOptions });
   const events = seen.client.events;
   let data = '';
-  client.setEncoding('utf8');
   client.on('secureConnect', () => {
     events.push('secureConnect');
     seen.client.secure = secureView(client);
   });
   client.on('data', (d) => {
-    data += d;
+    data += d.toString('latin1');
     if (events[events.length - 1] !== 'data') events.push('data');
   });
   client.on('end', () => events.push('end'));

@@ -169,6 +169,17 @@ function serverClientError(socket, server, err) {
   server.emit('tlsClientError', err, socket);
 }
 
+// end() before the handshake is done: the FIN (and close_notify) wait for it, as the
+// handshake still has to write, and what was written so far waits in the session.
+TLSSocket.prototype._final = function _final(cb) {
+  const state = this[kTls];
+  if (state && !state.secured && !this.destroyed) {
+    this.once('secure', () => Reflect.apply(Socket.prototype._final, this, [cb]));
+    return;
+  }
+  return Reflect.apply(Socket.prototype._final, this, [cb]);
+};
+
 TLSSocket.prototype.getPeerCertificate = function getPeerCertificate(detailed) {
   if (!this._handle && !this[kTls]?.info) return null;
   const info = this[kTls]?.info;
