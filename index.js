@@ -45,8 +45,6 @@ function _setSimultaneousAccepts() {
 }
 
 module.exports = {
-  // rsnet's TLS (rustls in native code), shaped like Node's tls: loaded on first use.
-  get tls() { return require('./lib/tls'); },
   _createServerHandle: createServerHandle,
   _normalizeArgs: normalizeArgs,
   _setSimultaneousAccepts,
@@ -67,3 +65,11 @@ module.exports = {
   getDefaultAutoSelectFamilyAttemptTimeout: defaults.getDefaultAutoSelectFamilyAttemptTimeout,
   setDefaultAutoSelectFamilyAttemptTimeout: defaults.setDefaultAutoSelectFamilyAttemptTimeout,
 };
+
+// rsnet's TLS (rustls in native code), shaped like Node's tls (also `rsnet/tls`): loaded
+// on first use, and not enumerable, so that rsnet's keys stay exactly net's.
+Object.defineProperty(module.exports, 'tls', {
+  __proto__: null,
+  enumerable: false,
+  get() { return require('./lib/tls'); },
+});
