@@ -257,21 +257,34 @@ function hookServers(rsnet) {
       return Reflect.apply(listen, this, args);
     }
     debug('listen: %s -> rsnet Server', kind);
-    if (this instanceof mods.tls.Server) patchJSStream(rsnet, mods.tls);
-    listenThroughRsnet(rsnet, this, args, kind);
+    let nativeTls = null;
+    if (this instanceof mods.tls.Server) {
+      const native = require('./tls/node_server').nativeServerOptions(this);
+      if (native.options) {
+        nativeTls = native.options;
+        debug('listen: %s: TLS in rsnet (rustls)', kind);
+      } else {
+        debug('listen: %s: Node\'s TLS over rsnet sockets (%s)', kind, native.reason);
+        patchJSStream(rsnet, mods.tls);
+      }
+    }
+    listenThroughRsnet(rsnet, this, args, kind, nativeTls);
     return this;
   };
   debug('register: http, https, tls and http2 servers listen through rsnet (net.Server.prototype.listen)');
 }
 
-function listenThroughRsnet(rsnet, outer, args, kind) {
+// `nativeTls`: the options of rsnet's native TLS for a tls/https server (RSNET_TLS=native),
+// which then gets 'secureConnection' sockets from rsnet instead of 'connection' ones.
+function listenThroughRsnet(rsnet, outer, args, kind, nativeTls = null) {
   // Node's http server reads its connections' bytes through its parser, as it does
   // with its own sockets (https and http2 servers get TLS sockets, not these).
   const offer = kind === 'http.Server' ? require('./parser_consume').offerToHttp : null;
   const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
   const inner = new rsnet.Server({
     allowHalfOpen: outer.allowHalfOpen,
-    pauseOnConnect: outer.pauseOnConnect,
+    // TLS must be on before native TLS's sockets read anything.
+    pauseOnConnect: outer.pauseOnConnect || nativeTls !== null,
     noDelay: outer.noDelay,
     keepAlive: outer.keepAlive,
     keepAliveInitialDelay: outer.keepAliveInitialDelay * 1000,
@@ -313,6 +326,10 @@ function listenThroughRsnet(rsnet, outer, args, kind) {
     socket.server = outer;
     socket._server = outer;
     if (offer !== null) offer(socket);
+    if (nativeTls !== null) {
+      require('./tls/server').secureAccepted(outer, socket, nativeTls);
+      return;
+    }
     outer.emit('connection', socket);
   });
   inner.listen(...args);

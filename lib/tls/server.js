@@ -5,7 +5,7 @@
 
 const { Server: NetServer } = require('../server');
 const { codes: { ERR_INVALID_ARG_TYPE } } = require('../errors');
-const { TLSSocket, initTls, startTls } = require('./socket');
+const { TLSSocket, initTls, startTls, kTls } = require('./socket');
 const { SecureContext } = require('./context');
 const { debug } = require('./debug');
 
@@ -51,43 +51,50 @@ Server.prototype.getTicketKeys = function getTicketKeys() { return Buffer.alloc(
 Server.prototype.setTicketKeys = function setTicketKeys() {};
 
 function tlsConnectionListener(socket) {
-  Object.setPrototypeOf(socket, TLSSocket.prototype);
-  initTls(socket, {
-    isServer: true,
-    server: this,
+  secureAccepted(this, socket, {
+    context: this[kContext],
     requestCert: this.requestCert,
     rejectUnauthorized: this.rejectUnauthorized,
     ALPNProtocols: this.ALPNProtocols,
+    handshakeTimeout: this[kHandshakeTimeout],
   });
+}
+
+// Makes a socket an rsnet server accepted (paused) a TLS socket of `server`, which
+// emits 'secureConnection' and 'tlsClientError' for it: rsnet.tls's Server, or one of
+// Node's tls/https servers listening through rsnet (rsnet/register, RSNET_TLS=native).
+function secureAccepted(server, socket, { context, requestCert, rejectUnauthorized, ALPNProtocols, handshakeTimeout }) {
+  Object.setPrototypeOf(socket, TLSSocket.prototype);
+  initTls(socket, { isServer: true, server, requestCert, rejectUnauthorized, ALPNProtocols });
   try {
-    startTls(socket, this[kContext], null);
+    startTls(socket, context, null);
   } catch (err) {
     socket.destroy();
-    this.emit('tlsClientError', err, socket);
+    server.emit('tlsClientError', err, socket);
     return;
   }
-  const timeout = this[kHandshakeTimeout];
-  if (timeout > 0) {
+  const state = socket[kTls];
+  if (handshakeTimeout > 0) {
     const onTimeout = () => {
       const err = new Error('TLS handshake timeout');
       err.code = 'ERR_TLS_HANDSHAKE_TIMEOUT';
+      state.reported = true;
       socket.destroy();
-      this.emit('tlsClientError', err, socket);
+      server.emit('tlsClientError', err, socket);
     };
-    socket.setTimeout(timeout, onTimeout);
-    socket[require('./socket').kTls].handshakeTimer = onTimeout;
+    socket.setTimeout(handshakeTimeout, onTimeout);
+    state.handshakeTimer = onTimeout;
   }
   socket.on('close', (hadError) => {
-    const state = socket[require('./socket').kTls];
     if (!state.secured && !state.reported && !hadError) {
       state.reported = true;
       const err = new Error('socket hang up');
       err.code = 'ECONNRESET';
-      this.emit('tlsClientError', err, socket);
+      server.emit('tlsClientError', err, socket);
     }
   });
-  // pauseOnConnect left the socket paused: read for the handshake without making
-  // it flow (data waits for a consumer, as on any new socket).
+  // Accepted paused: read for the handshake without making the socket flow (data
+  // waits for a consumer, as on any new socket).
   socket._readableState.flowing = null;
   socket.read(0);
 }
@@ -96,4 +103,4 @@ function createServer(options, listener) {
   return new Server(options, listener);
 }
 
-module.exports = { Server, createServer };
+module.exports = { Server, createServer, secureAccepted };
