@@ -7,7 +7,7 @@
 const nodeTls = require('node:tls');
 const net = require('../../index');
 const { normalizeArgs } = require('../args');
-const { TLSSocket, onClientConnect } = require('./socket');
+const { TLSSocket } = require('./socket');
 const { Server: NativeServer } = require('./server');
 const { SecureContext, createSecureContext, unsupportedReason } = require('./context');
 const { debug } = require('./debug');
@@ -38,9 +38,6 @@ function connect(...args) {
   const socket = new TLSSocket(null, { ...options, isServer: false });
   if (cb) socket.once('secureConnect', cb);
   if (options.timeout) socket.setTimeout(options.timeout);
-  // Before any other 'connect' listener (writes made while connecting wait on one):
-  // TLS is on before anything is written or read.
-  socket.prependOnceListener('connect', onClientConnect);
   socket.connect(options);
   return socket;
 }

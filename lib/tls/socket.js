@@ -41,6 +41,9 @@ function TLSSocket(socket, options) {
   Socket.call(this, { allowHalfOpen: options.allowHalfOpen, highWaterMark: options.highWaterMark,
     signal: options.signal, onread: options.onread });
   initTls(this, options);
+  // A client: TLS starts once TCP is connected, before any other 'connect' listener
+  // (writes made while connecting wait on one), so before anything is written or read.
+  if (!options.isServer) this.prependOnceListener('connect', onClientConnect);
 }
 Object.setPrototypeOf(TLSSocket.prototype, Socket.prototype);
 Object.setPrototypeOf(TLSSocket, Socket);
