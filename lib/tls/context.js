@@ -131,7 +131,7 @@ class SecureContext {
     const key = `${server ? 's' : 'c'}${requestCert ? 'r' : ''}${rejectUnauthorized ? 'u' : ''}:${alpnKey}`;
     let native = this.natives.get(key);
     if (native === undefined) {
-      native = new TlsContext({
+      native = this.nativeContext({
         server,
         chain: this.chain,
         key: this.key,
@@ -145,6 +145,17 @@ class SecureContext {
       this.natives.set(key, native);
     }
     return native;
+  }
+
+  // rustls may refuse what OpenSSL takes (an RSA key under 2048 bits, an unusual
+  // curve): such an error is marked, for the callers that can fall back.
+  nativeContext(options) {
+    try {
+      return new TlsContext(options);
+    } catch (err) {
+      err.rustlsRefused = true;
+      throw err;
+    }
   }
 
   // The trusted certificates, parsed (for getPeerCertificate(true)'s issuer chain).

@@ -62,8 +62,15 @@ function pick(options, names) {
 // A server whose options rustls cannot honour is Node's tls.Server listening through
 // rsnet (what rsnet/register does), so its sockets are Node's TLS over rsnet sockets.
 function createServer(options, listener) {
-  const reason = options !== null && typeof options === 'object' ? unsupportedReason(options) : null;
-  if (reason === null) return new NativeServer(options, listener);
+  let reason = options !== null && typeof options === 'object' ? unsupportedReason(options) : null;
+  if (reason === null) {
+    try {
+      return new NativeServer(options, listener);
+    } catch (err) {
+      if (!err.rustlsRefused) throw err;
+      reason = `rustls refused the credentials: ${err.message}`;
+    }
+  }
   debug('tls.createServer: Node\'s TLS over rsnet sockets (%s)', reason);
   return require('../register').nodeTlsServerOverRsnet(net, options, listener);
 }

@@ -5,7 +5,7 @@
 // tls.Server keeps (key, cert, ca, ALPNProtocols, requestCert, ...): anything else
 // (pfx, ciphers, SNI contexts, session or OCSP listeners...) keeps Node's TLS.
 
-const { SecureContext, unsupportedReason } = require('./context');
+const { SecureContext, unsupportedReason, alpnList } = require('./context');
 
 const symbolNamed = (object, description) =>
   Object.getOwnPropertySymbols(object).find((s) => s.description === description);
@@ -31,6 +31,9 @@ function nativeServerOptions(server) {
   let context;
   try {
     context = new SecureContext(given);
+    // Made now, so that what rustls refuses (an RSA key under 2048 bits) keeps
+    // Node's TLS instead of failing every handshake.
+    context.native(true, alpnList(server.ALPNProtocols), server.requestCert, server.rejectUnauthorized);
   } catch (err) {
     return { reason: `its options (${err.message})` };
   }

@@ -6,7 +6,7 @@
 const { Server: NetServer } = require('../server');
 const { codes: { ERR_INVALID_ARG_TYPE } } = require('../errors');
 const { TLSSocket, initTls, startTls, kTls } = require('./socket');
-const { SecureContext } = require('./context');
+const { SecureContext, alpnList } = require('./context');
 const { debug } = require('./debug');
 
 const kContext = Symbol('rsnetTlsContext');
@@ -30,6 +30,8 @@ function Server(options, listener) {
     throw new ERR_INVALID_ARG_TYPE('options.handshakeTimeout', 'number', options.handshakeTimeout);
   }
   this.setSecureContext(options);
+  // The configuration rustls will use, made now: what it refuses is an error here.
+  this[kContext].native(true, alpnList(this.ALPNProtocols), this.requestCert, this.rejectUnauthorized);
   // Accepted paused: TLS must be on before the first byte is read.
   NetServer.call(this, { ...options, pauseOnConnect: true }, tlsConnectionListener);
   if (listener) this.on('secureConnection', listener);
