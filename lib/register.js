@@ -262,6 +262,7 @@ function hookServers(rsnet) {
       const native = require('./tls/node_server').nativeServerOptions(this);
       if (native.options) {
         nativeTls = native.options;
+        require('./tls/node_server').countAsNodeTLSSocket(mods.tls);
         debug('listen: %s: TLS in rsnet (rustls)', kind);
       } else {
         debug('listen: %s: Node\'s TLS over rsnet sockets (%s)', kind, native.reason);
@@ -327,6 +328,11 @@ function listenThroughRsnet(rsnet, outer, args, kind, nativeTls = null) {
     socket._server = outer;
     if (offer !== null) offer(socket);
     if (nativeTls !== null) {
+      // The server's own 'connection' listeners see the socket, as with Node's TLS, but
+      // not Node's TLS wrapper (tls.Server's tlsConnectionListener).
+      for (const listener of outer.listeners('connection')) {
+        if (listener.name !== 'tlsConnectionListener') Reflect.apply(listener, outer, [socket]);
+      }
       require('./tls/server').secureAccepted(outer, socket, nativeTls);
       return;
     }

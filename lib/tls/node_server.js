@@ -49,4 +49,22 @@ function nativeServerOptions(server) {
   };
 }
 
-module.exports = { nativeServerOptions };
+let hooked = false;
+// `socket instanceof tls.TLSSocket` holds for rsnet's TLS sockets too, as code checks a
+// server's sockets with it.
+function countAsNodeTLSSocket(nodeTls) {
+  if (hooked) return;
+  hooked = true;
+  const { TLSSocket } = require('./socket');
+  const ordinary = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(nodeTls.TLSSocket, Symbol.hasInstance, {
+    __proto__: null,
+    configurable: true,
+    value: function hasInstance(value) {
+      if (Reflect.apply(ordinary, this, [value])) return true;
+      return this === nodeTls.TLSSocket && Reflect.apply(ordinary, TLSSocket, [value]);
+    },
+  });
+}
+
+module.exports = { nativeServerOptions, countAsNodeTLSSocket };
