@@ -47,7 +47,9 @@ const onError = (err) => {
   process.exit(1);
 };
 
-const credentials = certificate();
+// noDelay on both (Node's http.Server's default for its own sockets): small responses
+// must not wait for Nagle.
+const credentials = { ...certificate(), noDelay: true };
 let listener;
 if (name === 'net') {
   listener = https.createServer(credentials, handler);
