@@ -169,17 +169,36 @@ function createSecureContext(options) {
   return new SecureContext(options);
 }
 
-// A client with no credentials and no `ca` shares one context (Node makes one per
-// connection; here the rustls configuration and its session cache are reused).
-let plainClient = null;
+// Clients share contexts: one per distinct set of credentials, a value told apart by
+// identity (the same Buffer, array or KeyObject) or, for a string, by content. Node
+// makes one per connection (OpenSSL 3 makes that costly); here the rustls
+// configuration, its session cache and the parsed trust anchors are reused.
+const ids = new WeakMap();
+let nextId = 0;
+function idOf(value) {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'object' && typeof value !== 'function') return `${typeof value}:${value}`;
+  let id = ids.get(value);
+  if (id === undefined) {
+    id = `#${++nextId}`;
+    ids.set(value, id);
+  }
+  return id;
+}
+
+const MAX_CLIENT_CONTEXTS = 64;
+const clientContexts = new Map();
 function clientContext(options) {
   if (options.secureContext) return options.secureContext;
-  if (options.key == null && options.cert == null && options.ca == null &&
-      options.minVersion === undefined && options.maxVersion === undefined) {
-    plainClient ??= new SecureContext({});
-    return plainClient;
+  const key = [options.key, options.cert, options.ca, options.passphrase, options.minVersion,
+    options.maxVersion].map(idOf).join('|');
+  let context = clientContexts.get(key);
+  if (context === undefined) {
+    context = new SecureContext(options);
+    if (clientContexts.size >= MAX_CLIENT_CONTEXTS) clientContexts.delete(clientContexts.keys().next().value);
+    clientContexts.set(key, context);
   }
-  return new SecureContext(options);
+  return context;
 }
 
 module.exports = { SecureContext, createSecureContext, clientContext, unsupportedReason, alpnList, VERSIONS };
