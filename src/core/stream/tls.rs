@@ -167,6 +167,12 @@ impl StreamCore {
         let Some(session) = slot.as_mut() else {
             return EBADF;
         };
+        // Once TLS failed, the read side reports it (its event is on its way, under
+        // the threaded driver perhaps not delivered yet): the write is dropped, not
+        // failed with a status of its own, as Node reports the alert, not the write.
+        if session.error.is_some() {
+            return DONE;
+        }
         for chunk in chunks {
             if let Err(err) = session.conn.writer().write_all(chunk) {
                 return status_of(&err);
