@@ -5,7 +5,9 @@
 // hands each secure socket to the same http.Server with
 // `httpServer.emit('connection', socket)`. RSNET_BENCH_TLS=node instead runs Node's
 // TLS over rsnet sockets (what rsnet/register does without native TLS), for the
-// before/after figure. The handler answers every request with --size bytes.
+// before/after figure; RSNET_BENCH_TLS=register runs the very code of the net case,
+// `https.createServer`, under rsnet/register with RSNET_TLS=native (Node's https
+// server, TLS in rsnet, its HTTP parser reading rsnet's handles). The handler answers every request with --size bytes.
 // A self-signed EC P-256 certificate is made at start with the openssl CLI.
 // Usage: RSNET_BENCH_MODULE=net|rsnet node https-server.js [--size 13]
 // Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
@@ -51,7 +53,12 @@ const onError = (err) => {
 // must not wait for Nagle.
 const credentials = { ...certificate(), noDelay: true };
 let listener;
-if (name === 'net') {
+const viaRegister = name === 'rsnet' && process.env.RSNET_BENCH_TLS === 'register';
+if (viaRegister) {
+  process.env.RSNET_TLS = 'native';
+  require('../lib/register').install('require');
+}
+if (name === 'net' || viaRegister) {
   listener = https.createServer(credentials, handler);
   listener.on('clientError', (err, socket) => socket.destroy());
 } else {

@@ -280,7 +280,10 @@ function hookServers(rsnet) {
 function listenThroughRsnet(rsnet, outer, args, kind, nativeTls = null) {
   // Node's http server reads its connections' bytes through its parser, as it does
   // with its own sockets (https and http2 servers get TLS sockets, not these).
-  const offer = kind === 'http.Server' ? require('./parser_consume').offerToHttp : null;
+  // An https server with TLS in rsnet gets plaintext rsnet sockets: its parser reads
+  // them the same way.
+  const offer = kind === 'http.Server' || (kind === 'https.Server' && nativeTls !== null) ?
+    require('./parser_consume').offerToHttp : null;
   const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
   const inner = new rsnet.Server({
     allowHalfOpen: outer.allowHalfOpen,
