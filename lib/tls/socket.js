@@ -5,6 +5,8 @@
 // outcome is read from the handle), TLS failures (a read error of a status of its
 // own), and the verification Node does after the handshake.
 
+const { X509Certificate } = require('node:crypto');
+
 const { Socket } = require('../socket');
 const { SocketHandle } = require('../binding');
 const { UV_EOF } = require('../binding').errno;
@@ -193,7 +195,7 @@ TLSSocket.prototype.getPeerCertificate = function getPeerCertificate(detailed) {
 TLSSocket.prototype.getCertificate = function getCertificate() {
   const context = this[kTls]?.context;
   if (!this._handle || !context) return null;
-  return context.chain.length > 0 ? legacyObject(new (require('node:crypto').X509Certificate)(context.chain[0])) : {};
+  return context.chain.length > 0 ? legacyObject(new X509Certificate(context.chain[0])) : {};
 };
 
 TLSSocket.prototype.getProtocol = function getProtocol() {
