@@ -65,3 +65,11 @@ module.exports = {
   getDefaultAutoSelectFamilyAttemptTimeout: defaults.getDefaultAutoSelectFamilyAttemptTimeout,
   setDefaultAutoSelectFamilyAttemptTimeout: defaults.setDefaultAutoSelectFamilyAttemptTimeout,
 };
+
+// rsnet's TLS (rustls in native code), shaped like Node's tls (also `rsnet/tls`): loaded
+// on first use, and not enumerable, so that rsnet's keys stay exactly net's.
+Object.defineProperty(module.exports, 'tls', {
+  __proto__: null,
+  enumerable: false,
+  get() { return require('./lib/tls'); },
+});

@@ -210,7 +210,7 @@ async function main() {
     results[mode.name] = {};
     for (let round = 1; round <= opt.rounds; round++) {
       for (const impl of impls) {
-        if (!impl.module && round > ceilingRounds) continue;
+        if (!impl.module && (round > ceilingRounds || mode.noCeiling)) continue;
         n++;
         const tag = `[${n}/${total}] ${mode.name} r${round} ${impl.id}`;
         const runs = (results[mode.name][impl.id] ||= []);

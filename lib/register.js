@@ -110,7 +110,7 @@ function isHttpModule(id) {
 function hookHttp(rsnet) {
   if (httpHooked) return;
   httpHooked = true;
-  hookTLSSocket(rsnet);
+  hookTLSSocketOnce(rsnet);
   hookAgents(rsnet);
   // Node's HTTP parser can be handed an rsnet handle (parser.consume) from now on.
   require('./parser_consume').install();
@@ -260,21 +260,38 @@ function hookServers(rsnet) {
       return Reflect.apply(listen, this, args);
     }
     debug('listen: %s -> rsnet Server', kind);
-    if (this instanceof mods.tls.Server) patchJSStream(rsnet, mods.tls);
-    listenThroughRsnet(rsnet, this, args, kind);
+    let nativeTls = null;
+    if (this instanceof mods.tls.Server) {
+      const native = require('./tls/node_server').nativeServerOptions(this);
+      if (native.options) {
+        nativeTls = native.options;
+        require('./tls/node_server').countAsNodeTLSSocket(mods.tls);
+        debug('listen: %s: TLS in rsnet (rustls)', kind);
+      } else {
+        debug('listen: %s: Node\'s TLS over rsnet sockets (%s)', kind, native.reason);
+        patchJSStream(rsnet, mods.tls);
+      }
+    }
+    listenThroughRsnet(rsnet, this, args, kind, nativeTls);
     return this;
   };
   debug('register: http, https, tls and http2 servers listen through rsnet (net.Server.prototype.listen)');
 }
 
-function listenThroughRsnet(rsnet, outer, args, kind) {
+// `nativeTls`: the options of rsnet's native TLS for a tls/https server (RSNET_TLS=native),
+// which then gets 'secureConnection' sockets from rsnet instead of 'connection' ones.
+function listenThroughRsnet(rsnet, outer, args, kind, nativeTls = null) {
   // Node's http server reads its connections' bytes through its parser, as it does
   // with its own sockets (https and http2 servers get TLS sockets, not these).
-  const offer = kind === 'http.Server' ? require('./parser_consume').offerToHttp : null;
+  // An https server with TLS in rsnet gets plaintext rsnet sockets: its parser reads
+  // them the same way.
+  const offer = kind === 'http.Server' || (kind === 'https.Server' && nativeTls !== null) ?
+    require('./parser_consume').offerToHttp : null;
   const cb = typeof args[args.length - 1] === 'function' ? args.pop() : null;
   const inner = new rsnet.Server({
     allowHalfOpen: outer.allowHalfOpen,
-    pauseOnConnect: outer.pauseOnConnect,
+    // TLS must be on before native TLS's sockets read anything.
+    pauseOnConnect: outer.pauseOnConnect || nativeTls !== null,
     noDelay: outer.noDelay,
     keepAlive: outer.keepAlive,
     keepAliveInitialDelay: outer.keepAliveInitialDelay * 1000,
@@ -316,6 +333,15 @@ function listenThroughRsnet(rsnet, outer, args, kind) {
     socket.server = outer;
     socket._server = outer;
     if (offer !== null) offer(socket);
+    if (nativeTls !== null) {
+      // The server's own 'connection' listeners see the socket, as with Node's TLS, but
+      // not Node's TLS wrapper (tls.Server's tlsConnectionListener).
+      for (const listener of outer.listeners('connection')) {
+        if (listener.name !== 'tlsConnectionListener') Reflect.apply(listener, outer, [socket]);
+      }
+      require('./tls/server').secureAccepted(outer, socket, nativeTls);
+      return;
+    }
     outer.emit('connection', socket);
   });
   inner.listen(...args);
@@ -393,6 +419,13 @@ function failWritesAfterEnd(rsnet, proto) {
 // TLSSocket.prototype._init). Over an rsnet socket not connected yet, tls.connect({ socket })
 // started the handshake at once and its first write failed with ERR_SOCKET_CLOSED, or
 // went out before connect() was called. rsnet's sockets get the same rule.
+let tlsSocketHooked = false;
+function hookTLSSocketOnce(rsnet) {
+  if (tlsSocketHooked) return;
+  tlsSocketHooked = true;
+  hookTLSSocket(rsnet);
+}
+
 function hookTLSSocket(rsnet) {
   const { TLSSocket } = require('node:tls');
   const init = TLSSocket.prototype._init;
@@ -466,4 +499,28 @@ function fetchTLS(rsnet, options) {
   return tlsOverRsnet(rsnet, options, (tlsOptions) => tls.connect(tlsOptions));
 }
 
-module.exports = { install };
+// ---- Node's TLS over rsnet sockets, for rsnet.tls's fallback -----------------------
+
+// Node's TLSSocket over an rsnet socket waits for its connect and reports its
+// addresses (what rsnet/register sets up when the program loads tls), without the
+// rest of register.
+function nodeTlsOverRsnet(rsnet) {
+  const tls = require('node:tls');
+  rsnetSocketPrototype ??= rsnet.Socket.prototype;
+  hookTLSSocketOnce(rsnet);
+  patchJSStream(rsnet, tls);
+}
+
+// Node's tls.Server, listening through an rsnet server (as under rsnet/register).
+function nodeTlsServerOverRsnet(rsnet, options, listener) {
+  const tls = require('node:tls');
+  nodeTlsOverRsnet(rsnet);
+  const server = tls.createServer(options, listener);
+  server.listen = function listen(...args) {
+    listenThroughRsnet(rsnet, this, args, 'tls.Server');
+    return this;
+  };
+  return server;
+}
+
+module.exports = { install, nodeTlsOverRsnet, nodeTlsServerOverRsnet };

@@ -107,7 +107,9 @@ async function measure(ctx, mode, impl) {
 
     if (mode.kind === 'http-server') {
       const size = ['--size', String(mode.size)];
-      const subject = await subjectServer(`${impl.id} http-server`, [path.join(BENCH, 'http-server.js'), ...size], ['http-server', ...size]);
+      const script = mode.tls ? 'https-server.js' : 'http-server.js';
+      if (mode.tls && !ctx.wrk) throw new Error(`${mode.name} needs wrk (loadgen speaks no TLS)`);
+      const subject = await subjectServer(`${impl.id} ${script}`, [path.join(BENCH, script), ...size], ['http-server', ...size]);
       if (!ctx.wrk) {
         // No wrk: loadgen's HTTP/1.1 keep-alive client is the load (same requests, checks every body).
         const before = readCpu(subject.c.pid, ctx.clkTck);
@@ -117,17 +119,22 @@ async function measure(ctx, mode, impl) {
         const after = readCpu(subject.c.pid, ctx.clkTck);
         return withCpu({ ...out, tool: 'loadgen' }, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total);
       }
+      const url = `${mode.tls ? 'https' : 'http'}://127.0.0.1:${subject.port}/`;
+      // One TLS handshake per request: wrk reconnects after each answer.
+      const wrkExtra = mode.close ? ['-H', 'Connection: close'] : [];
       // wrk takes whole seconds and has no warm-up: the warm-up is an unmeasured
-      // `loadgen http` run of the same shape (which also checks every body), then
-      // wrk's measured run; CPU is sampled around the measured run only.
-      if (ctx.warmup > 0) {
+      // `loadgen http` run of the same shape (which also checks every body), or for
+      // TLS an unmeasured wrk run, then wrk's measured run; CPU is sampled around the
+      // measured run only.
+      if (ctx.warmup > 0 && mode.tls) {
+        await runToEnd(spawn('wrk (warm-up)', [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${Math.max(1, Math.round(ctx.warmup))}s`, ...wrkExtra, '-s', WRK_LUA, url], 'load'));
+      } else if (ctx.warmup > 0) {
         const args = ['http', '--conns', String(mode.conns), ...size, ...threads, '--duration', String(ctx.warmup), '--warmup', '0', '--stall', String(ctx.stall)];
         await runToEnd(spawn('loadgen http (warm-up)', [ctx.loadgen, ...args, '--port', String(subject.port)], 'load'));
       }
-      const url = `http://127.0.0.1:${subject.port}/`;
       const seconds = Math.max(1, Math.round(ctx.duration));
       const before = readCpu(subject.c.pid, ctx.clkTck);
-      const w = await runToEnd(spawn('wrk', [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${seconds}s`, '--timeout', `${ctx.stall}s`, '-s', WRK_LUA, url], 'load'));
+      const w = await runToEnd(spawn('wrk', [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${seconds}s`, '--timeout', `${ctx.stall}s`, ...wrkExtra, '-s', WRK_LUA, url], 'load'));
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
       const errs = ['connect', 'read', 'write', 'status', 'timeout'].filter((k) => w[`err_${k}`] > 0).map((k) => `${w[`err_${k}`]} ${k}`);

@@ -130,6 +130,30 @@ const MODES = [
     metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('server', 'request (µs)')],
   },
   {
+    // Node's http.Server behind TLS (https-server.js): keep-alive, so mostly record
+    // encryption; and one handshake per request (`Connection: close`). wrk is the
+    // load (loadgen speaks no TLS); no Rust ceiling.
+    name: 'https-server-hello',
+    kind: 'http-server',
+    tls: true,
+    noCeiling: true,
+    size: HTTP_SMALL,
+    conns: HTTP_CONNS,
+    unit: 'req',
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('server', 'request (µs)')],
+  },
+  {
+    name: 'https-handshake',
+    kind: 'http-server',
+    tls: true,
+    close: true,
+    noCeiling: true,
+    size: HTTP_SMALL,
+    conns: 16,
+    unit: 'req',
+    metrics: [M('req_per_s', 'handshakes (requests)/s', 'higher'), ...LATENCY, ...cpu('server', 'handshake (µs)')],
+  },
+  {
     name: 'http-client',
     kind: 'client',
     script: 'http-client.js',

@@ -6,3 +6,4 @@ pub mod listener;
 pub mod registry;
 pub mod runtime;
 pub mod stream;
+pub mod tls;

@@ -43,10 +43,12 @@ use crate::sys::errno::{status, status_of, EBADF};
 
 pub mod fifo;
 mod splice;
+mod tls;
 mod transport;
 mod write_queue;
 use splice::Splice;
 pub use splice::{SpliceRead, Step};
+pub use tls::TLS_FAILED;
 pub use transport::{Io, Kind};
 use write_queue::{Chunk, WriteQueue};
 
@@ -76,10 +78,22 @@ pub enum ReadStep {
     Empty,
 }
 
-/// A stream's read state between steps: whether its reads are bulk.
+/// A stream's read state between steps: whether its reads are bulk, and whether the
+/// last step found the kernel's buffer empty.
 #[derive(Clone, Copy, Default)]
 pub struct Reader {
     bulk: bool,
+    drained: bool,
+}
+
+impl Reader {
+    /// The last step's read(2) took less than it offered (or found nothing): the socket
+    /// was empty then, so an edge-triggered poll will say when more comes. A TLS
+    /// step's plaintext says nothing of this: a full read of records may decrypt to a
+    /// few bytes, or to none (a handshake message).
+    pub fn drained(&self) -> bool {
+        self.drained
+    }
 }
 
 /// Chunks handed to one `writev`.
@@ -129,6 +143,10 @@ pub struct StreamCore {
     wake: Notify,
     /// Piping into another rsnet stream natively (see `splice`).
     splice: Splice,
+    /// TLS terminated in the stream (see `tls`), and whether it is on (read without
+    /// the lock on every step of a plain stream).
+    tls: Mutex<Option<Box<tls::Session>>>,
+    tls_on: AtomicBool,
 }
 
 impl StreamCore {
@@ -147,6 +165,8 @@ impl StreamCore {
             undelivered: AtomicUsize::new(0),
             wake: Notify::new(),
             splice: Splice::new(),
+            tls: Mutex::new(None),
+            tls_on: AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&core) as std::sync::Weak<dyn Closable>;
         core.channel.registry().insert(core.id, weak);
@@ -271,6 +291,9 @@ impl StreamCore {
     /// Writes one request made of `chunks`. Tries the kernel first from this thread;
     /// queues (copies) only what it did not take. Returns DONE, QUEUED or a status < 0.
     pub fn write(&self, chunks: &[&[u8]]) -> i32 {
+        if self.is_tls() {
+            return self.tls_write(chunks);
+        }
         let mut queue = self.queue();
         if queue.failed != 0 {
             return queue.failed;
@@ -301,7 +324,7 @@ impl StreamCore {
                 return DONE;
             }
         }
-        queue.push_rest(chunks, written);
+        queue.push_rest(chunks, written, true);
         self.has_pending.store(true, Ordering::Release);
         drop(queue);
         self.wake.notify_one();
@@ -314,6 +337,9 @@ impl StreamCore {
     /// where libuv's pending phase completes such a shutdown; no thread is woken.
     /// A status < 0 when the socket is gone.
     pub fn shutdown(&self) -> i32 {
+        if self.is_tls() {
+            self.tls_close_notify();
+        }
         let mut queue = self.queue();
         queue.ended = true;
         if !queue.pending.is_empty() {
@@ -418,6 +444,9 @@ impl StreamCore {
     /// scratch buffer at their exact size; after a large one, the next reads go into a
     /// block of their own that JS gets without a copy.
     pub fn read_step(&self, io: &Io, reader: &mut Reader) -> ReadStep {
+        if self.is_tls() {
+            return self.tls_read_step(io, reader);
+        }
         let outcome = if reader.bulk {
             let mut block = BytesMut::with_capacity(READ_SIZE);
             io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
@@ -428,6 +457,7 @@ impl StreamCore {
                     .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
             })
         };
+        reader.drained = !matches!(outcome, Ok((n, _)) if n >= READ_SIZE);
         match outcome {
             Ok((0, _)) => ReadStep::Eof,
             Ok((n, chunk)) => {
@@ -543,52 +573,4 @@ impl Closable for StreamCore {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::registry::Registry;
-
-    /// A sink that drops events: these tests look at what a step returns.
-    #[derive(Default)]
-    struct NoSink(Registry);
-
-    impl EventSink for NoSink {
-        fn send(&self, _: Event) {}
-        fn registry(&self) -> &Registry {
-            &self.0
-        }
-    }
-
-    /// A connected, non-blocking Unix socket pair: our end polled, the peer's std.
-    fn pair() -> (Io, std::os::unix::net::UnixStream) {
-        let (ours, peer) = std::os::unix::net::UnixStream::pair().unwrap();
-        ours.set_nonblocking(true).unwrap();
-        (Io::new(ours.into(), Kind::Unix), peer)
-    }
-
-    #[test]
-    fn read_step_copies_small_reads_and_hands_large_ones_over_in_blocks() {
-        use std::io::Write;
-        let core = StreamCore::new(Arc::new(NoSink::default()));
-        let (io, mut peer) = pair();
-        let mut reader = Reader::default();
-        assert!(matches!(core.read_step(&io, &mut reader), ReadStep::Empty));
-        peer.write_all(b"hello").unwrap();
-        match core.read_step(&io, &mut reader) {
-            ReadStep::Data(chunk) => assert_eq!(&chunk[..], b"hello"),
-            _ => panic!("expected data"),
-        }
-        assert!(!reader.bulk, "a small read keeps the scratch buffer");
-        peer.write_all(&vec![7; BULK_READ]).unwrap();
-        match core.read_step(&io, &mut reader) {
-            ReadStep::Data(chunk) => assert_eq!(chunk.len(), BULK_READ),
-            _ => panic!("expected data"),
-        }
-        assert!(
-            reader.bulk,
-            "a large read makes the next one a block of its own"
-        );
-        assert_eq!(core.undelivered.load(Ordering::Acquire), 5 + BULK_READ);
-        drop(peer);
-        assert!(matches!(core.read_step(&io, &mut reader), ReadStep::Eof));
-    }
-}
+mod tests;

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::core::event::Event;
-use crate::core::stream::{self, Io, ReadStep, Reader, SpliceRead, Step, StreamCore, READ_SIZE};
+use crate::core::stream::{self, Io, ReadStep, Reader, SpliceRead, Step, StreamCore};
 use crate::driver::Drive;
 use crate::sys::errno::{EBADF, EINVAL};
 use crate::sys::uv::*;
@@ -473,13 +473,12 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> Reads {
         for _ in 0..READS_PER_WAKE {
             match core.read_step(io, &mut reader) {
                 ReadStep::Data(chunk) => {
-                    let short = chunk.len() < READ_SIZE;
                     reads.push(Event::Data(core.clone(), chunk));
                     // libuv reads again only after a read that filled its buffer; one
                     // that did not found the socket empty, and new data is a new edge.
                     // Not so after a FIN, a hang-up or an error: the read reporting it
                     // comes with no edge of its own.
-                    if short && !watch.closed.get() {
+                    if reader.drained() && !watch.closed.get() {
                         return Reads::Drained;
                     }
                 }

@@ -9,4 +9,5 @@ pub mod send_file;
 pub mod server;
 pub mod socket;
 pub mod tcp_tuning;
+pub mod tls;
 pub mod uncaught;

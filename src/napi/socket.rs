@@ -128,6 +128,11 @@ impl SocketHandle {
         Self::wrap(core)
     }
 
+    /// The stream under this handle (for the TLS verbs, `napi::tls`).
+    pub(crate) fn core(&self) -> &Arc<StreamCore> {
+        &self.core
+    }
+
     /// Id that tags this stream's events.
     #[napi(getter)]
     pub fn id(&self) -> u32 {

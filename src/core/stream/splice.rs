@@ -133,6 +133,10 @@ impl StreamCore {
         if Arc::ptr_eq(self, dst) {
             return EINVAL;
         }
+        // A TLS stream's bytes on the wire are not what JS reads or writes.
+        if self.is_tls() || dst.is_tls() {
+            return EBUSY;
+        }
         if self.is_closed() || dst.is_closed() || self.io().is_none() || dst.io().is_none() {
             return EBADF;
         }

@@ -30,8 +30,9 @@ impl WriteQueue {
     }
 
     /// Queues the unwritten rest of a request of `chunks`, of which the kernel took
-    /// `written` bytes.
-    pub fn push_rest(&mut self, chunks: &[&[u8]], written: usize) {
+    /// `written` bytes. `request`: a JS write, which completes with its last part
+    /// (false for what TLS sends by itself, which completes nothing).
+    pub fn push_rest(&mut self, chunks: &[&[u8]], written: usize, request: bool) {
         let mut skip = written;
         let last_index = chunks.len() - 1;
         for (index, chunk) in chunks.iter().enumerate() {
@@ -41,7 +42,7 @@ impl WriteQueue {
                     // Only reachable for empty trailing chunks: mark completion anyway.
                     self.pending.push_back(Chunk {
                         data: Bytes::new(),
-                        last: true,
+                        last: request,
                     });
                 }
                 continue;
@@ -51,7 +52,7 @@ impl WriteQueue {
             self.queued_bytes += rest.len();
             self.pending.push_back(Chunk {
                 data: Bytes::copy_from_slice(rest),
-                last: index == last_index,
+                last: request && index == last_index,
             });
         }
     }
@@ -114,7 +115,7 @@ mod tests {
     #[test]
     fn push_rest_queues_what_the_kernel_left() {
         let mut queue = WriteQueue::default();
-        queue.push_rest(&[b"abc", b"de"], 4);
+        queue.push_rest(&[b"abc", b"de"], 4, true);
         assert_eq!(queue.queued_bytes, 1);
         assert_eq!(&queue.pending[0].data[..], b"e");
         assert!(queue.pending[0].last);

@@ -1,0 +1,131 @@
+'use strict';
+// rsnet.tls against Node's tls, the four ways round (Node or rsnet server, Node or
+// rsnet client): the same scenario must give each side the same events, data,
+// properties and errors as Node↔Node. Certificates are made at test time
+// (helpers/tls-certs.js).
+const { test, before, after } = require('node:test');
+// First: it fixes RSNET_DRIVER before rsnet loads.
+const { alsoUnderOtherDriver } = require('./helpers/drivers.js');
+const assert = require('node:assert/strict');
+
+const { RSNET_IS_FALLBACK } = require('./helpers/harness.js');
+const { which } = require('../scripts/test-services.js');
+const { makeCertificates } = require('./helpers/tls-certs.js');
+const { PAIRS, exchange, TLS } = require('./helpers/tls-pair.js');
+
+const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded' : which('openssl') ? false : 'no openssl CLI';
+let certs;
+before(() => { if (!skip) certs = makeCertificates(); });
+after(() => certs?.remove());
+
+/** Runs `scenario(serverName, clientName)` for every pairing; each must equal Node↔Node. */
+async function parity(t, scenario, pick = (seen) => seen) {
+  const results = {};
+  for (const [s, c] of PAIRS) results[`${s}/${c}`] = pick(await scenario(s, c));
+  const oracle = results['node/node'];
+  t.diagnostic(`node/node: ${JSON.stringify(oracle)}`);
+  for (const [name, seen] of Object.entries(results)) {
+    assert.deepEqual(seen, oracle, `${name} differs from node/node`);
+  }
+}
+
+const serverOf = (extra) => ({ ...certs.server, ...extra });
+
+test('echo both ways with ALPN and SNI: same events, data and secure properties', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf({ ALPNProtocols: ['h2', 'http/1.1'] }),
+    clientOptions: { ca: certs.ca, servername: 'localhost', ALPNProtocols: ['http/1.1'] },
+  })));
+
+test('no ALPN, no SNI (an IP address): alpnProtocol and servername are false', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, { serverOptions: serverOf(), clientOptions: { ca: certs.ca } })));
+
+test('TLS 1.2 only (maxVersion on the client)', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf(),
+    clientOptions: { ca: certs.ca, servername: 'localhost', maxVersion: 'TLSv1.2' },
+  })));
+
+test('a self-signed server certificate is rejected: DEPTH_ZERO_SELF_SIGNED_CERT', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: { ...certs.selfSigned },
+    clientOptions: { servername: 'localhost' },
+  }), (seen) => seen.client));
+
+test('accepted with rejectUnauthorized: false, authorized false with the reason', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: { ...certs.selfSigned },
+    clientOptions: { servername: 'localhost', rejectUnauthorized: false },
+  })));
+
+test('a certificate of an unknown CA: UNABLE_TO_VERIFY_LEAF_SIGNATURE', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf(),
+    clientOptions: { servername: 'localhost' },
+  }), (seen) => seen.client));
+
+test('hostname mismatch: ERR_TLS_CERT_ALTNAME_INVALID, same message', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf(),
+    clientOptions: { ca: certs.ca, servername: 'example.com' },
+  }), (seen) => seen.client));
+
+test('checkServerIdentity can accept a mismatch', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf(),
+    clientOptions: { ca: certs.ca, servername: 'example.com', checkServerIdentity: () => undefined },
+  })));
+
+test('client certificate (requestCert): the server sees it, authorized', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf({ requestCert: true, rejectUnauthorized: false, ca: certs.ca }),
+    clientOptions: { ca: certs.ca, servername: 'localhost', ...certs.client },
+  })));
+
+test('requestCert, no client certificate, rejectUnauthorized false: unauthorized with a reason', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf({ requestCert: true, rejectUnauthorized: false, ca: certs.ca }),
+    clientOptions: { ca: certs.ca, servername: 'localhost' },
+  })));
+
+test('a client certificate of an unknown CA, rejectUnauthorized false', { skip }, (t) =>
+  parity(t, (s, c) => exchange(s, c, {
+    serverOptions: serverOf({ requestCert: true, rejectUnauthorized: false, ca: certs.selfSigned.cert }),
+    clientOptions: { ca: certs.ca, servername: 'localhost', ...certs.client },
+  })));
+
+test('module surface: rsnet.tls and rsnet/tls have Node\'s exports and classes', { skip }, () => {
+  const rsnetTls = TLS.rsnet;
+  assert.equal(require('../tls.js'), rsnetTls);
+  for (const key of Object.keys(require('node:tls'))) {
+    if (key === 'createSecurePair') continue;
+    assert.ok(key in rsnetTls, `rsnet.tls.${key}`);
+  }
+  assert.equal(rsnetTls.checkServerIdentity, require('node:tls').checkServerIdentity);
+  assert.equal(rsnetTls.rootCertificates, require('node:tls').rootCertificates);
+  const server = rsnetTls.createServer({ ...certs.server });
+  assert.ok(server instanceof rsnetTls.Server);
+  assert.ok(server instanceof require('..').Server);
+  assert.ok(new rsnetTls.TLSSocket() instanceof require('..').Socket);
+});
+
+test('bad input gets Node\'s own errors (a wrong passphrase, a bad PEM)', { skip }, () => {
+  const { execFileSync } = require('node:child_process');
+  const encrypted = execFileSync('openssl', ['pkey', '-aes256', '-passout', 'pass:secret'],
+    { input: certs.server.key });
+  for (const options of [{ key: encrypted, passphrase: 'wrong', cert: certs.server.cert },
+    { key: 'not a key', cert: certs.server.cert }]) {
+    let nodeErr;
+    let rsnetErr;
+    try { require('node:tls').createSecureContext(options); } catch (err) { nodeErr = err; }
+    try { TLS.rsnet.createSecureContext(options); } catch (err) { rsnetErr = err; }
+    assert.ok(nodeErr && rsnetErr);
+    assert.equal(rsnetErr.code, nodeErr.code);
+    assert.equal(rsnetErr.message, nodeErr.message);
+  }
+  // The right passphrase works natively.
+  const ok = TLS.rsnet.createSecureContext({ key: encrypted, passphrase: 'secret', cert: certs.server.cert });
+  assert.ok(ok.key.length > 0);
+});
+
+alsoUnderOtherDriver(__filename);

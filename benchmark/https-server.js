@@ -1,0 +1,80 @@
+'use strict';
+// HTTPS server under test: Node's http.Server behind TLS, over the module under test.
+// With net it is plain `https.createServer({ key, cert }, handler).listen()` (Node's
+// OpenSSL over libuv); with rsnet, rsnet.tls (TLS in rsnet's native code) accepts and
+// hands each secure socket to the same http.Server with
+// `httpServer.emit('connection', socket)`. RSNET_BENCH_TLS=node instead runs Node's
+// TLS over rsnet sockets (what rsnet/register does without native TLS), for the
+// before/after figure; RSNET_BENCH_TLS=register runs the very code of the net case,
+// `https.createServer`, under rsnet/register with RSNET_TLS=native (Node's https
+// server, TLS in rsnet, its HTTP parser reading rsnet's handles). The handler answers every request with --size bytes.
+// A self-signed EC P-256 certificate is made at start with the openssl CLI.
+// Usage: RSNET_BENCH_MODULE=net|rsnet node https-server.js [--size 13]
+// Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
+const fs = require('node:fs');
+const http = require('node:http');
+const https = require('node:https');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { net, name, driver } = require('./net-module');
+const { exitWithParent } = require('./lifetime');
+const { parseOptions } = require('./cli');
+const { Pattern } = require('./pattern');
+
+const opt = parseOptions(process.argv.slice(2), { size: 13 });
+exitWithParent();
+
+function certificate() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-bench-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+      '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { cwd: dir, stdio: 'ignore' });
+    return { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const body = Buffer.from(new Pattern(opt.size).at(0, opt.size));
+const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.length) };
+const handler = (req, res) => {
+  res.writeHead(200, headers);
+  res.end(body);
+};
+
+const onError = (err) => {
+  console.error(`https-server (${name}): ${err.stack || err}`);
+  process.exit(1);
+};
+
+// noDelay on both (Node's http.Server's default for its own sockets): small responses
+// must not wait for Nagle.
+const credentials = { ...certificate(), noDelay: true };
+let listener;
+const viaRegister = name === 'rsnet' && process.env.RSNET_BENCH_TLS === 'register';
+if (viaRegister) {
+  process.env.RSNET_TLS = 'native';
+  require('../lib/register').install('require');
+}
+if (name === 'net' || viaRegister) {
+  listener = https.createServer(credentials, handler);
+  listener.on('clientError', (err, socket) => socket.destroy());
+} else {
+  const httpServer = http.createServer(handler);
+  httpServer.on('clientError', (err, socket) => socket.destroy());
+  const feed = (socket) => httpServer.emit('connection', socket);
+  if (process.env.RSNET_BENCH_TLS === 'node') {
+    // Node's tls.Server listening through rsnet: Node's OpenSSL over rsnet sockets.
+    listener = require('../lib/register').nodeTlsServerOverRsnet(net, credentials, feed);
+  } else {
+    listener = net.tls.createServer(credentials, feed);
+  }
+}
+listener.on('error', onError);
+listener.on('tlsClientError', () => {});
+
+listener.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: listener.address().port, pid: process.pid, module: name, driver: driver() })}\n`);
+});

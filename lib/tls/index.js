@@ -1,0 +1,97 @@
+'use strict';
+// rsnet.tls: Node 20's `tls` API with TLS terminated in native code (rustls). What
+// rustls cannot do (TLS 1.0/1.1, pfx, OpenSSL cipher strings, a secureContext made by
+// node:tls, ...; see context.js) falls back to Node's own TLS over an rsnet socket,
+// and NODE_DEBUG=rsnet says which path each server and connection took, and why.
+
+const nodeTls = require('node:tls');
+const net = require('../../index');
+const { normalizeArgs } = require('../args');
+const { TLSSocket } = require('./socket');
+const { Server: NativeServer } = require('./server');
+const { SecureContext, createSecureContext, unsupportedReason } = require('./context');
+const { debug } = require('./debug');
+
+// Node's argument forms: (options[, cb]), (port[, host][, options][, cb]).
+function normalizeConnectArgs(listArgs) {
+  const args = normalizeArgs(listArgs);
+  const options = args[0];
+  if (listArgs[1] !== null && typeof listArgs[1] === 'object') Object.assign(options, listArgs[1]);
+  else if (listArgs[2] !== null && typeof listArgs[2] === 'object') Object.assign(options, listArgs[2]);
+  return [options, args[1]];
+}
+
+function connect(...args) {
+  const [given, cb] = normalizeConnectArgs(args);
+  const options = {
+    rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0',
+    checkServerIdentity: nodeTls.checkServerIdentity,
+    ...given,
+  };
+  options.checkServerIdentity ??= nodeTls.checkServerIdentity;
+  const reason = unsupportedReason(options);
+  if (reason !== null) {
+    debug('tls.connect: Node\'s TLS over an rsnet socket (%s)', reason);
+    return fallbackConnect(options, cb);
+  }
+  debug('tls.connect: native TLS (rustls)');
+  const socket = new TLSSocket(null, { ...options, isServer: false });
+  if (cb) socket.once('secureConnect', cb);
+  if (options.timeout) socket.setTimeout(options.timeout);
+  socket.connect(options);
+  return socket;
+}
+
+// Node's TLS over an rsnet socket, as rsnet/register did before native TLS.
+function fallbackConnect(options, cb) {
+  require('../register').nodeTlsOverRsnet(net);
+  const raw = net.connect(pick(options, ['host', 'port', 'path', 'localAddress', 'localPort', 'family',
+    'hints', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'noDelay', 'keepAlive',
+    'keepAliveInitialDelay', 'timeout']));
+  const socket = nodeTls.connect({ ...options, socket: options.socket ?? raw }, cb);
+  socket.once('close', () => raw.destroy());
+  return socket;
+}
+
+function pick(options, names) {
+  const out = {};
+  for (const name of names) if (options[name] !== undefined) out[name] = options[name];
+  return out;
+}
+
+// A server whose options rustls cannot honour is Node's tls.Server listening through
+// rsnet (what rsnet/register does), so its sockets are Node's TLS over rsnet sockets.
+function createServer(options, listener) {
+  let reason = options !== null && typeof options === 'object' ? unsupportedReason(options) : null;
+  if (reason === null) {
+    try {
+      return new NativeServer(options, listener);
+    } catch (err) {
+      if (!err.rustlsRefused) throw err;
+      reason = `rustls refused the credentials: ${err.message}`;
+    }
+  }
+  debug('tls.createServer: Node\'s TLS over rsnet sockets (%s)', reason);
+  return require('../register').nodeTlsServerOverRsnet(net, options, listener);
+}
+
+module.exports = {
+  CLIENT_RENEG_LIMIT: nodeTls.CLIENT_RENEG_LIMIT,
+  CLIENT_RENEG_WINDOW: nodeTls.CLIENT_RENEG_WINDOW,
+  get DEFAULT_CIPHERS() { return nodeTls.DEFAULT_CIPHERS; },
+  get DEFAULT_ECDH_CURVE() { return nodeTls.DEFAULT_ECDH_CURVE; },
+  get DEFAULT_MIN_VERSION() { return nodeTls.DEFAULT_MIN_VERSION; },
+  set DEFAULT_MIN_VERSION(v) { nodeTls.DEFAULT_MIN_VERSION = v; },
+  get DEFAULT_MAX_VERSION() { return nodeTls.DEFAULT_MAX_VERSION; },
+  set DEFAULT_MAX_VERSION(v) { nodeTls.DEFAULT_MAX_VERSION = v; },
+  getCiphers: nodeTls.getCiphers,
+  get rootCertificates() { return nodeTls.rootCertificates; },
+  convertALPNProtocols: nodeTls.convertALPNProtocols,
+  checkServerIdentity: nodeTls.checkServerIdentity,
+  createSecureContext,
+  SecureContext,
+  TLSSocket,
+  Server: NativeServer,
+  createServer,
+  connect,
+};

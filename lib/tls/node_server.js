@@ -1,0 +1,70 @@
+'use strict';
+// rsnet/register with RSNET_TLS=native: one of Node's own tls/https servers, listening
+// through rsnet, terminates TLS in rsnet's native code when everything it was given
+// is something rustls can do. What such a server holds is read off the fields Node's
+// tls.Server keeps (key, cert, ca, ALPNProtocols, requestCert, ...): anything else
+// (pfx, ciphers, SNI contexts, session or OCSP listeners...) keeps Node's TLS.
+
+const { SecureContext, unsupportedReason, alpnList } = require('./context');
+
+const symbolNamed = (object, description) =>
+  Object.getOwnPropertySymbols(object).find((s) => s.description === description);
+
+// Listeners only Node's TLS can serve.
+const NODE_ONLY_EVENTS = ['newSession', 'resumeSession', 'OCSPRequest', 'keylog'];
+
+// { options } for secureAccepted(), or { reason } why the server keeps Node's TLS.
+function nativeServerOptions(server) {
+  if (process.env.RSNET_TLS !== 'native') return { reason: 'RSNET_TLS is not "native"' };
+  const sni = symbolNamed(server, 'snicallback');
+  if ((sni && server[sni]) || server._contexts?.length > 0) return { reason: 'SNI contexts' };
+  for (const event of NODE_ONLY_EVENTS) {
+    if (server.listenerCount(event) > 0) return { reason: `a '${event}' listener` };
+  }
+  const given = {};
+  for (const name of ['pfx', 'key', 'passphrase', 'cert', 'ca', 'ciphers', 'ecdhCurve', 'dhparam',
+    'minVersion', 'maxVersion', 'secureProtocol', 'crl', 'secureOptions', 'clientCertEngine']) {
+    if (server[name] !== undefined) given[name] = server[name];
+  }
+  const reason = unsupportedReason(given);
+  if (reason !== null) return { reason };
+  let context;
+  try {
+    context = new SecureContext(given);
+    // Made now, so that what rustls refuses (an RSA key under 2048 bits) keeps
+    // Node's TLS instead of failing every handshake.
+    context.native(true, alpnList(server.ALPNProtocols), server.requestCert, server.rejectUnauthorized);
+  } catch (err) {
+    return { reason: `its options (${err.message})` };
+  }
+  const timeout = symbolNamed(server, 'handshake-timeout');
+  return {
+    options: {
+      context,
+      requestCert: server.requestCert,
+      rejectUnauthorized: server.rejectUnauthorized,
+      ALPNProtocols: server.ALPNProtocols,
+      handshakeTimeout: timeout ? server[timeout] : 120_000,
+    },
+  };
+}
+
+let hooked = false;
+// `socket instanceof tls.TLSSocket` holds for rsnet's TLS sockets too, as code checks a
+// server's sockets with it.
+function countAsNodeTLSSocket(nodeTls) {
+  if (hooked) return;
+  hooked = true;
+  const { TLSSocket } = require('./socket');
+  const ordinary = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(nodeTls.TLSSocket, Symbol.hasInstance, {
+    __proto__: null,
+    configurable: true,
+    value: function hasInstance(value) {
+      if (Reflect.apply(ordinary, this, [value])) return true;
+      return this === nodeTls.TLSSocket && Reflect.apply(ordinary, TLSSocket, [value]);
+    },
+  });
+}
+
+module.exports = { nativeServerOptions, countAsNodeTLSSocket };

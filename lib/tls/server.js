@@ -1,0 +1,108 @@
+'use strict';
+// tls.Server over rsnet: an rsnet Server whose accepted sockets become TLSSockets
+// with TLS in native code. Connections are accepted paused (nothing is read before
+// TLS is on), then read as the handshake needs.
+
+const { Server: NetServer } = require('../server');
+const { codes: { ERR_INVALID_ARG_TYPE } } = require('../errors');
+const { TLSSocket, initTls, startTls, kTls } = require('./socket');
+const { SecureContext, alpnList } = require('./context');
+const { debug } = require('./debug');
+
+const kContext = Symbol('rsnetTlsContext');
+const kHandshakeTimeout = Symbol('handshakeTimeout');
+
+function Server(options, listener) {
+  if (!(this instanceof Server)) return new Server(options, listener);
+  if (typeof options === 'function') {
+    listener = options;
+    options = {};
+  } else if (options == null || typeof options === 'object') {
+    options = { ...options };
+  } else {
+    throw new ERR_INVALID_ARG_TYPE('options', 'Object', options);
+  }
+  this.requestCert = options.requestCert === true;
+  this.rejectUnauthorized = options.rejectUnauthorized !== false;
+  if (options.ALPNProtocols) this.ALPNProtocols = options.ALPNProtocols;
+  this[kHandshakeTimeout] = options.handshakeTimeout || 120 * 1000;
+  if (typeof this[kHandshakeTimeout] !== 'number') {
+    throw new ERR_INVALID_ARG_TYPE('options.handshakeTimeout', 'number', options.handshakeTimeout);
+  }
+  this.setSecureContext(options);
+  // The configuration rustls will use, made now: what it refuses is an error here.
+  this[kContext].native(true, alpnList(this.ALPNProtocols), this.requestCert, this.rejectUnauthorized);
+  // Accepted paused: TLS must be on before the first byte is read.
+  NetServer.call(this, { ...options, pauseOnConnect: true }, tlsConnectionListener);
+  if (listener) this.on('secureConnection', listener);
+  debug('tls.Server: native TLS (rustls)');
+}
+Object.setPrototypeOf(Server.prototype, NetServer.prototype);
+Object.setPrototypeOf(Server, NetServer);
+
+Server.prototype.setSecureContext = function setSecureContext(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new ERR_INVALID_ARG_TYPE('options', 'Object', options);
+  }
+  this[kContext] = options.secureContext instanceof SecureContext ?
+    options.secureContext : new SecureContext(options);
+};
+
+// rustls makes its own ticket keys per context; there are none to get or set.
+Server.prototype.getTicketKeys = function getTicketKeys() { return Buffer.alloc(48); };
+Server.prototype.setTicketKeys = function setTicketKeys() {};
+
+function tlsConnectionListener(socket) {
+  secureAccepted(this, socket, {
+    context: this[kContext],
+    requestCert: this.requestCert,
+    rejectUnauthorized: this.rejectUnauthorized,
+    ALPNProtocols: this.ALPNProtocols,
+    handshakeTimeout: this[kHandshakeTimeout],
+  });
+}
+
+// Makes a socket an rsnet server accepted (paused) a TLS socket of `server`, which
+// emits 'secureConnection' and 'tlsClientError' for it: rsnet.tls's Server, or one of
+// Node's tls/https servers listening through rsnet (rsnet/register, RSNET_TLS=native).
+function secureAccepted(server, socket, { context, requestCert, rejectUnauthorized, ALPNProtocols, handshakeTimeout }) {
+  Object.setPrototypeOf(socket, TLSSocket.prototype);
+  initTls(socket, { isServer: true, server, requestCert, rejectUnauthorized, ALPNProtocols });
+  try {
+    startTls(socket, context, null);
+  } catch (err) {
+    socket.destroy();
+    server.emit('tlsClientError', err, socket);
+    return;
+  }
+  const state = socket[kTls];
+  if (handshakeTimeout > 0) {
+    const onTimeout = () => {
+      const err = new Error('TLS handshake timeout');
+      err.code = 'ERR_TLS_HANDSHAKE_TIMEOUT';
+      state.reported = true;
+      socket.destroy();
+      server.emit('tlsClientError', err, socket);
+    };
+    socket.setTimeout(handshakeTimeout, onTimeout);
+    state.handshakeTimer = onTimeout;
+  }
+  socket.on('close', (hadError) => {
+    if (!state.secured && !state.reported && !hadError) {
+      state.reported = true;
+      const err = new Error('socket hang up');
+      err.code = 'ECONNRESET';
+      server.emit('tlsClientError', err, socket);
+    }
+  });
+  // Accepted paused: read for the handshake without making the socket flow (data
+  // waits for a consumer, as on any new socket).
+  socket._readableState.flowing = null;
+  socket.read(0);
+}
+
+function createServer(options, listener) {
+  return new Server(options, listener);
+}
+
+module.exports = { Server, createServer, secureAccepted };

@@ -1,0 +1,117 @@
+//! TLS for JS: `TlsContext` (a native secure context, made from DER), and the
+//! verbs a socket handle gains for it (`startTls`, `tlsInfo`, `tlsError`).
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Buffer;
+use napi_derive::napi;
+
+use crate::core::stream::TLS_FAILED;
+use crate::core::tls::{Context, Options};
+use crate::napi::socket::SocketHandle;
+
+/// What `lib/tls` hands over for a context; every certificate and key is DER.
+#[napi(object)]
+pub struct TlsContextOptions {
+    pub server: bool,
+    /// Our certificate chain, leaf first.
+    pub chain: Vec<Buffer>,
+    /// Our private key, PKCS#8.
+    pub key: Option<Buffer>,
+    /// Trust anchors (`ca`, else Node's root certificates).
+    pub roots: Vec<Buffer>,
+    /// ALPN protocol names, in preference order.
+    pub alpn: Vec<Buffer>,
+    /// 12 or 13: TLS 1.2 or 1.3.
+    pub min_version: u32,
+    pub max_version: u32,
+    pub request_cert: bool,
+    pub reject_unauthorized: bool,
+}
+
+/// A native secure context: one rustls configuration, shared by its connections.
+#[napi]
+pub struct TlsContext {
+    inner: Arc<Context>,
+}
+
+#[napi]
+impl TlsContext {
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: TlsContextOptions) -> napi::Result<Self> {
+        let bytes = |list: Vec<Buffer>| list.into_iter().map(Vec::from).collect();
+        let context = Context::new(Options {
+            server: options.server,
+            chain: bytes(options.chain),
+            key: options.key.map(Vec::from),
+            roots: bytes(options.roots),
+            alpn: bytes(options.alpn),
+            min_version: options.min_version,
+            max_version: options.max_version,
+            request_cert: options.request_cert,
+            reject_unauthorized: options.reject_unauthorized,
+        })
+        .map_err(napi::Error::from_reason)?;
+        Ok(TlsContext {
+            inner: Arc::new(context),
+        })
+    }
+}
+
+/// The handshake's outcome (`tlsInfo()`), read by JS when it turns secure.
+#[napi(object)]
+pub struct TlsHandshake {
+    /// `TLSv1.2` or `TLSv1.3`.
+    pub protocol: String,
+    /// rustls's name of the suite (IANA's, as `TLS13_AES_128_GCM_SHA256`).
+    pub cipher: String,
+    pub alpn: Option<String>,
+    /// The SNI name a client sent (server side).
+    pub servername: Option<String>,
+    /// The peer's chain as sent, leaf first, DER.
+    pub peer_chain: Vec<Buffer>,
+    /// Why the peer's chain is not trusted (an OpenSSL code), or none.
+    pub verdict: Option<String>,
+    pub resumed: bool,
+}
+
+#[napi]
+impl SocketHandle {
+    /// Starts TLS on this connected stream with `context`; a client sends its hello
+    /// now. `servername` is the SNI a client sends.
+    #[napi(catch_unwind)]
+    pub fn start_tls(&self, context: &TlsContext, servername: Option<String>) -> napi::Result<()> {
+        self.core()
+            .start_tls(&context.inner, servername.as_deref())
+            .map_err(napi::Error::from_reason)
+    }
+
+    /// The handshake's outcome, once it completed.
+    #[napi(catch_unwind)]
+    pub fn tls_info(&self) -> Option<TlsHandshake> {
+        let info = self.core().tls_info()?;
+        Some(TlsHandshake {
+            protocol: info.protocol.to_owned(),
+            cipher: info.cipher,
+            alpn: info.alpn.map(|p| String::from_utf8_lossy(&p).into_owned()),
+            servername: info.servername,
+            peer_chain: info.peer_chain.into_iter().map(Buffer::from).collect(),
+            verdict: info.verdict.map(str::to_owned),
+            resumed: info.resumed,
+        })
+    }
+
+    /// `[code, message]` of the TLS failure behind a read error of `TLS_FAILED`.
+    #[napi(catch_unwind)]
+    pub fn tls_error(&self) -> Option<Vec<String>> {
+        self.core()
+            .tls_error()
+            .map(|(code, message)| vec![code, message])
+    }
+}
+
+/// The read status that means "TLS failed" (not an errno).
+#[napi]
+pub fn tls_failed_status() -> i32 {
+    TLS_FAILED
+}
