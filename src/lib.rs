@@ -12,15 +12,19 @@
 //!   with its answer to running out of fds).
 //! - [`core`]: what a stream and a listener are, whatever the driver.
 //!   [`core::stream`] (a connected socket: the one read step, the write queue, FIN,
-//!   close, splice, the connect outcome; `transport` is its fd and kind),
+//!   close, splice, the connect outcome; `transport` is its fd and kind, `tls` the
+//!   rustls session between the kernel and that read step and write queue),
+//!   [`core::tls`] (TLS contexts made from DER, and the certificate verdict in
+//!   OpenSSL's codes),
 //!   [`core::listener`] (a listening socket and the one accept routine),
 //!   [`core::event`] (the events they report), [`core::registry`] (the handles an
 //!   environment must close), [`core::runtime`] (the one Tokio runtime).
 //! - [`driver`]: which thread moves the bytes, the only code that knows there are
 //!   two. [`driver`]'s `mod.rs` is the interface and the one place that chooses;
 //!   [`driver::in_loop`] polls sockets from Node's loop (the default; its epoll
-//!   set in `in_loop/reactor.rs`, its listener poll in `in_loop/listener.rs`); [`driver::threaded`] runs them as Tokio tasks and
-//!   holds the threadsafe-function channel to the JS thread.
+//!   set in `in_loop/reactor.rs`, its listener poll in `in_loop/listener.rs`);
+//!   [`driver::threaded`] runs them as Tokio tasks and holds the threadsafe-function
+//!   channel to the JS thread.
 //! - [`napi`]: what JavaScript sees. [`napi::socket`] and [`napi::server`] (the
 //!   handles' verbs, asking their driver), [`napi::env`] (the per-environment state,
 //!   `Environment`), [`napi::loop_phases`] (the check, prepare and idle handles both
@@ -28,7 +32,8 @@
 //!   format), [`napi::close_phase`] (`'close'` in libuv's close phase),
 //!   [`napi::uncaught`] (an exception JS caught mid-batch, raised as uncaught), and
 //!   rsnet's verbs beyond Node's `net`: [`napi::tcp_tuning`] (TCP options and
-//!   `TCP_INFO`), [`napi::send_file`] (`sendfile(2)` on the runtime).
+//!   `TCP_INFO`), [`napi::send_file`] (`sendfile(2)` on the runtime), [`napi::tls`]
+//!   (`TlsContext`, and TLS started on a socket handle).
 //!
 //! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
 //! handle, and native code answers only through events. Native code never touches the

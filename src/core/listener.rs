@@ -1,6 +1,6 @@
 //! A listening socket and the one accept routine both drivers run when it is readable.
 //!
-//! Only who waits for readiness differs: a `uv_poll` in Node's loop (the in-loop
+//! Only who waits for readiness differs: a listener's `uv_poll` in Node's loop (the in-loop
 //! driver, on the JS thread) or the listener's Tokio task (the threaded driver). Both
 //! then call [`ServerCore::accept_pending`], and decide what a new connection becomes
 //! (polled from the loop, or registered with the reactor and given a task).

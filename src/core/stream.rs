@@ -103,8 +103,8 @@ pub const DONE: i32 = 0;
 pub const QUEUED: i32 = 1;
 
 /// How a splice wakes a poll that drives a stream from outside the runtime (the
-/// in-loop driver's `uv_poll`, which registers these; this layer knows nothing of
-/// libuv). A task needs none: it waits on [`StreamCore::changed`].
+/// in-loop driver's epoll set, which registers these; this layer knows nothing of
+/// it). A task needs none: it waits on [`StreamCore::changed`].
 pub struct PollPokes {
     /// Let a poll that holds its reads read again.
     pub reads: fn(*mut c_void),

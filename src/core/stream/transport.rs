@@ -3,7 +3,7 @@
 //!
 //! An [`Io`] is one owned fd and its [`Kind`], whichever driver moves its bytes. Every
 //! read and write is a plain read(2)/write(2)/writev(2) on that fd. What differs is
-//! only who waits for readiness: Node's loop (a `uv_poll`, `driver::in_loop`), or
+//! only who waits for readiness: Node's loop (rsnet's epoll set, `driver::in_loop`), or
 //! Tokio's reactor, with which the fd is then [`registered`](Io::register) (the
 //! stream's task, `driver::threaded`). A registered fd's calls go through the
 //! reactor's readiness, as Tokio's own sockets do: one that would block clears it, so
