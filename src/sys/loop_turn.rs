@@ -33,6 +33,20 @@ fn metrics_info() -> Option<MetricsInfo> {
     })
 }
 
+/// The number of the turn `uv_loop` is in, if this libuv counts them.
+///
+/// # Safety
+/// `uv_loop` must be the libuv loop of the calling thread.
+pub unsafe fn of_loop(uv_loop: *mut c_void) -> Option<u64> {
+    let metrics_info = metrics_info()?;
+    // SAFETY: this fn's contract (the calling thread's loop); `metrics` is laid out as
+    // uv.h's `uv_metrics_t` and valid all-zero, as in `current`.
+    unsafe {
+        let mut metrics = std::mem::zeroed::<Metrics>();
+        (metrics_info(uv_loop, &mut metrics) == 0).then_some(metrics.loop_count)
+    }
+}
+
 /// The number of the loop turn running now, or -1 if this libuv does not count them.
 /// Every event batch carries it (see `batch::dispatch`), so JS needs no call of its own.
 ///

@@ -6,8 +6,9 @@
 //! set of the streams (`reactor`): libuv polls level-triggered, so one accept per
 //! notification is enough (the listener is reported again while connections wait),
 //! where an edge would have to be followed by accepts until EAGAIN, one more accept(2)
-//! per connection at the usual one connection at a time. Its own poll costs a few
-//! `epoll_ctl` per listen, not per connection.
+//! per connection at the usual one connection at a time. A burst accepts more per
+//! notification (`Burst`). Its own poll costs a few `epoll_ctl` per listen, not per
+//! connection.
 
 use std::ffi::{c_int, c_void};
 use std::sync::Arc;
@@ -36,25 +37,61 @@ pub unsafe fn listen(
     let server = core.clone();
     // SAFETY: this fn's contract. The fd is the listener's, closed only after the
     // watcher is dropped (`ServerHandle::close`) or polls are closed (teardown).
-    let watcher = unsafe { ReadWatcher::new(uv_loop, fd, Box::new(move || accept_ready(&server))) };
+    let mut burst = Burst::default();
+    let on_readable = Box::new(move || {
+        // SAFETY: this fn's contract: the calling thread's loop, which the watcher's
+        // callbacks run on.
+        let turn = unsafe { crate::sys::loop_turn::of_loop(uv_loop) };
+        accept_ready(&server, burst.accepts(turn))
+    });
+    // SAFETY: as above.
+    let watcher = unsafe { ReadWatcher::new(uv_loop, fd, on_readable) };
     watcher.ok_or_else(|| {
         crate::core::registry::Closable::close(&**core);
         EINVAL
     })
 }
 
-/// The listener is readable: accepts one connection on the JS thread, as libuv does
-/// per notification. The poll is level-triggered, so libuv reports the listener again
-/// next turn while connections wait; accepting until EAGAIN would cost one more
-/// accept(2) per notification, which at the usual one connection at a time is one
-/// more per connection.
-fn accept_ready(core: &Arc<ServerCore>) -> Readiness {
+/// How many connections one notification accepts. The poll is level-triggered, so
+/// libuv reports the listener again next turn while connections wait: one accept per
+/// notification, as libuv makes, costs no accept(2) that finds nothing, which at the
+/// usual one connection at a time would be one more per connection. But a burst (the
+/// listener ready turn after turn) would then take a loop turn per connection, each
+/// with its batch, so from the second turn in a row the notification accepts until
+/// the kernel has none left (at most `accept_pending`'s bound per notification).
+#[derive(Default)]
+struct Burst {
+    /// The loop turn of the last notification.
+    last_turn: Option<u64>,
+}
+
+impl Burst {
+    fn accepts(&mut self, turn: Option<u64>) -> usize {
+        let in_a_row = matches!((self.last_turn, turn), (Some(last), Some(now)) if now <= last + 1);
+        self.last_turn = turn;
+        if in_a_row {
+            usize::MAX
+        } else {
+            1
+        }
+    }
+}
+
+/// The listener is readable: accepts up to `limit` connections on the JS thread
+/// (`Burst`), each joining this turn's events.
+fn accept_ready(core: &Arc<ServerCore>, limit: usize) -> Readiness {
+    let mut accepted = 0;
     let mut serve = |io: Io| {
         let stream = StreamCore::new(core.channel().clone());
         stream.attach_polled(io);
         queue_event(Event::Accepted(core.id, stream));
-        // `accept_pending` stops at WouldBlock, as when the kernel has none left.
-        Err(std::io::ErrorKind::WouldBlock.into())
+        accepted += 1;
+        if accepted < limit {
+            Ok(())
+        } else {
+            // `accept_pending` stops at WouldBlock, as when the kernel has none left.
+            Err(std::io::ErrorKind::WouldBlock.into())
+        }
     };
     match core.accept_pending(&mut serve) {
         Ok(()) => Readiness::Continue,
