@@ -7,27 +7,48 @@
 // server's connections in the context it listened in. rsnet's events all arrive
 // through one native callback, so each handle carries an AsyncResource of its own
 // and its events run inside it.
+//
+// Memory: every connection has one, so it is kept small. The resource also carries the
+// handle's provider type (a handle property fewer), and whether the handle is a pipe
+// is read from that type rather than kept on the handle.
 
 const { AsyncResource, asyncWrapProviders } = require('node:async_hooks');
 
+const { kIsPipe } = require('./symbols');
+
 const kResource = Symbol('kAsyncResource');
-const kProviderType = Symbol('kProviderType');
 
 const SOCKET_TYPES = ['TCPWRAP', 'PIPEWRAP'];
 const SERVER_TYPES = ['TCPSERVERWRAP', 'PIPESERVERWRAP'];
+const PIPE_TYPES = new Set(['PIPEWRAP', 'PIPESERVERWRAP']);
+
+// An AsyncResource of a class of its own: V8 gives its instances their own hidden
+// class, whose async id fields hold small integers in place, where those of the
+// AsyncResources the rest of the process makes may have been widened to boxed doubles
+// (16 bytes more each); and its type, in the object itself.
+class HandleResource extends AsyncResource {
+  constructor(type) {
+    super(type);
+    this.providerType = type;
+  }
+}
 
 // Gives `handle` its async resource, in the current async context. Like Node's handle
 // wraps, the resource is destroyed (for async_hooks) when the handle is collected.
 function initHandleContext(handle, { isPipe = false, isServer = false } = {}) {
   const type = (isServer ? SERVER_TYPES : SOCKET_TYPES)[isPipe ? 1 : 0];
-  handle[kProviderType] = type;
-  handle[kResource] = new AsyncResource(type);
+  handle[kResource] = new HandleResource(type);
 }
 
-// The id of `handle`'s async resource (Node's `getNewAsyncId(handle)`).
+// The id of `handle`'s async resource (Node's `getNewAsyncId(handle)`), as a small
+// integer where it is one (as Node's handles answer): a socket stores it in place
+// then, not as a boxed double.
 function handleAsyncId(handle) {
   const resource = handle[kResource];
-  return resource === undefined ? -1 : resource.asyncId();
+  if (resource === undefined) return -1;
+  const id = resource.asyncId();
+  const small = id | 0;
+  return small === id ? small : id;
 }
 
 // Calls fn(a, b, c, d, e) in `handle`'s async context (or the current one if it has
@@ -45,15 +66,17 @@ function runInHandleContext(handle, fn, a, b, c, d, e) {
 // socket, and the http Agent, when it hands a free socket to a new request, gives the
 // handle a new async id (asyncReset), so that the socket's events from then on run in
 // the context of the request that reuses it (as AsyncLocalStorage users expect).
-function defineAsyncWrapMethods(HandleClass) {
+// And `handle[kIsPipe]`, read from the provider type (set before the handle has a
+// resource, it makes one: fd adoption and cluster say what a handle is that way).
+function defineAsyncWrapMethods(HandleClass, { isServer = false } = {}) {
   const proto = HandleClass.prototype;
   proto.getAsyncId = function getAsyncId() {
     return handleAsyncId(this);
   };
   // The number of the handle's type in async_hooks.asyncWrapProviders (TCPWRAP...).
   proto.getProviderType = function getProviderType() {
-    const type = this[kProviderType];
-    return type === undefined ? asyncWrapProviders.NONE : asyncWrapProviders[type];
+    const resource = this[kResource];
+    return resource === undefined ? asyncWrapProviders.NONE : asyncWrapProviders[resource.providerType];
   };
   // A new async id, in the current context: the old one is destroyed for async_hooks.
   // (init hooks see the handle's new AsyncResource, where Node shows them `resource`.)
@@ -61,11 +84,27 @@ function defineAsyncWrapMethods(HandleClass) {
     if (resource === null || typeof resource !== 'object') {
       throw new TypeError('asyncReset() needs a resource object');
     }
-    const type = this[kProviderType];
-    if (type === undefined) return;
-    this[kResource]?.emitDestroy();
-    this[kResource] = new AsyncResource(type);
+    const current = this[kResource];
+    if (current === undefined) return;
+    current.emitDestroy();
+    this[kResource] = new HandleResource(current.providerType);
   };
+  Object.defineProperty(proto, kIsPipe, {
+    __proto__: null,
+    configurable: true,
+    get() {
+      const resource = this[kResource];
+      return resource !== undefined && PIPE_TYPES.has(resource.providerType);
+    },
+    set(isPipe) {
+      const resource = this[kResource];
+      if (resource === undefined) {
+        initHandleContext(this, { isPipe: Boolean(isPipe), isServer });
+      } else if (PIPE_TYPES.has(resource.providerType) !== Boolean(isPipe)) {
+        resource.providerType = (isServer ? SERVER_TYPES : SOCKET_TYPES)[isPipe ? 1 : 0];
+      }
+    },
+  });
 }
 
 module.exports = { initHandleContext, handleAsyncId, runInHandleContext, defineAsyncWrapMethods };
