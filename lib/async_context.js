@@ -22,15 +22,42 @@ const SOCKET_TYPES = ['TCPWRAP', 'PIPEWRAP'];
 const SERVER_TYPES = ['TCPSERVERWRAP', 'PIPESERVERWRAP'];
 const PIPE_TYPES = new Set(['PIPEWRAP', 'PIPESERVERWRAP']);
 
-// An AsyncResource of a class of its own: V8 gives its instances their own hidden
-// class, whose async id fields hold small integers in place, where those of the
-// AsyncResources the rest of the process makes may have been widened to boxed doubles
-// (16 bytes more each); and its type, in the object itself.
+// Node keeps an AsyncResource's ids under its own (private) symbols, found on one.
+const probe = Object.getOwnPropertySymbols(new AsyncResource('NONE', { requireManualDestroy: true }));
+const idKey = (description) => probe.find((symbol) => symbol.description === description);
+const kAsyncIdKey = idKey('async_id_symbol');
+const kTriggerIdKey = idKey('trigger_async_id_symbol');
+
+// An AsyncResource that also carries its handle's provider type, and keeps its ids as
+// small integers. Node makes every id a double (its counter is a Float64Array), which
+// V8 keeps in a 16-byte box of its own per field; a handle's resource lives as long as
+// its connection, so its ids go through accessors that store them as small integers
+// (in the object itself) whenever they are.
 class HandleResource extends AsyncResource {
   constructor(type) {
     super(type);
     this.providerType = type;
   }
+}
+
+function smallInteger(id) {
+  const small = id | 0;
+  return small === id ? small : id;
+}
+
+if (kAsyncIdKey !== undefined && kTriggerIdKey !== undefined) {
+  Object.defineProperties(HandleResource.prototype, {
+    [kAsyncIdKey]: {
+      __proto__: null,
+      get() { return this.asyncIdValue; },
+      set(id) { this.asyncIdValue = smallInteger(id); },
+    },
+    [kTriggerIdKey]: {
+      __proto__: null,
+      get() { return this.triggerIdValue; },
+      set(id) { this.triggerIdValue = smallInteger(id); },
+    },
+  });
 }
 
 // Gives `handle` its async resource, in the current async context. Like Node's handle
@@ -46,9 +73,7 @@ function initHandleContext(handle, { isPipe = false, isServer = false } = {}) {
 function handleAsyncId(handle) {
   const resource = handle[kResource];
   if (resource === undefined) return -1;
-  const id = resource.asyncId();
-  const small = id | 0;
-  return small === id ? small : id;
+  return smallInteger(resource.asyncId());
 }
 
 // Calls fn(a, b, c, d, e) in `handle`'s async context (or the current one if it has
