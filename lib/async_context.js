@@ -91,8 +91,8 @@ function runInHandleContext(handle, fn, a, b, c, d, e) {
 // socket, and the http Agent, when it hands a free socket to a new request, gives the
 // handle a new async id (asyncReset), so that the socket's events from then on run in
 // the context of the request that reuses it (as AsyncLocalStorage users expect).
-// And `handle[kIsPipe]`, read from the provider type (set before the handle has a
-// resource, it makes one: fd adoption and cluster say what a handle is that way).
+// And `handle[kIsPipe]`, read from the provider type; setting it changes the type (and
+// gives a handle that has no resource yet its resource).
 function defineAsyncWrapMethods(HandleClass, { isServer = false } = {}) {
   const proto = HandleClass.prototype;
   proto.getAsyncId = function getAsyncId() {
