@@ -26,10 +26,24 @@ const tcpExtensions = require('./tcp_extensions');
 // NODE_DEBUG=net: the same connect-path lines as Node's net, in its format.
 const { debug } = require('./debug');
 
+const { SocketHandle } = require('./binding');
 const { UV_EADDRINUSE, UV_ECANCELED, UV_EINVAL, UV_ETIMEDOUT } = require('./binding').errno;
+
+// The connect request in flight on a handle (Node's TCPConnectWrap): its outcome goes
+// to `req.oncomplete(status, handle, req)`. Let go of once it completed, as Node frees
+// its request: a connection that stays open should not keep it (and what it refers to).
+const kConnectReq = Symbol('kConnectReq');
+
+function onconnect(status) {
+  const req = this[kConnectReq];
+  if (req === undefined || req === null) return;
+  this[kConnectReq] = null;
+  req.oncomplete(status, this, req);
+}
 
 function install(Socket) {
   const { initSocketHandle, newHandle, closeHandle } = require('./socket_handle');
+  SocketHandle.prototype.onconnect = onconnect;
 
   Socket.prototype.connect = function(...args) {
     // An array already normalized (net.connect passes one) is taken as is.
@@ -219,9 +233,7 @@ function install(Socket) {
       self.destroy(new ExceptionWithHostPort(err, 'connect', address, port, sockDetails(self)));
       return;
     }
-    handle.onconnect = function(status) {
-      req.oncomplete(status, this, req);
-    };
+    handle[kConnectReq] = req;
   }
 
   function internalConnectMultiple(context, canceled) {
@@ -266,9 +278,7 @@ function install(Socket) {
       internalConnectMultiple(context);
       return;
     }
-    handle.onconnect = function(status) {
-      req.oncomplete(status, this);
-    };
+    handle[kConnectReq] = req;
     if (current < context.addresses.length - 1) {
       debug('connect/multiple: setting the attempt timeout to %d ms', context.timeout);
       context.timer = setTimeout(internalConnectMultipleTimeout, context.timeout, context, req, handle);

@@ -5,7 +5,6 @@
 const { guessHandleType, ServerHandle, errno: { UV_EINVAL } } = require('./binding');
 const { codes: { ERR_INVALID_FD_TYPE }, ErrnoException } = require('./errors');
 const { validateInt32 } = require('./validators');
-const { kIsPipe } = require('./symbols');
 const { initHandleContext } = require('./async_context');
 const { newHandle } = require('./socket_handle');
 
@@ -27,8 +26,7 @@ function serverHandleFromFd(fd) {
   const type = guessHandleType(fd);
   if (type !== 'PIPE' && type !== 'TCP') return UV_EINVAL;
   const handle = new ServerHandle();
-  handle[kIsPipe] = type === 'PIPE';
-  initHandleContext(handle, { isPipe: handle[kIsPipe], isServer: true });
+  initHandleContext(handle, { isPipe: type === 'PIPE', isServer: true });
   const err = handle.open(fd);
   if (err) {
     handle.close();

@@ -29,7 +29,7 @@ const { onAbort } = require('./abort');
 const tcpExtensions = require('./tcp_extensions');
 const { UV_TCP_REUSEPORT } = tcpExtensions;
 
-defineAsyncWrapMethods(ServerHandle);
+defineAsyncWrapMethods(ServerHandle, { isServer: true });
 defineHandleWrapMethods(ServerHandle);
 defineAddressMethods(ServerHandle);
 Object.defineProperty(ServerHandle.prototype, 'owner', {
@@ -108,7 +108,6 @@ function createServerHandle(address, port, addressType, fd, flags) {
   debug('bind to', address || 'any');
   let err;
   if (isPipe) {
-    handle[kIsPipe] = true;
     err = handle.bindPipe(address);
   } else if (!address) {
     err = handle.bind(DEFAULT_IPV6_ADDR, port, ipv6Only, reusePort);
@@ -355,8 +354,8 @@ function onconnection(err, clientHandle) {
     self.emit('error', new ErrnoException(err, 'accept'));
     return;
   }
+  // The accepted handle's provider type (binding.js) says it is a pipe like its server.
   const isPipe = Boolean(this[kIsPipe]);
-  clientHandle[kIsPipe] = isPipe;
   // Node 20 treats 0 (like unset) as no limit.
   if (self.maxConnections && self._connections >= self.maxConnections) {
     emitDrop(self, clientHandle, isPipe);

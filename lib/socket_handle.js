@@ -9,7 +9,7 @@ const { isUint8Array } = require('node:util').types;
 const { SocketHandle, track, untrack } = require('./binding');
 const { initHandleContext, handleAsyncId } = require('./async_context');
 const { attachStreamCallbacks, failPendingWrites } = require('./stream_io');
-const { kOwner, kAsyncId, kBuffer, kBufferGen, kIsPipe } = require('./symbols');
+const { kOwner, kAsyncId, kBuffer, kBufferGen } = require('./symbols');
 
 // Wires a (new or reused) handle to this socket. Called on creation and on reconnect.
 function initSocketHandle(self) {
@@ -33,7 +33,6 @@ function initSocketHandle(self) {
 
 function newHandle(isPipe) {
   const handle = new SocketHandle();
-  handle[kIsPipe] = isPipe;
   initHandleContext(handle, { isPipe });
   return handle;
 }

@@ -64,7 +64,7 @@ function writeToHandle(socket, writev, data, encoding, cb) {
   } else if (status === QUEUED) {
     // Completes when native code reports it flushed (onwritten).
     socket[kLastWriteQueueSize] = bytes;
-    handle[kPendingWrites].push(cb);
+    (handle[kPendingWrites] ??= []).push(cb);
   } else {
     cb(new ErrnoException(status, 'write'));
   }
@@ -125,7 +125,7 @@ function writeRequest(handle, req, bytes, status) {
 
 function onWritten(count) {
   const self = this[kOwner];
-  const pending = this[kPendingWrites];
+  const pending = this[kPendingWrites] ?? [];
   for (let i = 0; i < count && pending.length > 0; i++) {
     const cb = pending.shift();
     if (self.destroyed) {
@@ -142,8 +142,7 @@ function onWritten(count) {
 
 function onWriteError(status) {
   const self = this[kOwner];
-  const pending = this[kPendingWrites];
-  this[kPendingWrites] = [];
+  const pending = takePendingWrites(this);
   const err = new ErrnoException(status, 'write');
   if (pending.length === 0) {
     self.destroy(err);
@@ -262,10 +261,11 @@ function defineStreamCallbacks(HandleClass) {
 }
 
 // Wires a (new or reused) handle to the stream plumbing: a handle a closed socket
-// left with its own `onread` (a no-op) reads through the socket's again.
+// left with its own `onread` (a no-op) reads through the socket's again. The list of
+// pending write callbacks is made by the first write the kernel does not take at once:
+// most connections never have one, and an idle one should not pay for it.
 function attachStreamCallbacks(handle) {
   if (handle.onread !== onStreamRead) handle.onread = onStreamRead;
-  handle[kPendingWrites] ??= [];
 }
 
 module.exports = {

@@ -33,7 +33,8 @@
 //!   [`napi::uncaught`] (an exception JS caught mid-batch, raised as uncaught), and
 //!   rsnet's verbs beyond Node's `net`: [`napi::tcp_tuning`] (TCP options and
 //!   `TCP_INFO`), [`napi::send_file`] (`sendfile(2)` on the runtime), [`napi::tls`]
-//!   (`TlsContext`, and TLS started on a socket handle).
+//!   (`TlsContext`, and TLS started on a socket handle); and [`napi::malloc_stats`]
+//!   (the bytes malloc holds, for `benchmark/idle-memory.js`).
 //!
 //! The boundary mirrors Node's own `tcp_wrap`/`pipe_wrap`: JS calls small verbs on a
 //! handle, and native code answers only through events. Native code never touches the
