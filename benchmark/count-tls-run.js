@@ -18,7 +18,8 @@ const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 
 const SIZES = {
-  server: { warmup: 600, small: 200, large: 1200 },
+  // 16 keep-alive connections at once (wrk runs 64): what one loop turn batches.
+  server: { warmup: 6000, small: 1000, large: 4000, conns: 16 },
   request: { warmup: 400, small: 200, large: 1200 },
   handshake: { warmup: 100, small: 50, large: 250 },
 };
@@ -44,13 +45,16 @@ function instructions(module, driver, op, n) {
   return { all: Number(m[1]) };
 }
 
-// `count` keep-alive GETs, one at a time on one connection (Node's own https).
-function get(port, count) {
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+// `count` keep-alive GETs on `conns` connections at once, one at a time on each
+// (Node's own https).
+function get(port, count, conns) {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: conns, rejectUnauthorized: false });
   return new Promise((resolve, reject) => {
     let left = count;
+    let running = conns;
     const next = () => {
-      if (left-- === 0) {
+      if (left-- <= 0) {
+        if (--running > 0) return;
         agent.destroy();
         return resolve();
       }
@@ -59,14 +63,16 @@ function get(port, count) {
         res.on('end', next);
       }).on('error', reject);
     };
-    next();
+    for (let i = 0; i < conns; i++) next();
   });
 }
 
-// Runs https-server.js under `tool` (argv before node), serves warmup + n requests,
-// then closes its stdin (it exits) and resolves with its stderr.
-function serve(tool, module, driver, n) {
-  const { warmup } = SIZES.server;
+// Runs https-server.js under `tool` (argv before node), serves the warm-up, calls
+// `warm(pid)` (which switches callgrind's instrumentation on), serves n requests, then
+// closes its stdin (it exits) and resolves with its stderr. The connections of the
+// warm-up are closed and new ones made: handshakes in both runs, which cancel.
+function serve(tool, module, driver, n, warm = () => {}) {
+  const { warmup, conns } = SIZES.server;
   const child = spawn(tool[0], [...tool.slice(1), process.execPath, path.join(__dirname, 'https-server.js')],
     { env: envFor(module, driver), stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -77,8 +83,11 @@ function serve(tool, module, driver, n) {
     child.stdout.on('data', (d) => {
       if (started) return;
       started = true;
-      const { port } = JSON.parse(String(d).split('\n')[0]);
-      get(port, warmup + n).then(() => child.stdin.end(), reject);
+      const { port, pid } = JSON.parse(String(d).split('\n')[0]);
+      get(port, warmup, conns)
+        .then(() => warm(pid))
+        .then(() => get(port, n, conns))
+        .then(() => child.stdin.end(), reject);
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -92,8 +101,13 @@ async function serverInstructions(module, driver, n) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-count-tls-'));
   try {
     const out = path.join(dir, 'cg.out');
-    const stderr = await serve(['valgrind', '--tool=callgrind', '--separate-threads=yes', '--dump-instr=no',
-      `--callgrind-out-file=${out}`], module, driver, n);
+    // Instrumentation off (about 10x faster) until the warm-up is over.
+    const on = (pid) => {
+      const r = spawnSync('callgrind_control', ['-i', 'on', String(pid)], { encoding: 'utf8', timeout: 60_000 });
+      if (r.status !== 0) throw new Error(`callgrind_control -i on: ${r.stderr || r.stdout}`);
+    };
+    const stderr = await serve(['valgrind', '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes',
+      '--dump-instr=no', `--callgrind-out-file=${out}`], module, driver, n, on);
     const m = /Collected\s*:\s*(\d+)/.exec(stderr);
     // The main (JS) thread's file ends in -01.
     const main = /^totals:\s*(\d+)/m.exec(fs.readFileSync(`${out}-01`, 'utf8'));
