@@ -11,7 +11,7 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, execFile } = require('node:child_process');
 
 const { RSNET_IS_FALLBACK } = require('./helpers/harness.js');
 const { which } = require('../scripts/test-services.js');
@@ -216,4 +216,16 @@ test('each response on a keep-alive connection is one TLS record, as Node seals 
     }
   });
   assert.deepEqual(records, [1, 1], 'TEST BUG: Node sent another number of records');
+});
+
+test("the server's TLS sockets all have one V8 shape, as Node's (its http reads them per request: one shape per connection made those reads megamorphic)", { skip }, async () => {
+  const fixture = path.join(__dirname, 'fixtures', 'https-socket-shapes.js');
+  const run = (preload) => new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--allow-natives-syntax', ...preload, fixture, path.join(certs.dir, 'server.key'),
+      path.join(certs.dir, 'server.pem')], { env: { ...process.env, RSNET_TLS: 'native' }, timeout: T },
+    (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
+  });
+  const [builtin, rsnet] = await Promise.all([run([]), run(['-r', REGISTER])]);
+  assert.deepEqual(builtin, { sockets: 8, maps: 1, fast: true }, 'TEST BUG: Node\'s sockets are not of one shape');
+  assert.deepEqual(rsnet, builtin);
 });
