@@ -19,7 +19,7 @@ const { spawn, spawnSync } = require('node:child_process');
 
 const SIZES = {
   // 16 keep-alive connections at once (wrk runs 64): what one loop turn batches.
-  server: { warmup: 6000, small: 1000, large: 4000, conns: 16 },
+  server: { warmup: 20000, small: 1000, large: 4000, conns: 16 },
   request: { warmup: 400, small: 200, large: 1200 },
   handshake: { warmup: 100, small: 50, large: 250 },
 };
