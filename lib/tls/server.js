@@ -1,5 +1,5 @@
 'use strict';
-// tls.Server over rsnet: an rsnet Server whose accepted sockets become TLSSockets
+// tls.Server over rsnet: an rsnet Server whose accepted sockets are TLSSockets
 // with TLS in native code. Connections are accepted paused (nothing is read before
 // TLS is on), then read as the handshake needs.
 
