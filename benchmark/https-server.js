@@ -1,13 +1,14 @@
 'use strict';
 // HTTPS server under test: Node's http.Server behind TLS, over the module under test.
-// With net it is plain `https.createServer({ key, cert }, handler).listen()` (Node's
-// OpenSSL over libuv); with rsnet, rsnet.tls (TLS in rsnet's native code) accepts and
-// hands each secure socket to the same http.Server with
-// `httpServer.emit('connection', socket)`. RSNET_BENCH_TLS=node instead runs Node's
-// TLS over rsnet sockets (what rsnet/register does without native TLS), for the
-// before/after figure; RSNET_BENCH_TLS=register runs the very code of the net case,
-// `https.createServer`, under rsnet/register with RSNET_TLS=native (Node's https
-// server, TLS in rsnet, its HTTP parser reading rsnet's handles). The handler answers every request with --size bytes.
+// Both cases run the same code, `https.createServer({ key, cert }, handler).listen()`:
+// with net, Node's OpenSSL over libuv; with rsnet, under rsnet/register with
+// RSNET_TLS=native (TLS in rsnet's native code, rustls, and Node's HTTP parser reading
+// the plaintext from rsnet's handles, as it reads its own TLSWrap's). Two more rsnet
+// cases, by RSNET_BENCH_TLS: `emit`, rsnet.tls's own server handing each secure
+// socket to an http.Server with `httpServer.emit('connection', socket)` (the socket's
+// Readable and 'data' events, no parser consume); `node`, Node's TLS over rsnet
+// sockets (what rsnet/register does without RSNET_TLS=native), for the before/after
+// figure. The handler answers every request with --size bytes.
 // A self-signed EC P-256 certificate is made at start with the openssl CLI.
 // Usage: RSNET_BENCH_MODULE=net|rsnet node https-server.js [--size 13]
 // Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
@@ -53,7 +54,9 @@ const onError = (err) => {
 // must not wait for Nagle.
 const credentials = { ...certificate(), noDelay: true };
 let listener;
-const viaRegister = name === 'rsnet' && process.env.RSNET_BENCH_TLS === 'register';
+const variant = process.env.RSNET_BENCH_TLS || 'register';
+if (!['register', 'emit', 'node'].includes(variant)) onError(`RSNET_BENCH_TLS=${variant}: register, emit or node`);
+const viaRegister = name === 'rsnet' && variant === 'register';
 if (viaRegister) {
   process.env.RSNET_TLS = 'native';
   require('../lib/register').install('require');
@@ -65,7 +68,7 @@ if (name === 'net' || viaRegister) {
   const httpServer = http.createServer(handler);
   httpServer.on('clientError', (err, socket) => socket.destroy());
   const feed = (socket) => httpServer.emit('connection', socket);
-  if (process.env.RSNET_BENCH_TLS === 'node') {
+  if (variant === 'node') {
     // Node's tls.Server listening through rsnet: Node's OpenSSL over rsnet sockets.
     listener = require('../lib/register').nodeTlsServerOverRsnet(net, credentials, feed);
   } else {

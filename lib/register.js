@@ -297,6 +297,8 @@ function listenThroughRsnet(rsnet, outer, args, kind, nativeTls = null) {
     keepAliveInitialDelay: outer.keepAliveInitialDelay * 1000,
     highWaterMark: outer.highWaterMark,
   });
+  // Its sockets are TLSSockets from birth (see lib/tls/server.js).
+  if (nativeTls !== null) inner[require('./server').kAcceptedSocketClass] = require('./tls/server').AcceptedTLSSocket;
   // The Node server holds the count and the limit: sockets report to it when they close.
   Object.defineProperty(inner, '_connections', {
     __proto__: null, get() { return outer._connections; }, set(v) { outer._connections = v; },

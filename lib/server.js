@@ -327,6 +327,8 @@ Object.defineProperty(Server.prototype, 'listening', {
 // Node's address() calls whatever getsockname the handle has. Each call still returns
 // an object of its own, as Node's does.
 const kBoundAddress = Symbol('kBoundAddress');
+// The constructor of a server's accepted sockets when it is not Socket.
+const kAcceptedSocketClass = Symbol('kAcceptedSocketClass');
 
 Server.prototype.address = function() {
   const handle = this._handle;
@@ -362,7 +364,9 @@ function onconnection(err, clientHandle) {
     closeHandle(clientHandle);
     return;
   }
-  const socket = new Socket({
+  // A TLS server's sockets are TLSSockets from birth (lib/tls/server.js).
+  const SocketClass = self[kAcceptedSocketClass] ?? Socket;
+  const socket = new SocketClass({
     handle: clientHandle,
     allowHalfOpen: self.allowHalfOpen,
     pauseOnCreate: self.pauseOnConnect,
@@ -469,4 +473,4 @@ Server.prototype.unref = function() {
   return this;
 };
 
-module.exports = { Server, createServerHandle };
+module.exports = { Server, createServerHandle, kAcceptedSocketClass };

@@ -1,9 +1,10 @@
 'use strict';
-// tls.Server over rsnet: an rsnet Server whose accepted sockets become TLSSockets
+// tls.Server over rsnet: an rsnet Server whose accepted sockets are TLSSockets
 // with TLS in native code. Connections are accepted paused (nothing is read before
 // TLS is on), then read as the handshake needs.
 
-const { Server: NetServer } = require('../server');
+const { Server: NetServer, kAcceptedSocketClass } = require('../server');
+const { Socket } = require('../socket');
 const { codes: { ERR_INVALID_ARG_TYPE } } = require('../errors');
 const { TLSSocket, initTls, startTls, kTls } = require('./socket');
 const { SecureContext, alpnList } = require('./context');
@@ -34,6 +35,7 @@ function Server(options, listener) {
   this[kContext].native(true, alpnList(this.ALPNProtocols), this.requestCert, this.rejectUnauthorized);
   // Accepted paused: TLS must be on before the first byte is read.
   NetServer.call(this, { ...options, pauseOnConnect: true }, tlsConnectionListener);
+  this[kAcceptedSocketClass] = AcceptedTLSSocket;
   if (listener) this.on('secureConnection', listener);
   debug('tls.Server: native TLS (rustls)');
 }
@@ -52,6 +54,16 @@ Server.prototype.setSecureContext = function setSecureContext(options) {
 Server.prototype.getTicketKeys = function getTicketKeys() { return Buffer.alloc(48); };
 Server.prototype.setTicketKeys = function setTicketKeys() {};
 
+// What a TLS server accepts: a TLSSocket from birth. V8 gives an object whose
+// prototype was changed (Object.setPrototypeOf) a map of its own at every property
+// added after: each connection's socket had its own shape, every site of Node's http
+// that reads a socket went megamorphic (26k instructions more per HTTPS request).
+class AcceptedTLSSocket extends Socket {}
+Object.setPrototypeOf(AcceptedTLSSocket.prototype, TLSSocket.prototype);
+Object.defineProperty(AcceptedTLSSocket.prototype, 'constructor', {
+  __proto__: null, value: TLSSocket, writable: true, configurable: true,
+});
+
 function tlsConnectionListener(socket) {
   secureAccepted(this, socket, {
     context: this[kContext],
@@ -66,7 +78,7 @@ function tlsConnectionListener(socket) {
 // emits 'secureConnection' and 'tlsClientError' for it: rsnet.tls's Server, or one of
 // Node's tls/https servers listening through rsnet (rsnet/register, RSNET_TLS=native).
 function secureAccepted(server, socket, { context, requestCert, rejectUnauthorized, ALPNProtocols, handshakeTimeout }) {
-  Object.setPrototypeOf(socket, TLSSocket.prototype);
+  if (!(socket instanceof TLSSocket)) Object.setPrototypeOf(socket, TLSSocket.prototype);
   initTls(socket, { isServer: true, server, requestCert, rejectUnauthorized, ALPNProtocols });
   try {
     startTls(socket, context, null);
@@ -105,4 +117,4 @@ function createServer(options, listener) {
   return new Server(options, listener);
 }
 
-module.exports = { Server, createServer, secureAccepted };
+module.exports = { Server, createServer, secureAccepted, AcceptedTLSSocket };

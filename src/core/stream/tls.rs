@@ -174,10 +174,8 @@ impl StreamCore {
         if session.error.is_some() {
             return DONE;
         }
-        for chunk in chunks {
-            if let Err(err) = session.conn.writer().write_all(chunk) {
-                return status_of(&err);
-            }
+        if let Err(err) = seal_plaintext(&mut session.conn, chunks) {
+            return status_of(&err);
         }
         let sealed = take_output(&mut session.conn);
         let mut queue = self.queue();
@@ -313,6 +311,29 @@ fn feed(
             return Ok(closed);
         }
     }
+}
+
+/// Hands one write request's chunks to the session in one call, so that they share
+/// records: rustls seals at least one record per call, and an HTTP response's header
+/// and body are two chunks of one writev. Node's TLSWrap joins a writev's buffers into
+/// one SSL_write, so there too they leave as one record (one seal, 22 bytes fewer).
+fn seal_plaintext(conn: &mut Connection, chunks: &[&[u8]]) -> io::Result<()> {
+    if let [chunk] = chunks {
+        return conn.writer().write_all(chunk);
+    }
+    let mut slices: Vec<IoSlice<'_>> = chunks.iter().map(|chunk| IoSlice::new(chunk)).collect();
+    let mut rest = &mut slices[..];
+    // Past leading empty chunks: an empty write would mean "nothing taken".
+    IoSlice::advance_slices(&mut rest, 0);
+    while !rest.is_empty() {
+        // The session's buffer is unbounded (start_tls): it takes everything at once.
+        let taken = conn.writer().write_vectored(rest)?;
+        if taken == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        IoSlice::advance_slices(&mut rest, taken);
+    }
+    Ok(())
 }
 
 fn take_output(conn: &mut Connection) -> Vec<u8> {
