@@ -11,7 +11,7 @@ const symbolNamed = (object, description) =>
   Object.getOwnPropertySymbols(object).find((s) => s.description === description);
 
 // Listeners only Node's TLS can serve.
-const NODE_ONLY_EVENTS = ['newSession', 'resumeSession', 'OCSPRequest', 'keylog'];
+const NODE_ONLY_EVENTS = ['newSession', 'resumeSession', 'OCSPRequest'];
 
 // { options } for secureAccepted(), or { reason } why the server keeps Node's TLS.
 function nativeServerOptions(server) {
@@ -37,6 +37,7 @@ function nativeServerOptions(server) {
   } catch (err) {
     return { reason: `its options (${err.message})` };
   }
+  shareTicketKeys(server, context);
   const timeout = symbolNamed(server, 'handshake-timeout');
   return {
     options: {
@@ -46,6 +47,19 @@ function nativeServerOptions(server) {
       ALPNProtocols: server.ALPNProtocols,
       handshakeTimeout: timeout ? server[timeout] : 120_000,
     },
+  };
+}
+
+// The server's ticket keys are the native context's from now on: the keys Node's
+// context had (random, or the `ticketKeys` option), read and set through the server
+// as before (a cluster worker's listen() sets those of the primary this way).
+function shareTicketKeys(server, context) {
+  context.setTicketKeys(server.getTicketKeys());
+  const setNodeKeys = server.setTicketKeys;
+  server.getTicketKeys = function getTicketKeys() { return context.getTicketKeys(); };
+  server.setTicketKeys = function setTicketKeys(keys) {
+    Reflect.apply(setNodeKeys, this, [keys]);
+    context.setTicketKeys(keys);
   };
 }
 

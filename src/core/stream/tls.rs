@@ -24,6 +24,7 @@ use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
 
 use super::write_queue::WriteQueue;
 use super::{Io, ReadStep, Reader, StreamCore, DONE, QUEUED, READ_SIZE, SCRATCH};
+use crate::core::tls::extras::Extras;
 use crate::core::tls::{verify, Context, Trust};
 use crate::sys::errno::{status_of, EBADF};
 
@@ -41,6 +42,8 @@ pub struct Session {
     verdict: Option<&'static str>,
     /// What failed: (Node's error code, message).
     error: Option<(String, String)>,
+    /// Sessions and key log lines for JS (`start_tls_reporting`).
+    extras: Option<Arc<Extras>>,
 }
 
 /// The handshake's outcome, as JS reads it on its secure event.
@@ -97,6 +100,7 @@ impl StreamCore {
             announced: false,
             verdict: None,
             error: None,
+            extras: None,
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -149,7 +153,7 @@ impl StreamCore {
                 self.undelivered.fetch_add(plain.len(), Ordering::AcqRel);
                 return ReadStep::Data(Bytes::from(plain));
             }
-            if secure_now {
+            if secure_now || session.has_news() {
                 return ReadStep::Data(Bytes::new());
             }
             if closed || n == 0 {
@@ -383,6 +387,57 @@ fn snake_upper(name: &str) -> String {
         out.push(ch.to_ascii_uppercase());
     }
     out
+}
+
+// ---- Beyond the bytes: sessions, key log, exported keys (lib/tls's extras) ----------
+
+impl Session {
+    /// New sessions or key log lines arrived: the read step tells JS (an empty `Data`)
+    /// when no plaintext came with them.
+    fn has_news(&self) -> bool {
+        self.extras
+            .as_ref()
+            .is_some_and(|extras| extras.take_news())
+    }
+}
+
+impl StreamCore {
+    /// `start_tls` with `extras` collecting what the connection reports beyond its
+    /// bytes; `context` is the connection's own (`Context::for_connection`).
+    pub fn start_tls_reporting(
+        &self,
+        context: &Context,
+        servername: Option<&str>,
+        extras: Arc<Extras>,
+    ) -> Result<(), String> {
+        self.start_tls(context, servername)?;
+        if let Some(session) = self.session().as_mut() {
+            session.extras = Some(extras);
+        }
+        Ok(())
+    }
+
+    /// The connection's extras, to take its news from.
+    pub fn tls_extras(&self) -> Option<Arc<Extras>> {
+        self.session().as_ref()?.extras.clone()
+    }
+
+    /// RFC 5705 keying material (`exportKeyingMaterial`), once the handshake is done.
+    pub fn tls_export(
+        &self,
+        length: usize,
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<Vec<u8>, String> {
+        let slot = self.session();
+        let Some(session) = slot.as_ref().filter(|s| s.announced) else {
+            return Err("TLS session is not established".into());
+        };
+        session
+            .conn
+            .export_keying_material(vec![0; length], label, context)
+            .map_err(|err| err.to_string())
+    }
 }
 
 #[cfg(test)]
