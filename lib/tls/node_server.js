@@ -6,6 +6,7 @@
 // (pfx, ciphers, SNI contexts, session or OCSP listeners...) keeps Node's TLS.
 
 const { SecureContext, unsupportedReason, alpnList } = require('./context');
+const { countAsInstanceOf } = require('../instance_of');
 
 const symbolNamed = (object, description) =>
   Object.getOwnPropertySymbols(object).find((s) => s.description === description);
@@ -63,22 +64,10 @@ function shareTicketKeys(server, context) {
   };
 }
 
-let hooked = false;
 // `socket instanceof tls.TLSSocket` holds for rsnet's TLS sockets too, as code checks a
 // server's sockets with it.
 function countAsNodeTLSSocket(nodeTls) {
-  if (hooked) return;
-  hooked = true;
-  const { TLSSocket } = require('./socket');
-  const ordinary = Function.prototype[Symbol.hasInstance];
-  Object.defineProperty(nodeTls.TLSSocket, Symbol.hasInstance, {
-    __proto__: null,
-    configurable: true,
-    value: function hasInstance(value) {
-      if (Reflect.apply(ordinary, this, [value])) return true;
-      return this === nodeTls.TLSSocket && Reflect.apply(ordinary, TLSSocket, [value]);
-    },
-  });
+  countAsInstanceOf(nodeTls.TLSSocket, require('./socket').TLSSocket);
 }
 
 module.exports = { nativeServerOptions, countAsNodeTLSSocket };

@@ -48,8 +48,9 @@ function startReporting(socket, state, handle, native, servername) {
 }
 
 // Takes what the connection reported. A client's sessions wait for the server's
-// certificate to be judged (Node emits none before 'secureConnect'); the latest
-// waits, as Node keeps only that one.
+// certificate to be judged (Node emits none before 'secureConnect'). TLS 1.3 tickets
+// come after the handshake, but may have been read (threaded driver) before JS heard
+// of its end: all of them wait, as each would have come after it for OpenSSL.
 function takeNews(socket, state, handle) {
   const news = handle.tlsNews();
   if (news === null || news === undefined) return;
@@ -57,16 +58,21 @@ function takeNews(socket, state, handle) {
   for (const session of news.sessions) {
     state.session = session;
     if (state.verified) socket.emit('session', session);
-    else state.pendingSession = session;
+    else (state.pendingSessions ??= []).push(session);
   }
 }
 
-// Client: the server's certificate was judged ('secureConnect' emitted).
+// Client: the server's certificate was judged ('secureConnect' emitted). A TLS 1.2
+// session resumed is no new session for OpenSSL (rustls hands it over again).
 function verified(socket, state) {
   state.verified = true;
-  const session = state.pendingSession;
-  state.pendingSession = null;
-  if (session && !socket.destroyed) socket.emit('session', session);
+  const sessions = state.pendingSessions ?? [];
+  state.pendingSessions = null;
+  if (state.info?.resumed && state.info.protocol === 'TLSv1.2') return;
+  for (const session of sessions) {
+    if (socket.destroyed) return;
+    socket.emit('session', session);
+  }
 }
 
 function getSession(socket, state) {
