@@ -79,9 +79,9 @@ function startTls(socket, context, servername) {
 function tlsOnRead(nread, buf) {
   const socket = this[kOwner];
   const state = socket?.[kTls];
-  // An empty read is news (or the handshake's end); news may come with data too.
+  // An empty read may be news (sessions, key log lines: never told with data).
   // Taken first: Node logs a handshake's keys before it says the handshake is done.
-  if (state?.reporting && nread >= 0) reporting.takeNews(socket, state, this);
+  if (nread === 0 && state?.reporting) reporting.takeNews(socket, state, this);
   if (state && !state.secured) {
     const info = this.tlsInfo();
     if (info !== null && info !== undefined) {

@@ -44,6 +44,8 @@ pub struct Session {
     error: Option<(String, String)>,
     /// Sessions and key log lines for JS (`start_tls_reporting`).
     extras: Option<Arc<Extras>>,
+    /// Plaintext read with news, delivered after it (`news_before`).
+    held: Vec<u8>,
 }
 
 /// The handshake's outcome, as JS reads it on its secure event.
@@ -101,6 +103,7 @@ impl StreamCore {
             verdict: None,
             error: None,
             extras: None,
+            held: Vec::new(),
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -123,6 +126,9 @@ impl StreamCore {
         };
         if session.error.is_some() {
             return ReadStep::Error(TLS_FAILED);
+        }
+        if let Some(step) = session.news_step(reader) {
+            return step;
         }
         loop {
             let mut plain = Vec::new();
@@ -151,9 +157,9 @@ impl StreamCore {
             }
             if !plain.is_empty() {
                 self.undelivered.fetch_add(plain.len(), Ordering::AcqRel);
-                return ReadStep::Data(Bytes::from(plain));
+                return session.news_before(plain, reader);
             }
-            if secure_now || session.has_news() {
+            if session.has_news() | secure_now {
                 return ReadStep::Data(Bytes::new());
             }
             if closed || n == 0 {
@@ -392,12 +398,38 @@ fn snake_upper(name: &str) -> String {
 // ---- Beyond the bytes: sessions, key log, exported keys (lib/tls's extras) ----------
 
 impl Session {
-    /// New sessions or key log lines arrived: the read step tells JS (an empty `Data`)
-    /// when no plaintext came with them.
+    /// New sessions or key log lines arrived: the read step tells JS with an empty
+    /// `Data` (JS looks for news on empty reads only, so reads of data cost nothing
+    /// more).
     fn has_news(&self) -> bool {
         self.extras
             .as_ref()
             .is_some_and(|extras| extras.take_news())
+    }
+
+    /// Plaintext that came with news: the news is told first (the peer sent a TLS 1.3
+    /// ticket before the response it precedes), the plaintext by the next step.
+    fn news_before(&mut self, plain: Vec<u8>, reader: &mut Reader) -> ReadStep {
+        if !self.has_news() {
+            return ReadStep::Data(Bytes::from(plain));
+        }
+        self.held = plain;
+        reader.drained = false;
+        ReadStep::Data(Bytes::new())
+    }
+
+    /// A step owed before reading again: held plaintext, or news. Not a read, so what
+    /// the kernel holds is still to be read.
+    fn news_step(&mut self, reader: &mut Reader) -> Option<ReadStep> {
+        let step = if !self.held.is_empty() {
+            ReadStep::Data(Bytes::from(std::mem::take(&mut self.held)))
+        } else if self.has_news() {
+            ReadStep::Data(Bytes::new())
+        } else {
+            return None;
+        };
+        reader.drained = false;
+        Some(step)
     }
 }
 
