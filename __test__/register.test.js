@@ -148,6 +148,22 @@ for (const driver of DRIVERS) {
     }
   });
 
+  test(`[${driver}] RSNET_TLS=native: a tls server with a 'keylog' listener and shared ticket keys`, async () => {
+    const nativeEnv = { ...env, RSNET_TLS: 'native', NODE_DEBUG: 'rsnet' };
+    const r = await run(REQUIRE, 'tls-server-features.js', { env: nativeEnv, args: selfSigned() });
+    const swapped = result(r, 'tls servers under register, RSNET_TLS=native');
+    const plain = result(await run([], 'tls-server-features.js', { env: nativeEnv, args: selfSigned() }),
+      'tls servers without register');
+    const native = r.stderr.match(/listen: \w*Server: TLS in rsnet \(rustls\)/g) || [];
+    assert.equal(native.length, 2, `both servers terminated TLS natively:\n${r.stderr}`);
+    assert.equal(swapped.rsnetSockets, 2);
+    assert.equal(plain.rsnetSockets, 0);
+    assert.deepEqual(swapped, { ...plain, rsnetSockets: 2 });
+    // Node's run: the second server resumed the first one's session with the shared keys.
+    assert.deepEqual(plain.connections.map((c) => c.reused), [false, true]);
+    assert.ok(plain.keylog.length > 0);
+  });
+
   test(`[${driver}] http2 servers (cleartext and TLS) accept rsnet sockets`, async () => {
     const r = result(await run(REQUIRE, 'http2-app.js', { env, args: selfSigned() }), 'http2');
     assert.deepEqual(r, [
