@@ -193,7 +193,8 @@ function createSecureContext(options) {
 // Clients share contexts: one per distinct set of credentials, a value told apart by
 // identity (the same Buffer, array or KeyObject) or, for a string, by content. Node
 // makes one per connection (OpenSSL 3 makes that costly); here the rustls
-// configuration, its session cache and the parsed trust anchors are reused.
+// configuration and the parsed trust anchors are reused (each connection still has its
+// own session store: src/core/tls/extras.rs).
 const ids = new WeakMap();
 let nextId = 0;
 function idOf(value) {

@@ -7,6 +7,10 @@
 //! callback accepting), the handshake completes whatever the peer's chain, and the
 //! verdict ([`verify`]) is recorded for JS, which applies `rejectUnauthorized` and
 //! `checkServerIdentity` itself.
+//!
+//! Beside them: a server's session ticket keys ([`tickets`]), a client's sessions as
+//! JS names them ([`sessions`]), and what one connection reports to JS beyond its
+//! bytes, its new sessions and key log lines ([`extras`]).
 
 use std::sync::Arc;
 
