@@ -24,7 +24,8 @@ function sessionBuffer(session) {
 function unsupportedSession(session) {
   const buffer = sessionBuffer(session);
   if (buffer === undefined || buffer === false || buffer === 0) return null;
-  if (!isArrayBufferView(buffer)) return null;
+  // Node's own TLS gives what it says of anything else.
+  if (!isArrayBufferView(buffer)) return 'option session (not a Buffer)';
   return tlsSessionIsNative(Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength)) ?
     null : 'option session (a session of Node\'s TLS)';
 }

@@ -15,8 +15,10 @@ use rustls::client::{Tls12ClientSessionValue, Tls13ClientSessionValue};
 
 const MAGIC: &[u8; 8] = b"rsnetSes";
 pub const NAME_LEN: usize = 24;
-/// Sessions kept, the oldest forgotten first: about 2 KB each.
-const CAPACITY: usize = 1024;
+/// Sessions kept, the oldest forgotten first: each holds the server's chain (a few KB).
+/// Every client connection adds its server's tickets (two from OpenSSL and rustls), so
+/// this outlasts Node's https Agent's cache of 100 sessions for some while.
+const CAPACITY: usize = 512;
 
 pub enum Stored {
     Tls12(Tls12ClientSessionValue),
