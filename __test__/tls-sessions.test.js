@@ -5,7 +5,10 @@
 const { test, before, after } = require('node:test');
 // First: it fixes RSNET_DRIVER before rsnet loads.
 const { alsoUnderOtherDriver } = require('./helpers/drivers.js');
+const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 
 const { RSNET_IS_FALLBACK } = require('./helpers/harness.js');
 const { which } = require('../scripts/test-services.js');
@@ -189,5 +192,21 @@ test('exportKeyingMaterial: Node\'s argument errors, and before the handshake', 
     await closeServer(server);
     return errors;
   }));
+
+test('cluster workers share ticket keys: each resumes the sessions the others made', { skip }, async () => {
+  const fixture = path.join(__dirname, 'fixtures', 'tls-cluster-tickets.js');
+  const run = (impl) => {
+    const r = spawnSync(process.execPath, [fixture, impl, certs.dir], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, `${impl}: exit ${r.status} ${r.signal}\n${r.stderr}`);
+    return JSON.parse(r.stdout.trim());
+  };
+  const node = run('node');
+  const rsnet = run('rsnet');
+  // Round robin: the four connections went to both workers, and all but the first resumed.
+  assert.deepEqual(node.map((c) => [c.reused, c.clientReused]), [[false, false], [true, true], [true, true], [true, true]]);
+  assert.equal(new Set(node.map((c) => c.worker)).size, 2);
+  assert.deepEqual(rsnet.map(({ worker, ...rest }) => rest), node.map(({ worker, ...rest }) => rest));
+  assert.equal(new Set(rsnet.map((c) => c.worker)).size, 2);
+});
 
 alsoUnderOtherDriver(__filename);
