@@ -121,6 +121,49 @@ for (const driver of DRIVERS) {
     assert.equal(plain.connectEvent, true);
   });
 
+  test(`[${driver}] RSNET_TLS=native: Node's https and tls clients go through rsnet's native TLS`, async () => {
+    const [key, cert] = selfSigned();
+    const server = spawn(process.execPath, [path.join(FIX, 'https-server.js'), key, cert],
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise((resolve, reject) => {
+        server.stdout.once('data', (d) => resolve(String(d).trim()));
+        server.once('exit', (code) => reject(new Error(`https-server.js exited (${code})`)));
+      });
+      const args = [port, cert];
+      const nativeEnv = { ...env, RSNET_TLS: 'native', NODE_DEBUG: 'rsnet' };
+      const r = await run(REQUIRE, 'https-client-app.js', { env: nativeEnv, args });
+      const swapped = result(r, 'https client under register, RSNET_TLS=native');
+      const plain = result(await run([], 'https-client-app.js', { env: nativeEnv, args }), 'https client without');
+      assert.equal(swapped.rsnetSockets, 5, 'every connection was an rsnet socket');
+      assert.equal(plain.rsnetSockets, 0);
+      const native = r.stderr.match(/tls\.connect: native TLS \(rustls\)/g) || [];
+      assert.equal(native.length, 5, `every connection went native:\n${r.stderr}`);
+      assert.deepEqual(swapped, { ...plain, rsnetSockets: 5 });
+      // What Node's own run saw: the agent's second request resumed the first's session.
+      assert.deepEqual(plain.requests.map((q) => [q.reused, q.body.reused]), [[false, false], [true, true]]);
+      assert.deepEqual(plain.connects.map((c) => c.reused), [false, true, undefined]);
+    } finally {
+      server.stdin.end();
+    }
+  });
+
+  test(`[${driver}] RSNET_TLS=native: a tls server with a 'keylog' listener and shared ticket keys`, async () => {
+    const nativeEnv = { ...env, RSNET_TLS: 'native', NODE_DEBUG: 'rsnet' };
+    const r = await run(REQUIRE, 'tls-server-features.js', { env: nativeEnv, args: selfSigned() });
+    const swapped = result(r, 'tls servers under register, RSNET_TLS=native');
+    const plain = result(await run([], 'tls-server-features.js', { env: nativeEnv, args: selfSigned() }),
+      'tls servers without register');
+    const native = r.stderr.match(/listen: \w*Server: TLS in rsnet \(rustls\)/g) || [];
+    assert.equal(native.length, 2, `both servers terminated TLS natively:\n${r.stderr}`);
+    assert.equal(swapped.rsnetSockets, 2);
+    assert.equal(plain.rsnetSockets, 0);
+    assert.deepEqual(swapped, { ...plain, rsnetSockets: 2 });
+    // Node's run: the second server resumed the first one's session with the shared keys.
+    assert.deepEqual(plain.connections.map((c) => c.reused), [false, true]);
+    assert.ok(plain.keylog.length > 0);
+  });
+
   test(`[${driver}] http2 servers (cleartext and TLS) accept rsnet sockets`, async () => {
     const r = result(await run(REQUIRE, 'http2-app.js', { env, args: selfSigned() }), 'http2');
     assert.deepEqual(r, [

@@ -11,23 +11,12 @@ const assert = require('node:assert/strict');
 const { RSNET_IS_FALLBACK } = require('./helpers/harness.js');
 const { which } = require('../scripts/test-services.js');
 const { makeCertificates } = require('./helpers/tls-certs.js');
-const { PAIRS, exchange, TLS } = require('./helpers/tls-pair.js');
+const { exchange, parity, TLS } = require('./helpers/tls-pair.js');
 
 const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded' : which('openssl') ? false : 'no openssl CLI';
 let certs;
 before(() => { if (!skip) certs = makeCertificates(); });
 after(() => certs?.remove());
-
-/** Runs `scenario(serverName, clientName)` for every pairing; each must equal Node↔Node. */
-async function parity(t, scenario, pick = (seen) => seen) {
-  const results = {};
-  for (const [s, c] of PAIRS) results[`${s}/${c}`] = pick(await scenario(s, c));
-  const oracle = results['node/node'];
-  t.diagnostic(`node/node: ${JSON.stringify(oracle)}`);
-  for (const [name, seen] of Object.entries(results)) {
-    assert.deepEqual(seen, oracle, `${name} differs from node/node`);
-  }
-}
 
 const serverOf = (extra) => ({ ...certs.server, ...extra });
 

@@ -16,20 +16,12 @@ const { RSNET_IS_FALLBACK } = require('./helpers/harness.js');
 const { withTimeout } = require('./helpers/parity.js');
 const { which } = require('../scripts/test-services.js');
 const { makeCertificates } = require('./helpers/tls-certs.js');
-const { PAIRS, exchange, TLS, T } = require('./helpers/tls-pair.js');
+const { exchange, parity, TLS, T } = require('./helpers/tls-pair.js');
 
 const skip = RSNET_IS_FALLBACK ? 'rsnet is not loaded' : which('openssl') ? false : 'no openssl CLI';
 let certs;
 before(() => { if (!skip) certs = makeCertificates(); });
 after(() => certs?.remove());
-
-async function parity(t, scenario, pick = (seen) => seen) {
-  const results = {};
-  for (const [s, c] of PAIRS) results[`${s}/${c}`] = pick(await scenario(s, c));
-  const oracle = results['node/node'];
-  t.diagnostic(`node/node: ${JSON.stringify(oracle)}`);
-  for (const [name, seen] of Object.entries(results)) assert.deepEqual(seen, oracle, `${name} differs`);
-}
 
 test('half-close: the client ends, the server still answers, then ends', { skip }, (t) =>
   parity(t, (s, c) => exchange(s, c, {

@@ -32,6 +32,7 @@ const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 const nodeNet = require('node:net');
 const { hookFetch } = require('./register_fetch');
+const { countAsInstanceOf } = require('./instance_of');
 
 const ROOT = path.resolve(__dirname, '..');
 const INDEX = path.join(ROOT, 'index.js');
@@ -111,6 +112,7 @@ function hookHttp(rsnet) {
   if (httpHooked) return;
   httpHooked = true;
   hookTLSSocketOnce(rsnet);
+  if (nativeTlsClients()) require('./tls/node_client').routeNodeTlsClients(require('node:tls'), rsnet.tls);
   hookAgents(rsnet);
   // Node's HTTP parser can be handed an rsnet handle (parser.consume) from now on.
   require('./parser_consume').install();
@@ -168,15 +170,7 @@ let rsnetSocketPrototype = null;
 
 function hookInstanceof(rsnet) {
   rsnetSocketPrototype = rsnet.Socket.prototype;
-  const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
-  Object.defineProperty(rsnet.Socket, Symbol.hasInstance, {
-    __proto__: null,
-    configurable: true,
-    value: function hasInstance(value) {
-      if (Reflect.apply(ordinaryHasInstance, this, [value])) return true;
-      return this === rsnet.Socket && Reflect.apply(ordinaryHasInstance, nodeNet.Socket, [value]);
-    },
-  });
+  countAsInstanceOf(rsnet.Socket, nodeNet.Socket);
 }
 
 // The resolve hook runs on a hooks thread of its own (Node 20 has no in-thread module
@@ -469,10 +463,18 @@ function hookAgents(rsnet) {
     options = { ...options };
     if (typeof port === 'number') options.port = port;
     if (typeof host === 'string') options.host = host;
-    if (options.socket) return Reflect.apply(createTLS, this, [options]);
+    // With native TLS clients, Node's own createConnection (its session cache) calls
+    // tls.connect, which is rsnet's (lib/tls/node_client.js).
+    if (options.socket || nativeTlsClients()) return Reflect.apply(createTLS, this, [options]);
     return tlsOverRsnet(rsnet, options, (tlsOptions) => Reflect.apply(createTLS, this, [tlsOptions]));
   };
-  debug('register: https.Agent createConnection -> TLS over rsnet.connect');
+  debug('register: https.Agent createConnection -> %s', nativeTlsClients() ?
+    'tls.connect, rsnet\'s native TLS (RSNET_TLS=native)' : 'TLS over rsnet.connect');
+}
+
+// RSNET_TLS=native: Node's TLS clients connect through rsnet's native TLS.
+function nativeTlsClients() {
+  return process.env.RSNET_TLS === 'native';
 }
 
 // Node's TLS over a new rsnet connection: makeTLS(options) is tls.connect or an

@@ -2,6 +2,7 @@
 // One TLS exchange between a server of one tls module and a client of another (Node's
 // tls, the oracle, or rsnet.tls), and what each side saw, in a form the tests compare
 // across the four pairings.
+const assert = require('node:assert/strict');
 const nodeTls = require('node:tls');
 const { impls } = require('./harness.js');
 const { withTimeout } = require('./parity.js');
@@ -82,4 +83,15 @@ function echo(socket) {
   socket.on('end', () => socket.end());
 }
 
-module.exports = { TLS, PAIRS, exchange, secureView, T };
+/** Runs `scenario(serverName, clientName)` for every pairing; each must equal Node↔Node. */
+async function parity(t, scenario, pick = (seen) => seen) {
+  const results = {};
+  for (const [s, c] of PAIRS) results[`${s}/${c}`] = pick(await scenario(s, c));
+  const oracle = results['node/node'];
+  t.diagnostic(`node/node: ${JSON.stringify(oracle)}`);
+  for (const [name, seen] of Object.entries(results)) {
+    assert.deepEqual(seen, oracle, `${name} differs from node/node`);
+  }
+}
+
+module.exports = { TLS, PAIRS, exchange, parity, secureView, T };

@@ -12,7 +12,8 @@ const nodeTls = require('node:tls');
 const { X509Certificate, KeyObject, createPrivateKey } = require('node:crypto');
 const { isUint8Array } = require('node:util').types;
 
-const { TlsContext } = require('../native');
+const { TlsContext, TlsTicketKeys } = require('../native');
+const { unsupportedSession } = require('./reporting');
 
 const VERSIONS = { __proto__: null, 'TLSv1.2': 12, 'TLSv1.3': 13 };
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -20,8 +21,8 @@ const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g
 // Options whose meaning rustls has no equivalent for, or that hand rsnet an object
 // only Node's OpenSSL can use.
 const OPENSSL_ONLY = ['pfx', 'secureOptions', 'dhparam', 'secureProtocol', 'crl', 'clientCertEngine',
-  'privateKeyEngine', 'privateKeyIdentifier', 'sigalgs', 'ticketKeys', 'enableTrace', 'SNICallback',
-  'requestOCSP', 'pskCallback', 'pskIdentityHint', 'session', 'socket', 'credentials'];
+  'privateKeyEngine', 'privateKeyIdentifier', 'sigalgs', 'enableTrace', 'SNICallback',
+  'requestOCSP', 'pskCallback', 'pskIdentityHint', 'socket', 'credentials'];
 
 const toList = (value) => (value == null ? [] : Array.isArray(value) ? value : [value]);
 
@@ -46,7 +47,7 @@ function unsupportedReason(options) {
     return 'a secureContext made by node:tls';
   }
   if (toList(options.key).length > 1) return 'several keys';
-  return null;
+  return unsupportedSession(options.session);
 }
 
 // Every certificate in a PEM value (string, Buffer or a list of them), as DER.
@@ -112,13 +113,17 @@ class SecureContext {
     const hasMaterial = options.key != null || options.cert != null || options.ca != null;
     // Node's own checks and errors (a wrong passphrase, a key that does not match
     // its certificate, a bad PEM), once per context.
-    if (hasMaterial) nodeTls.createSecureContext(options);
+    if (hasMaterial || options.ticketKeys != null) nodeTls.createSecureContext(options);
     this.roots = options.ca != null ? certificatesDer(options.ca) : null;
     this.chain = completeChain(certificatesDer(options.cert), this.roots);
     this.key = keyDer(options.key, options.passphrase);
     this.minVersion = VERSIONS[options.minVersion ?? nodeTls.DEFAULT_MIN_VERSION] ?? 12;
     this.maxVersion = VERSIONS[options.maxVersion ?? nodeTls.DEFAULT_MAX_VERSION] ?? 13;
     this.natives = new Map();
+    // A server's session ticket keys, shared by its native contexts: random, or the
+    // `ticketKeys` option.
+    this.ticketKeys = null;
+    if (options.ticketKeys != null) this.setTicketKeys(options.ticketKeys);
     // Node's SecureContext has `context`; here it is the native context of a plain
     // client, made on first use.
     this.context = null;
@@ -151,11 +156,27 @@ class SecureContext {
   // curve): such an error is marked, for the callers that can fall back.
   nativeContext(options) {
     try {
-      return new TlsContext(options);
+      return new TlsContext(options, options.server ? this.serverTicketKeys() : undefined);
     } catch (err) {
       err.rustlsRefused = true;
       throw err;
     }
+  }
+
+  serverTicketKeys() {
+    this.ticketKeys ??= new TlsTicketKeys();
+    return this.ticketKeys;
+  }
+
+  getTicketKeys() {
+    return this.serverTicketKeys().get();
+  }
+
+  // Checked by Node's own tls.Server#setTicketKeys, for its errors.
+  setTicketKeys(keys) {
+    Reflect.apply(nodeTls.Server.prototype.setTicketKeys, { _sharedCreds: { context: { setTicketKeys() {} } } },
+      [keys]);
+    this.serverTicketKeys().set(Buffer.from(keys.buffer, keys.byteOffset, keys.byteLength));
   }
 
   // The trusted certificates, parsed (for getPeerCertificate(true)'s issuer chain).
@@ -172,7 +193,8 @@ function createSecureContext(options) {
 // Clients share contexts: one per distinct set of credentials, a value told apart by
 // identity (the same Buffer, array or KeyObject) or, for a string, by content. Node
 // makes one per connection (OpenSSL 3 makes that costly); here the rustls
-// configuration, its session cache and the parsed trust anchors are reused.
+// configuration and the parsed trust anchors are reused (each connection still has its
+// own session store: src/core/tls/extras.rs).
 const ids = new WeakMap();
 let nextId = 0;
 function idOf(value) {

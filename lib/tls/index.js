@@ -48,7 +48,14 @@ function fallbackConnect(options, cb) {
   const raw = net.connect(pick(options, ['host', 'port', 'path', 'localAddress', 'localPort', 'family',
     'hints', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'noDelay', 'keepAlive',
     'keepAliveInitialDelay', 'timeout']));
-  const socket = nodeTls.connect({ ...options, socket: options.socket ?? raw }, cb);
+  let socket;
+  try {
+    socket = nodeTls.connect({ ...options, socket: options.socket ?? raw }, cb);
+  } catch (err) {
+    // Node's TLS refused an option: the connection it would have run over goes too.
+    raw.destroy();
+    throw err;
+  }
   socket.once('close', () => raw.destroy());
   return socket;
 }

@@ -6,12 +6,13 @@
 // (pfx, ciphers, SNI contexts, session or OCSP listeners...) keeps Node's TLS.
 
 const { SecureContext, unsupportedReason, alpnList } = require('./context');
+const { countAsInstanceOf } = require('../instance_of');
 
 const symbolNamed = (object, description) =>
   Object.getOwnPropertySymbols(object).find((s) => s.description === description);
 
 // Listeners only Node's TLS can serve.
-const NODE_ONLY_EVENTS = ['newSession', 'resumeSession', 'OCSPRequest', 'keylog'];
+const NODE_ONLY_EVENTS = ['newSession', 'resumeSession', 'OCSPRequest'];
 
 // { options } for secureAccepted(), or { reason } why the server keeps Node's TLS.
 function nativeServerOptions(server) {
@@ -37,6 +38,7 @@ function nativeServerOptions(server) {
   } catch (err) {
     return { reason: `its options (${err.message})` };
   }
+  shareTicketKeys(server, context);
   const timeout = symbolNamed(server, 'handshake-timeout');
   return {
     options: {
@@ -49,22 +51,23 @@ function nativeServerOptions(server) {
   };
 }
 
-let hooked = false;
+// The server's ticket keys are the native context's from now on: the keys Node's
+// context had (random, or the `ticketKeys` option), read and set through the server
+// as before (a cluster worker's listen() sets those of the primary this way).
+function shareTicketKeys(server, context) {
+  context.setTicketKeys(server.getTicketKeys());
+  const setNodeKeys = server.setTicketKeys;
+  server.getTicketKeys = function getTicketKeys() { return context.getTicketKeys(); };
+  server.setTicketKeys = function setTicketKeys(keys) {
+    Reflect.apply(setNodeKeys, this, [keys]);
+    context.setTicketKeys(keys);
+  };
+}
+
 // `socket instanceof tls.TLSSocket` holds for rsnet's TLS sockets too, as code checks a
 // server's sockets with it.
 function countAsNodeTLSSocket(nodeTls) {
-  if (hooked) return;
-  hooked = true;
-  const { TLSSocket } = require('./socket');
-  const ordinary = Function.prototype[Symbol.hasInstance];
-  Object.defineProperty(nodeTls.TLSSocket, Symbol.hasInstance, {
-    __proto__: null,
-    configurable: true,
-    value: function hasInstance(value) {
-      if (Reflect.apply(ordinary, this, [value])) return true;
-      return this === nodeTls.TLSSocket && Reflect.apply(ordinary, TLSSocket, [value]);
-    },
-  });
+  countAsInstanceOf(nodeTls.TLSSocket, require('./socket').TLSSocket);
 }
 
 module.exports = { nativeServerOptions, countAsNodeTLSSocket };

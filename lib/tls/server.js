@@ -50,9 +50,19 @@ Server.prototype.setSecureContext = function setSecureContext(options) {
     options.secureContext : new SecureContext(options);
 };
 
-// rustls makes its own ticket keys per context; there are none to get or set.
-Server.prototype.getTicketKeys = function getTicketKeys() { return Buffer.alloc(48); };
-Server.prototype.setTicketKeys = function setTicketKeys() {};
+// The keys the server's session tickets are sealed with: two servers given the same
+// keys resume each other's sessions.
+Server.prototype.getTicketKeys = function getTicketKeys() { return this[kContext].getTicketKeys(); };
+Server.prototype.setTicketKeys = function setTicketKeys(keys) { this[kContext].setTicketKeys(keys); };
+
+// A cluster worker's listen() hands the primary its keys and takes those the primary
+// answers (the first worker's), so every worker resumes the sessions of the others.
+Server.prototype._getServerData = function _getServerData() {
+  return { ticketKeys: this.getTicketKeys().toString('hex') };
+};
+Server.prototype._setServerData = function _setServerData(data) {
+  this.setTicketKeys(Buffer.from(data.ticketKeys, 'hex'));
+};
 
 // What a TLS server accepts: a TLSSocket from birth. V8 gives an object whose
 // prototype was changed (Object.setPrototypeOf) a map of its own at every property

@@ -14,6 +14,7 @@ const { kOwner } = require('../symbols');
 const { debug } = require('./debug');
 const { clientContext, alpnList } = require('./context');
 const { verifyError, peerCertificate, legacyObject } = require('./verify');
+const reporting = require('./reporting');
 
 const { tlsFailedStatus } = require('../native');
 const TLS_FAILED = tlsFailedStatus();
@@ -70,7 +71,7 @@ function startTls(socket, context, servername) {
   const handle = socket._handle;
   const alpn = alpnList(options.ALPNProtocols);
   const native = context.native(Boolean(options.isServer), alpn, options.requestCert, options.rejectUnauthorized);
-  handle.startTls(native, servername);
+  reporting.startReporting(socket, state, handle, native, servername);
   handle.onread = tlsOnRead;
 }
 
@@ -78,6 +79,9 @@ function startTls(socket, context, servername) {
 function tlsOnRead(nread, buf) {
   const socket = this[kOwner];
   const state = socket?.[kTls];
+  // An empty read may be news (sessions, key log lines: never told with data).
+  // Taken first: Node logs a handshake's keys before it says the handshake is done.
+  if (nread === 0 && state?.reporting) reporting.takeNews(socket, state, this);
   if (state && !state.secured) {
     const info = this.tlsInfo();
     if (info !== null && info !== undefined) {
@@ -135,6 +139,7 @@ function onSecure(socket, state, info) {
     socket.authorized = true;
   }
   socket.emit('secureConnect');
+  reporting.verified(socket, state);
 }
 
 // The connection ended or failed before the handshake did.
@@ -213,9 +218,17 @@ TLSSocket.prototype.isSessionReused = function isSessionReused() {
   return Boolean(this[kTls]?.info?.resumed);
 };
 
-// rustls keeps its sessions inside the context (resumption works, a session cannot
-// be taken out): undefined, as Node answers before a session exists.
-TLSSocket.prototype.getSession = function getSession() { return undefined; };
+// A client's latest session (its name: see src/core/tls/sessions.rs); a server's
+// are not handed out.
+TLSSocket.prototype.getSession = function getSession() {
+  if (!this._handle) return null;
+  const state = this[kTls];
+  return state ? reporting.getSession(this, state) : undefined;
+};
+
+TLSSocket.prototype.exportKeyingMaterial = function exportKeyingMaterial(length, label, context) {
+  return reporting.exportKeyingMaterial(this, length, label, context);
+};
 TLSSocket.prototype.getTLSTicket = function getTLSTicket() { return undefined; };
 TLSSocket.prototype.getEphemeralKeyInfo = function getEphemeralKeyInfo() { return {}; };
 // rustls never renegotiates.

@@ -7,7 +7,9 @@ use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 
 use crate::core::stream::TLS_FAILED;
-use crate::core::tls::{Context, Options};
+use crate::core::tls::extras::Extras;
+use crate::core::tls::tickets::{TicketKeys, KEYS_LEN};
+use crate::core::tls::{sessions, Context, Options};
 use crate::napi::socket::SocketHandle;
 
 /// What `lib/tls` hands over for a context; every certificate and key is DER.
@@ -37,8 +39,12 @@ pub struct TlsContext {
 
 #[napi]
 impl TlsContext {
+    /// `ticketKeys`: a server's, shared by the contexts of one `SecureContext`.
     #[napi(constructor, catch_unwind)]
-    pub fn new(options: TlsContextOptions) -> napi::Result<Self> {
+    pub fn new(
+        options: TlsContextOptions,
+        ticket_keys: Option<&TlsTicketKeys>,
+    ) -> napi::Result<Self> {
         let bytes = |list: Vec<Buffer>| list.into_iter().map(Vec::from).collect();
         let context = Context::new(Options {
             server: options.server,
@@ -50,12 +56,55 @@ impl TlsContext {
             max_version: options.max_version,
             request_cert: options.request_cert,
             reject_unauthorized: options.reject_unauthorized,
+            ticket_keys: ticket_keys.map(|keys| keys.inner.clone()),
         })
         .map_err(napi::Error::from_reason)?;
         Ok(TlsContext {
             inner: Arc::new(context),
         })
     }
+}
+
+/// A server's session ticket keys (`getTicketKeys()` / `setTicketKeys()`): 48 bytes.
+#[napi]
+pub struct TlsTicketKeys {
+    inner: Arc<TicketKeys>,
+}
+
+#[napi]
+impl TlsTicketKeys {
+    /// Random keys, as a new server context of Node's has.
+    #[napi(constructor, catch_unwind)]
+    pub fn new() -> napi::Result<Self> {
+        let inner = TicketKeys::random().map_err(napi::Error::from_reason)?;
+        Ok(TlsTicketKeys {
+            inner: Arc::new(inner),
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn get(&self) -> Buffer {
+        Buffer::from(self.inner.get().to_vec())
+    }
+
+    /// JS checked the length (Node's error); anything else is refused here too.
+    #[napi(catch_unwind)]
+    pub fn set(&self, keys: Buffer) -> napi::Result<()> {
+        let raw: [u8; KEYS_LEN] = keys[..]
+            .try_into()
+            .map_err(|_| napi::Error::from_reason("Ticket keys length must be 48 bytes"))?;
+        self.inner.set(raw);
+        Ok(())
+    }
+}
+
+/// What a connection reported beyond its bytes since JS last asked.
+#[napi(object)]
+pub struct TlsNews {
+    /// Names of new client sessions (the Buffers of `'session'`).
+    pub sessions: Vec<Buffer>,
+    /// NSS key log lines, each ending in a newline.
+    pub keylog: Vec<Buffer>,
 }
 
 /// The handshake's outcome (`tlsInfo()`), read by JS when it turns secure.
@@ -83,6 +132,52 @@ impl SocketHandle {
     pub fn start_tls(&self, context: &TlsContext, servername: Option<String>) -> napi::Result<()> {
         self.core()
             .start_tls(&context.inner, servername.as_deref())
+            .map_err(napi::Error::from_reason)
+    }
+
+    /// `startTls` for a connection that reports sessions (a client: its own session
+    /// store, offering `session`) and, with `keylog`, key log lines.
+    #[napi(catch_unwind)]
+    pub fn start_tls_reporting(
+        &self,
+        context: &TlsContext,
+        servername: Option<String>,
+        session: Option<Buffer>,
+        keylog: bool,
+    ) -> napi::Result<()> {
+        let extras = Arc::new(Extras::new(session.as_deref(), keylog));
+        let own = context.inner.for_connection(&extras);
+        self.core()
+            .start_tls_reporting(&own, servername.as_deref(), extras)
+            .map_err(napi::Error::from_reason)
+    }
+
+    /// New sessions and key log lines, or nothing.
+    #[napi(catch_unwind)]
+    pub fn tls_news(&self) -> Option<TlsNews> {
+        let extras = self.core().tls_extras()?;
+        let news = TlsNews {
+            sessions: extras
+                .take_sessions()
+                .into_iter()
+                .map(Buffer::from)
+                .collect(),
+            keylog: extras.take_keylog().into_iter().map(Buffer::from).collect(),
+        };
+        (!news.sessions.is_empty() || !news.keylog.is_empty()).then_some(news)
+    }
+
+    /// `exportKeyingMaterial(length, label, context)`, arguments checked by JS.
+    #[napi(catch_unwind)]
+    pub fn tls_export(
+        &self,
+        length: u32,
+        label: String,
+        context: Option<Buffer>,
+    ) -> napi::Result<Buffer> {
+        self.core()
+            .tls_export(length as usize, label.as_bytes(), context.as_deref())
+            .map(Buffer::from)
             .map_err(napi::Error::from_reason)
     }
 
@@ -114,4 +209,10 @@ impl SocketHandle {
 #[napi]
 pub fn tls_failed_status() -> i32 {
     TLS_FAILED
+}
+
+/// Whether `session` is a session name rsnet made (not one of Node's own TLS).
+#[napi]
+pub fn tls_session_is_native(session: Buffer) -> bool {
+    sessions::is_ours(&session)
 }

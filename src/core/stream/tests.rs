@@ -62,6 +62,7 @@ fn context(server: bool) -> crate::core::tls::Context {
         max_version: 13,
         request_cert: false,
         reject_unauthorized: false,
+        ticket_keys: None,
     })
     .unwrap()
 }

@@ -24,6 +24,7 @@ use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
 
 use super::write_queue::WriteQueue;
 use super::{Io, ReadStep, Reader, StreamCore, DONE, QUEUED, READ_SIZE, SCRATCH};
+use crate::core::tls::extras::Extras;
 use crate::core::tls::{verify, Context, Trust};
 use crate::sys::errno::{status_of, EBADF};
 
@@ -41,6 +42,10 @@ pub struct Session {
     verdict: Option<&'static str>,
     /// What failed: (Node's error code, message).
     error: Option<(String, String)>,
+    /// Sessions and key log lines for JS (`start_tls_reporting`).
+    extras: Option<Arc<Extras>>,
+    /// Plaintext read with news, delivered after it (`news_before`).
+    held: Vec<u8>,
 }
 
 /// The handshake's outcome, as JS reads it on its secure event.
@@ -97,6 +102,8 @@ impl StreamCore {
             announced: false,
             verdict: None,
             error: None,
+            extras: None,
+            held: Vec::new(),
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -119,6 +126,9 @@ impl StreamCore {
         };
         if session.error.is_some() {
             return ReadStep::Error(TLS_FAILED);
+        }
+        if let Some(step) = session.news_step(reader) {
+            return step;
         }
         loop {
             let mut plain = Vec::new();
@@ -147,9 +157,9 @@ impl StreamCore {
             }
             if !plain.is_empty() {
                 self.undelivered.fetch_add(plain.len(), Ordering::AcqRel);
-                return ReadStep::Data(Bytes::from(plain));
+                return session.news_before(plain, reader);
             }
-            if secure_now {
+            if session.has_news() | secure_now {
                 return ReadStep::Data(Bytes::new());
             }
             if closed || n == 0 {
@@ -404,6 +414,83 @@ fn snake_upper(name: &str) -> String {
         out.push(ch.to_ascii_uppercase());
     }
     out
+}
+
+// ---- Beyond the bytes: sessions, key log, exported keys (lib/tls's extras) ----------
+
+impl Session {
+    /// New sessions or key log lines arrived: the read step tells JS with an empty
+    /// `Data` (JS looks for news on empty reads only, so reads of data cost nothing
+    /// more).
+    fn has_news(&self) -> bool {
+        self.extras
+            .as_ref()
+            .is_some_and(|extras| extras.take_news())
+    }
+
+    /// Plaintext that came with news: the news is told first (the peer sent a TLS 1.3
+    /// ticket before the response it precedes), the plaintext by the next step.
+    fn news_before(&mut self, plain: Vec<u8>, reader: &mut Reader) -> ReadStep {
+        if !self.has_news() {
+            return ReadStep::Data(Bytes::from(plain));
+        }
+        self.held = plain;
+        reader.drained = false;
+        ReadStep::Data(Bytes::new())
+    }
+
+    /// A step owed before reading again: held plaintext, or news. Not a read, so what
+    /// the kernel holds is still to be read.
+    fn news_step(&mut self, reader: &mut Reader) -> Option<ReadStep> {
+        let step = if !self.held.is_empty() {
+            ReadStep::Data(Bytes::from(std::mem::take(&mut self.held)))
+        } else if self.has_news() {
+            ReadStep::Data(Bytes::new())
+        } else {
+            return None;
+        };
+        reader.drained = false;
+        Some(step)
+    }
+}
+
+impl StreamCore {
+    /// `start_tls` with `extras` collecting what the connection reports beyond its
+    /// bytes; `context` is the connection's own (`Context::for_connection`).
+    pub fn start_tls_reporting(
+        &self,
+        context: &Context,
+        servername: Option<&str>,
+        extras: Arc<Extras>,
+    ) -> Result<(), String> {
+        self.start_tls(context, servername)?;
+        if let Some(session) = self.session().as_mut() {
+            session.extras = Some(extras);
+        }
+        Ok(())
+    }
+
+    /// The connection's extras, to take its news from.
+    pub fn tls_extras(&self) -> Option<Arc<Extras>> {
+        self.session().as_ref()?.extras.clone()
+    }
+
+    /// RFC 5705 keying material (`exportKeyingMaterial`), once the handshake is done.
+    pub fn tls_export(
+        &self,
+        length: usize,
+        label: &[u8],
+        context: Option<&[u8]>,
+    ) -> Result<Vec<u8>, String> {
+        let slot = self.session();
+        let Some(session) = slot.as_ref().filter(|s| s.announced) else {
+            return Err("TLS session is not established".into());
+        };
+        session
+            .conn
+            .export_keying_material(vec![0; length], label, context)
+            .map_err(|err| err.to_string())
+    }
 }
 
 #[cfg(test)]

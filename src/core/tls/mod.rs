@@ -7,14 +7,25 @@
 //! callback accepting), the handshake completes whatever the peer's chain, and the
 //! verdict ([`verify`]) is recorded for JS, which applies `rejectUnauthorized` and
 //! `checkServerIdentity` itself.
+//!
+//! Beside them: a server's session ticket keys ([`tickets`]), a client's sessions as
+//! JS names them ([`sessions`]), and what one connection reports to JS beyond its
+//! bytes, its new sessions and key log lines ([`extras`]).
 
 use std::sync::Arc;
 
+use rustls::client::Resumption;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig, SupportedProtocolVersion};
 
+pub mod extras;
+pub mod sessions;
+pub mod tickets;
 pub mod verify;
+
+use extras::Extras;
+use tickets::TicketKeys;
 
 /// What JS hands over to make a context (all DER).
 pub struct Options {
@@ -34,6 +45,9 @@ pub struct Options {
     /// Server with `requestCert`: refuse, in the handshake as OpenSSL does, a client
     /// without a trusted certificate (`rejectUnauthorized`).
     pub reject_unauthorized: bool,
+    /// Server: the keys its session tickets are sealed with (shared by the contexts of
+    /// one `SecureContext`, so `setTicketKeys` reaches all of them).
+    pub ticket_keys: Option<Arc<TicketKeys>>,
 }
 
 /// What a peer's chain is judged against: the trust anchors, and the certificates
@@ -127,6 +141,9 @@ impl Context {
                 .with_single_cert(chain, key)
                 .map_err(|e| e.to_string())?;
             config.alpn_protocols = options.alpn;
+            if let Some(keys) = options.ticket_keys {
+                config.ticketer = keys;
+            }
             Ok(Context::Server {
                 config: Arc::new(config),
                 roots,
@@ -157,6 +174,35 @@ impl Context {
     pub fn roots(&self) -> &Arc<Trust> {
         match self {
             Context::Client { roots, .. } | Context::Server { roots, .. } => roots,
+        }
+    }
+
+    /// This context for one connection whose news (sessions, key log lines) go to
+    /// `extras`: a client's resumes only the session it was given.
+    pub fn for_connection(&self, extras: &Arc<Extras>) -> Context {
+        match self {
+            Context::Client { config, roots } => {
+                let mut config = ClientConfig::clone(config);
+                config.resumption = Resumption::store(extras.clone());
+                config.key_log = extras.clone();
+                Context::Client {
+                    config: Arc::new(config),
+                    roots: roots.clone(),
+                }
+            }
+            Context::Server {
+                config,
+                roots,
+                request,
+            } => {
+                let mut config = ServerConfig::clone(config);
+                config.key_log = extras.clone();
+                Context::Server {
+                    config: Arc::new(config),
+                    roots: roots.clone(),
+                    request: *request,
+                }
+            }
         }
     }
 }
