@@ -96,6 +96,50 @@ impl Reader {
     }
 }
 
+/// Where a bulk read made on a JS thread may land so that JS gets it without a copy:
+/// memory JS allocated (a Buffer of [`READ_SIZE`] bytes not yet visible to JS), lent
+/// by the napi layer, which registers these. A runtime thread never uses them.
+pub struct JsReadMemory {
+    /// This thread's spare region of [`READ_SIZE`] bytes, or null (none can be made:
+    /// no environment here).
+    pub spare: fn() -> *mut u8,
+    /// The spare region now holds a chunk for JS: the next read needs another.
+    pub lend: fn(*mut u8),
+}
+
+static JS_READ_MEMORY: OnceLock<JsReadMemory> = OnceLock::new();
+
+/// Registers the napi layer's read memory (the first registration holds).
+pub fn set_js_read_memory(memory: JsReadMemory) {
+    let _ = JS_READ_MEMORY.set(memory);
+}
+
+/// A bulk read at least this large is lent to JS as it is, in the memory it was read
+/// into; a smaller one is copied out, so that a chunk JS keeps never pins more than
+/// twice its size.
+pub const LEND_BYTES: usize = 32 * 1024;
+
+/// A chunk read into JS memory ([`JsReadMemory`]): the napi layer keeps that memory
+/// alive (a strong reference) until it hands the chunk to JS, so this owner holds
+/// nothing and frees nothing.
+struct LentChunk {
+    data: *const u8,
+    len: usize,
+}
+
+// SAFETY: a LentChunk is only a pointer and a length. Its bytes are written once by
+// read(2) before it is made and never again, and stay alive until the napi layer hands
+// them to JS (on the JS thread that read them; see `JsReadMemory`).
+unsafe impl Send for LentChunk {}
+
+impl AsRef<[u8]> for LentChunk {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: `data` is `len` initialised bytes (read(2) wrote them) of a region
+        // the napi layer keeps alive while the chunk is on its way to JS.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
+    }
+}
+
 /// Chunks handed to one `writev`.
 const MAX_IOV: usize = 64;
 /// `write` completed synchronously (0); `write`/`shutdown` will complete with an event (1).
@@ -457,6 +501,12 @@ impl StreamCore {
                     .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
             })
         };
+        self.read_outcome(outcome, reader)
+    }
+
+    /// A read step's result: its chunk counted toward the delivery budget, and the
+    /// reader's state for the next step.
+    fn read_outcome(&self, outcome: io::Result<(usize, Bytes)>, reader: &mut Reader) -> ReadStep {
         reader.drained = !matches!(outcome, Ok((n, _)) if n >= READ_SIZE);
         match outcome {
             Ok((0, _)) => ReadStep::Eof,
@@ -468,6 +518,35 @@ impl StreamCore {
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => ReadStep::Empty,
             Err(err) => ReadStep::Error(status_of(&err)),
         }
+    }
+
+    /// [`StreamCore::read_step`] for a reader on a JS thread (the in-loop driver): a
+    /// bulk read lands in memory JS allocated, and a large one is lent to JS as it is
+    /// (no Rust allocation, no external Buffer and its finalizer); a smaller one is
+    /// copied out and the memory read into again.
+    pub fn read_step_on_js_thread(&self, io: &Io, reader: &mut Reader) -> ReadStep {
+        let memory = JS_READ_MEMORY.get();
+        let region = memory.map_or(std::ptr::null_mut(), |m| (m.spare)());
+        if self.is_tls() || !reader.bulk || region.is_null() {
+            return self.read_step(io, reader);
+        }
+        // SAFETY: a spare region is READ_SIZE bytes of JS memory that no JS value shows
+        // yet and nothing else writes (`JsReadMemory`); it stays alive meanwhile.
+        let target = unsafe { std::slice::from_raw_parts_mut(region, READ_SIZE) };
+        let outcome = io.try_read(target).map(|n| {
+            if n < LEND_BYTES {
+                return (n, Bytes::copy_from_slice(&target[..n]));
+            }
+            if let Some(memory) = memory {
+                (memory.lend)(region);
+            }
+            let chunk = LentChunk {
+                data: region,
+                len: n,
+            };
+            (n, Bytes::from_owner(chunk))
+        });
+        self.read_outcome(outcome, reader)
     }
 
     /// Writes queued data until the kernel is full; reports completed requests, then a

@@ -31,6 +31,7 @@ use napi_derive::napi;
 
 use crate::core::event::Event;
 use crate::core::stream;
+use crate::napi::read_memory;
 use crate::napi::socket::{self, SocketHandle};
 use crate::sys::errno;
 use crate::sys::napi_raw::{self, check};
@@ -364,22 +365,25 @@ impl Objects {
     }
 }
 
-/// Chunks at least this large are lent to JS as they are (no copy); smaller large ones
-/// are copied, so that a kept chunk never pins more than twice its size (a read block
-/// is at most 64 KiB).
-const LEND_BYTES: usize = 32 * 1024;
-
-/// The Buffer for a chunk that gets one of its own: the read block itself when it is
-/// large enough (freed when V8 collects the Buffer), else a copy. Also a copy where
-/// the runtime refuses external buffers.
+/// The Buffer for a chunk that gets one of its own: the Buffer it was read into when
+/// it was read into JS memory (`read_memory`; JS cuts the chunk's length out of it),
+/// else the read block itself when it is large enough (an external Buffer, freed when
+/// V8 collects it), else a copy. Also a copy where the runtime refuses external
+/// buffers. Chunks at least [`stream::LEND_BYTES`] long are lent as they are (no
+/// copy); smaller large ones are copied, so that a kept chunk never pins more than
+/// twice its size (a read block is at most 64 KiB).
 ///
 /// # Safety
-/// Must run on the JS thread of `env`.
+/// Must run on the JS thread of `env`, inside a handle scope.
 unsafe fn large_chunk_buffer(
     env: sys::napi_env,
     bytes: bytes::Bytes,
 ) -> napi::Result<sys::napi_value> {
-    if bytes.len() < LEND_BYTES {
+    // SAFETY: this fn's contract.
+    if let Some(buffer) = unsafe { read_memory::take_lent(env, bytes.as_ptr()) } {
+        return Ok(buffer);
+    }
+    if bytes.len() < stream::LEND_BYTES {
         // SAFETY: this fn's contract (env's JS thread).
         return unsafe { copy_to_buffer(env, &bytes) };
     }

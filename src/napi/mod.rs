@@ -5,6 +5,7 @@ pub mod close_phase;
 pub mod delivery;
 pub mod env;
 pub mod loop_phases;
+pub mod read_memory;
 pub mod send_file;
 pub mod server;
 pub mod socket;
