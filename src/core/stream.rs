@@ -96,14 +96,15 @@ impl Reader {
     }
 }
 
-/// Where a bulk read made on a JS thread may land so that JS gets it without a copy:
-/// memory JS allocated (a Buffer of [`READ_SIZE`] bytes not yet visible to JS), lent
-/// by the napi layer, which registers these. A runtime thread never uses them.
+/// Where a bulk read made on a JS thread may land so that JS can get it without a
+/// copy: memory JS allocated (a Buffer of [`READ_SIZE`] bytes not yet visible to JS),
+/// lent by the napi layer, which registers these. A runtime thread never uses them.
 pub struct JsReadMemory {
     /// This thread's spare region of [`READ_SIZE`] bytes, or null (none can be made:
     /// no environment here).
     pub spare: fn() -> *mut u8,
-    /// The spare region now holds a chunk for JS: the next read needs another.
+    /// The spare region now holds a chunk on its way to JS: the next read needs
+    /// another. The napi layer hands it to JS, or copies the chunk out and reuses it.
     pub lend: fn(*mut u8),
 }
 
@@ -114,13 +115,8 @@ pub fn set_js_read_memory(memory: JsReadMemory) {
     let _ = JS_READ_MEMORY.set(memory);
 }
 
-/// A bulk read at least this large is lent to JS as it is, in the memory it was read
-/// into; a smaller one is copied out, so that a chunk JS keeps never pins more than
-/// twice its size.
-pub const LEND_BYTES: usize = 32 * 1024;
-
 /// A chunk read into JS memory ([`JsReadMemory`]): the napi layer keeps that memory
-/// alive (a strong reference) until it hands the chunk to JS, so this owner holds
+/// alive (a strong reference) until it delivers the chunk to JS, so this owner holds
 /// nothing and frees nothing.
 struct LentChunk {
     data: *const u8,
@@ -128,8 +124,9 @@ struct LentChunk {
 }
 
 // SAFETY: a LentChunk is only a pointer and a length. Its bytes are written once by
-// read(2) before it is made and never again, and stay alive until the napi layer hands
-// them to JS (on the JS thread that read them; see `JsReadMemory`).
+// read(2) before it is made and not again while it is on its way to JS, and stay alive
+// until the napi layer delivers them (on the JS thread that read them; see
+// `JsReadMemory`).
 unsafe impl Send for LentChunk {}
 
 impl AsRef<[u8]> for LentChunk {
@@ -521,25 +518,28 @@ impl StreamCore {
     }
 
     /// [`StreamCore::read_step`] for a reader on a JS thread (the in-loop driver): a
-    /// bulk read lands in memory JS allocated, and a large one is lent to JS as it is
-    /// (no Rust allocation, no external Buffer and its finalizer); a smaller one is
-    /// copied out and the memory read into again.
+    /// bulk read lands in memory JS allocated, which the chunk then holds on its way
+    /// to JS (no Rust allocation, and no external Buffer and its finalizer when JS
+    /// gets that memory as it is).
     pub fn read_step_on_js_thread(&self, io: &Io, reader: &mut Reader) -> ReadStep {
-        let memory = JS_READ_MEMORY.get();
-        let region = memory.map_or(std::ptr::null_mut(), |m| (m.spare)());
-        if self.is_tls() || !reader.bulk || region.is_null() {
+        let Some(memory) = JS_READ_MEMORY.get() else {
+            return self.read_step(io, reader);
+        };
+        if self.is_tls() || !reader.bulk {
+            return self.read_step(io, reader);
+        }
+        let region = (memory.spare)();
+        if region.is_null() {
             return self.read_step(io, reader);
         }
         // SAFETY: a spare region is READ_SIZE bytes of JS memory that no JS value shows
         // yet and nothing else writes (`JsReadMemory`); it stays alive meanwhile.
         let target = unsafe { std::slice::from_raw_parts_mut(region, READ_SIZE) };
         let outcome = io.try_read(target).map(|n| {
-            if n < LEND_BYTES {
-                return (n, Bytes::copy_from_slice(&target[..n]));
+            if n == 0 {
+                return (0, Bytes::new());
             }
-            if let Some(memory) = memory {
-                (memory.lend)(region);
-            }
+            (memory.lend)(region);
             let chunk = LentChunk {
                 data: region,
                 len: n,

@@ -4,11 +4,13 @@
 //! chunk is handed to JS as the Buffer it was read into: no copy, and, unlike an
 //! external Buffer over Rust memory, no weak handle, finalizer or cross-thread free
 //! per chunk, and memory V8 accounts as its own (external Buffers kept pushing V8
-//! into full garbage collections during a bulk transfer).
+//! into full garbage collections during a bulk transfer). A smaller chunk is copied
+//! out when it is delivered, and its region read into again.
 //!
-//! One spare region per JS thread waits for the next bulk read; a read that is lent
-//! moves it to the lent list, where `batch::dispatch` finds it by its address when it
-//! makes the chunk's JS value. A strong reference keeps each region alive until then.
+//! One spare region per JS thread waits for the next bulk read; a read moves it to
+//! the lent list, where `batch::dispatch` finds it by its address when it delivers the
+//! chunk. A strong reference keeps each region alive until then, and a few regions
+//! whose chunks were copied out wait to be read into again.
 
 use std::cell::RefCell;
 use std::ptr;
@@ -30,7 +32,13 @@ struct Regions {
     spare: Option<ReadRegion>,
     /// Regions holding a chunk on its way to JS, oldest first.
     lent: Vec<ReadRegion>,
+    /// Regions whose chunk was copied out, to be read into again.
+    free: Vec<ReadRegion>,
 }
+
+/// Regions kept for reuse beyond the spare one (a turn that read several sockets
+/// copied out several chunks).
+const MAX_FREE: usize = 4;
 
 thread_local! {
     // Per JS thread, so per environment; `reset` forgets it at the teardown.
@@ -52,7 +60,7 @@ fn spare() -> *mut u8 {
     REGIONS.with(|regions| {
         let mut regions = regions.borrow_mut();
         if regions.spare.is_none() {
-            regions.spare = new_region();
+            regions.spare = regions.free.pop().or_else(new_region);
         }
         regions.spare.as_ref().map_or(ptr::null_mut(), |r| r.data)
     })
@@ -62,9 +70,9 @@ fn spare() -> *mut u8 {
 fn lend(data: *mut u8) {
     REGIONS.with(|regions| {
         let mut regions = regions.borrow_mut();
-        if regions.spare.as_ref().is_some_and(|r| r.data == data) {
-            let region = regions.spare.take().expect("checked above");
-            regions.lent.push(region);
+        match regions.spare.take() {
+            Some(region) if region.data == data => regions.lent.push(region),
+            other => regions.spare = other,
         }
     })
 }
@@ -99,27 +107,65 @@ fn new_region() -> Option<ReadRegion> {
     }
 }
 
-/// The Buffer a lent chunk starting at `data` was read into (its READ_SIZE bytes: JS
-/// cuts the chunk's length out of it), its reference released; None if no lent
-/// region starts there (a chunk read elsewhere).
-///
-/// # Safety
-/// Must run on the JS thread of `env`, inside a handle scope.
-pub unsafe fn take_lent(env: sys::napi_env, data: *const u8) -> Option<sys::napi_value> {
-    let region = REGIONS.with(|regions| {
+/// The lent region a chunk starting at `data` was read into, out of the lent list.
+fn take(data: *const u8) -> Option<ReadRegion> {
+    REGIONS.with(|regions| {
         let mut regions = regions.borrow_mut();
         let at = regions
             .lent
             .iter()
             .position(|r| r.data.cast_const() == data)?;
         Some(regions.lent.remove(at))
-    })?;
+    })
+}
+
+/// The Buffer a chunk starting at `data` was read into (its READ_SIZE bytes: JS cuts
+/// the chunk's length out of it), its reference released; None if no lent region
+/// starts there (a chunk read elsewhere).
+///
+/// # Safety
+/// Must run on the JS thread of `env`, inside a handle scope.
+pub unsafe fn hand_over(
+    env: sys::napi_env,
+    data: *const u8,
+) -> Option<napi::Result<sys::napi_value>> {
+    let region = take(data)?;
     let mut buffer = ptr::null_mut();
     // SAFETY: this fn's contract; the reference was made in this environment by
-    // `new_region` and is deleted once (the region was removed from the list).
+    // `new_region` and is deleted once (the region left the lists). Nothing reads
+    // the region's memory after that unless JS holds the Buffer.
     unsafe {
-        let got = sys::napi_get_reference_value(env, region.reference, &mut buffer);
+        let got = check(sys::napi_get_reference_value(
+            env,
+            region.reference,
+            &mut buffer,
+        ));
         sys::napi_delete_reference(env, region.reference);
-        (got == sys::Status::napi_ok && !buffer.is_null()).then_some(buffer)
+        Some(got.map(|()| buffer))
+    }
+}
+
+/// The chunk starting at `data` was copied out: if it was read into a lent region
+/// (which JS never saw), that region may be read into again. Nothing otherwise.
+///
+/// # Safety
+/// Must run on the JS thread of `env`.
+pub unsafe fn reuse(env: sys::napi_env, data: *const u8) {
+    let Some(region) = take(data) else { return };
+    let dropped = REGIONS.with(|regions| {
+        let mut regions = regions.borrow_mut();
+        if regions.spare.is_none() {
+            regions.spare = Some(region);
+        } else if regions.free.len() < MAX_FREE {
+            regions.free.push(region);
+        } else {
+            return Some(region);
+        }
+        None
+    });
+    if let Some(region) = dropped {
+        // SAFETY: this fn's contract; the reference is this environment's, deleted once
+        // (the region left the lists); V8 frees the Buffer, which JS never saw.
+        unsafe { sys::napi_delete_reference(env, region.reference) };
     }
 }
