@@ -26,7 +26,7 @@ const OPS = [
   { name: 'pingpong', label: '64 B round trip, 1 connection', unit: 'round trip', warmup: 3000, n: 1000 },
   { name: 'conn', label: 'connection life: connect, 64 B echo, close', unit: 'connection', warmup: 2000, n: 50 },
   { name: 'http', label: 'keep-alive HTTP request (Node `http` server + `http.Agent`)', unit: 'request', warmup: 4000, n: 150 },
-  { name: 'bulk', label: 'bulk echo, 64 KiB writes', unit: 'MiB', warmup: 100, n: 20 },
+  { name: 'bulk', label: 'bulk echo, 64 KiB writes', unit: 'MiB', warmup: 300, n: 40 },
 ];
 const SCALE = 6; // the big run does warmup + SCALE * n operations
 const STRACE_ROUNDS = 3; // syscall counts depend a little on timing: median of 3
