@@ -3,17 +3,17 @@
 // server in ONE process, so a tool that watches one process (callgrind, strace -f)
 // sees both sides and no load generator is needed. Once the servers are up it runs
 // WARMUP operations of one kind (V8 optimises the hot paths meanwhile), prints
-// {"warm":true}, waits for a line on stdin (the runner switches callgrind's
+// {"warm":true}, waits for a line "go" on stdin (the runner switches callgrind's
 // instrumentation on in between), runs N more, checking every reply, prints one
 // JSON line and exits. The runner runs it twice (N = n and 6n) under each tool and
 // takes the difference, so start-up, warm-up and exit cancel. Same file for net
 // and rsnet.
-// Usage: RSNET_BENCH_MODULE=net|rsnet node count-ops.js OP WARMUP N  (then press enter)
-//   pingpong: a 64 B write echoed back, on one connection (N round trips)
+// Usage: RSNET_BENCH_MODULE=net|rsnet node count-ops.js OP WARMUP N  (then type go)
+//   pingpong: a 64 B write echoed back, on the warm-up's connection (N round trips)
 //   conn:     connect, 64 B echo, end, close; one connection at a time (N connections)
 //   http:     a keep-alive GET through Node's http server fed by the module's sockets
 //             and an http.Agent whose createConnection is the module's (N requests)
-//   bulk:     64 KiB writes echoed on one connection, back-pressured (N MiB)
+//   bulk:     64 KiB writes echoed on the warm-up's connection, back-pressured (N MiB)
 const http = require('node:http');
 const { net, name, driver } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
@@ -52,22 +52,29 @@ function listen(server, onListening) {
 // that the harness itself adds as few instructions per operation as it can: they
 // are the same for every module and would only pull the ratios towards 1.
 
-// n round trips of 64 B on one connection.
-function pingpong(port, n, done) {
-  if (n === 0) return done();
-  const s = net.createConnection({ port, host: HOST }, () => s.write(PING));
+// The warm-up and the counted round trips share one connection, so that what is
+// counted is the steady cost of a round trip: a new connection after the warm-up
+// runs code paths (connect, accept) that the warm-up's optimised code never saw, and
+// V8 deoptimises and compiles again while counting.
+function pingpong(port, ready) {
+  const s = net.createConnection({ port, host: HOST }, () => ready(run));
   s.on('error', (err) => fail(`client socket: ${err.message}`));
-  let left = n;
+  let left = 0;
   let got = 0;
+  let done;
+  function run(n, onDone) {
+    if (n === 0) return onDone();
+    left = n;
+    done = onDone;
+    s.write(PING);
+  }
   s.on('data', (d) => {
     got += d.length;
     if (got < PING.length) return;
-    if (got > PING.length || d[d.length - 1] !== PING[0]) fail(`round trip ${n - left}: echo differs`);
+    if (got > PING.length || d[d.length - 1] !== PING[0]) fail(`round trip: echo differs`);
     got = 0;
-    if (--left === 0) {
-      s.destroy();
-      done();
-    } else s.write(PING);
+    if (--left === 0) done();
+    else s.write(PING);
   });
 }
 
@@ -93,14 +100,22 @@ function conn(port, n, done) {
   one();
 }
 
-// n MiB in 64 KiB writes, back-pressured, echoed and counted on one connection.
-function bulk(port, mib, done) {
-  if (mib === 0) return done();
-  const total = mib * 1024 * 1024;
+// MiB in 64 KiB writes, back-pressured, echoed and counted on one connection, the
+// same for the warm-up and the counted part (see pingpong).
+function bulk(port, ready) {
+  const s = net.createConnection({ port, host: HOST }, () => ready(run));
+  s.on('error', (err) => fail(`client socket: ${err.message}`));
+  let total = 0;
   let sent = 0;
   let received = 0;
-  const s = net.createConnection({ port, host: HOST }, write);
-  s.on('error', (err) => fail(`client socket: ${err.message}`));
+  let done;
+  function run(mib, onDone) {
+    if (mib === 0) return onDone();
+    total = mib * 1024 * 1024;
+    sent = received = 0;
+    done = onDone;
+    write();
+  }
   function write() {
     while (sent < total) {
       sent += CHUNK.length;
@@ -111,7 +126,6 @@ function bulk(port, mib, done) {
     received += d.length;
     if (received < total) return;
     if (received > total) fail(`echoed ${received} bytes of ${total}`);
-    s.destroy();
     done();
   });
 }
@@ -158,23 +172,32 @@ function httpSetup(ready) {
   listen(netServer, () => ready(run));
 }
 
-// Warm-up, the pause for the runner, then the counted operations.
-function warmThenCount(run, port) {
-  run(port, opt.warmup, () => {
+// Warm-up, the pause for the runner, then the counted operations. The runner writes
+// a line to stdin at start (the warm-up runs stdin's own stream code too, so that
+// its first data does not deoptimise the stream code the counted part runs) and
+// "go" once counting is on.
+function warmThenCount(run) {
+  run(opt.warmup, () => {
     process.stdout.write('{"warm":true}\n');
-    process.stdin.once('data', () =>
-      run(port, opt.n, () => {
+    process.stdin.on('data', function go(line) {
+      if (!String(line).includes('go')) return;
+      process.stdin.off('data', go);
+      run(opt.n, () => {
         process.stdout.write(`${JSON.stringify({ op, warmup: opt.warmup, n: opt.n, module: name, driver: driver() })}\n`);
         process.exit(0);
-      }),
-    );
+      });
+    });
   });
 }
 
 function main() {
-  if (op === 'http') return httpSetup((run) => warmThenCount(run, null));
+  if (op === 'http') return httpSetup((run) => warmThenCount((count, done) => run(null, count, done)));
   const server = echoServer();
-  listen(server, () => warmThenCount({ pingpong, conn, bulk }[op], server.address().port));
+  listen(server, () => {
+    const port = server.address().port;
+    if (op === 'conn') return warmThenCount((count, done) => conn(port, count, done));
+    ({ pingpong, bulk })[op](port, warmThenCount);
+  });
 }
 
 main();

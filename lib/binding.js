@@ -238,9 +238,11 @@ function runBatch(batch) {
     let chunk;
     if (kind === DATA) {
       // A view of the data block, no copy beyond the one native code made; or a
-      // large chunk's own Buffer.
+      // large chunk's own Buffer, or the Buffer it was read into, longer than the
+      // chunk when the read did not fill it.
       const at = records[i + 3];
       chunk = at >= 0 ? new FastBuffer(block, at, a) : objects[-1 - at];
+      if (chunk.length !== a) chunk = new FastBuffer(chunk.buffer, chunk.byteOffset, a);
     }
     if (handle !== undefined) {
       callReporting(deliver, handle, kind, a, chunk, objects);

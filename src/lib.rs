@@ -29,7 +29,8 @@
 //!   handles' verbs, asking their driver), [`napi::env`] (the per-environment state,
 //!   `Environment`), [`napi::loop_phases`] (the check, prepare and idle handles both
 //!   drivers use), [`napi::delivery`] (the calls into JS), [`napi::batch`] (the batch
-//!   format), [`napi::close_phase`] (`'close'` in libuv's close phase),
+//!   format), [`napi::read_memory`] (the Buffers the loop driver's bulk reads land
+//!   in), [`napi::close_phase`] (`'close'` in libuv's close phase),
 //!   [`napi::uncaught`] (an exception JS caught mid-batch, raised as uncaught), and
 //!   rsnet's verbs beyond Node's `net`: [`napi::tcp_tuning`] (TCP options and
 //!   `TCP_INFO`), [`napi::send_file`] (`sendfile(2)` on the runtime), [`napi::tls`]

@@ -42,10 +42,12 @@ use crate::core::registry::{next_id, Closable};
 use crate::sys::errno::{status, status_of, EBADF};
 
 pub mod fifo;
+mod js_read;
 mod splice;
 mod tls;
 mod transport;
 mod write_queue;
+pub use js_read::{set_js_read_memory, JsReadMemory};
 use splice::Splice;
 pub use splice::{SpliceRead, Step};
 pub use tls::TLS_FAILED;
@@ -457,6 +459,12 @@ impl StreamCore {
                     .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
             })
         };
+        self.read_outcome(outcome, reader)
+    }
+
+    /// A read step's result: its chunk counted toward the delivery budget, and the
+    /// reader's state for the next step.
+    fn read_outcome(&self, outcome: io::Result<(usize, Bytes)>, reader: &mut Reader) -> ReadStep {
         reader.drained = !matches!(outcome, Ok((n, _)) if n >= READ_SIZE);
         match outcome {
             Ok((0, _)) => ReadStep::Eof,

@@ -471,7 +471,7 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> Reads {
     let mut reader = watch.reader.get();
     let outcome = (|| {
         for _ in 0..READS_PER_WAKE {
-            match core.read_step(io, &mut reader) {
+            match core.read_step_on_js_thread(io, &mut reader) {
                 ReadStep::Data(chunk) => {
                     reads.push(Event::Data(core.clone(), chunk));
                     // libuv reads again only after a read that filled its buffer; one

@@ -31,6 +31,7 @@ use napi_derive::napi;
 
 use crate::core::event::Event;
 use crate::core::stream;
+use crate::napi::read_memory;
 use crate::napi::socket::{self, SocketHandle};
 use crate::sys::errno;
 use crate::sys::napi_raw::{self, check};
@@ -274,6 +275,8 @@ pub unsafe fn dispatch(
                 let at = if len < OWN_BUFFER_BYTES {
                     let at = data_base + offset;
                     data[offset..offset + len].copy_from_slice(&bytes);
+                    // SAFETY: on env's JS thread (this fn's contract); copied out above.
+                    unsafe { read_memory::reuse(env, bytes.as_ptr()) };
                     offset += len;
                     at as i32
                 } else {
@@ -369,19 +372,27 @@ impl Objects {
 /// is at most 64 KiB).
 const LEND_BYTES: usize = 32 * 1024;
 
-/// The Buffer for a chunk that gets one of its own: the read block itself when it is
-/// large enough (freed when V8 collects the Buffer), else a copy. Also a copy where
-/// the runtime refuses external buffers.
+/// The Buffer for a chunk that gets one of its own: when it is large enough, the
+/// Buffer it was read into if that was JS memory (`read_memory`; JS cuts the chunk's
+/// length out of it), else its read block (an external Buffer, freed when V8 collects
+/// it); else a copy. Also a copy where the runtime refuses external buffers.
 ///
 /// # Safety
-/// Must run on the JS thread of `env`.
+/// Must run on the JS thread of `env`, inside a handle scope.
 unsafe fn large_chunk_buffer(
     env: sys::napi_env,
     bytes: bytes::Bytes,
 ) -> napi::Result<sys::napi_value> {
     if bytes.len() < LEND_BYTES {
         // SAFETY: this fn's contract (env's JS thread).
-        return unsafe { copy_to_buffer(env, &bytes) };
+        let copy = unsafe { copy_to_buffer(env, &bytes) };
+        // SAFETY: as above; the bytes were copied out (or the copy failed).
+        unsafe { read_memory::reuse(env, bytes.as_ptr()) };
+        return copy;
+    }
+    // SAFETY: this fn's contract.
+    if let Some(buffer) = unsafe { read_memory::hand_over(env, bytes.as_ptr()) } {
+        return buffer;
     }
     let len = bytes.len();
     let data = bytes.as_ptr() as *mut std::ffi::c_void;

@@ -23,6 +23,7 @@ use crate::driver::{in_loop, Driver};
 use crate::napi::batch;
 use crate::napi::env::{self, Direct, Environment};
 use crate::napi::loop_phases::LoopPhases;
+use crate::napi::read_memory;
 use crate::sys::napi_raw::{self, check};
 
 /// Delivers `events` to JS now, from a libuv callback on the JS thread (the in-loop
@@ -118,6 +119,7 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     unsafe { phases.start(direct.uv_loop) }
         .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
     in_loop::start();
+    read_memory::start();
     let driver = Driver::chosen(direct.uv_loop);
     env::set_up(Environment::new(channel, driver, direct, phases));
     Ok(())
@@ -245,5 +247,6 @@ unsafe extern "C" fn cleanup(arg: *mut c_void) {
     in_loop::stop();
     channel.registry.close_all();
     batch::reset();
+    read_memory::reset();
     env::tear_down();
 }

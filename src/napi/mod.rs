@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod env;
 pub mod loop_phases;
 pub mod malloc_stats;
+pub mod read_memory;
 pub mod send_file;
 pub mod server;
 pub mod socket;
