@@ -41,6 +41,17 @@ test('a self-signed server certificate is rejected: DEPTH_ZERO_SELF_SIGNED_CERT'
     clientOptions: { servername: 'localhost' },
   }), (seen) => seen.client));
 
+test('a rejected server gets none of what the client wrote before the handshake ended', { skip }, (t) =>
+  parity(t, async (s, c) => {
+    const writes = [];
+    const seen = await exchange(s, c, {
+      serverOptions: { ...certs.selfSigned },
+      clientOptions: { servername: 'localhost' },
+      onClient: (client) => client.write('secret', (err) => writes.push(err?.code ?? null)),
+    });
+    return { client: seen.client, serverData: seen.server.data, writes };
+  }));
+
 test('accepted with rejectUnauthorized: false, authorized false with the reason', { skip }, (t) =>
   parity(t, (s, c) => exchange(s, c, {
     serverOptions: { ...certs.selfSigned },

@@ -138,6 +138,7 @@ function onSecure(socket, state, info) {
   } else {
     socket.authorized = true;
   }
+  state.judged = true;
   socket.emit('secureConnect');
   reporting.verified(socket, state);
 }
@@ -178,6 +179,30 @@ function serverClientError(socket, server, err) {
   socket.destroy();
   server.emit('tlsClientError', err, socket);
 }
+
+// A client's writes wait until the server's certificate was judged (`judged`, set just
+// before 'secureConnect'):
+// handed to the session earlier, rustls would send them the moment the handshake ends,
+// before JS could refuse the peer (rejectUnauthorized, checkServerIdentity). Node never
+// lets plaintext reach a server it then rejects. The Writable holds the writes behind
+// this one, in order.
+TLSSocket.prototype._writeGeneric = function _writeGeneric(writev, data, encoding, cb) {
+  const state = this[kTls];
+  if (state === undefined || state.options.isServer || state.judged || this.connecting || this.destroyed) {
+    return Reflect.apply(Socket.prototype._writeGeneric, this, [writev, data, encoding, cb]);
+  }
+  const onClose = () => {
+    this.off('secureConnect', onSecureConnect);
+    // As Node's: TLS had taken the write, which then went nowhere.
+    cb();
+  };
+  const onSecureConnect = () => {
+    this.off('close', onClose);
+    Reflect.apply(Socket.prototype._writeGeneric, this, [writev, data, encoding, cb]);
+  };
+  this.once('secureConnect', onSecureConnect);
+  this.once('close', onClose);
+};
 
 // end() before the handshake is done: the FIN (and close_notify) wait for it, as the
 // handshake still has to write, and what was written so far waits in the session.
