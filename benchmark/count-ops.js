@@ -11,11 +11,17 @@
 // Usage: RSNET_BENCH_MODULE=net|rsnet node count-ops.js OP WARMUP N  (then type go)
 //   pingpong: a 64 B write echoed back, on the warm-up's connection (N round trips)
 //   conn:     connect, 64 B echo, end, close; one connection at a time (N connections)
-//   http:     a keep-alive GET through Node's http server fed by the module's sockets
-//             and an http.Agent whose createConnection is the module's (N requests)
+//   http:     a keep-alive GET through Node's http server listening through the module
+//             (for rsnet, under rsnet/register, as http-server.js: its parser reads
+//             rsnet's handles; RSNET_BENCH_HTTP=emit feeds it with emit('connection')
+//             instead) and an http.Agent whose createConnection is the module's
+//             (N requests)
 //   bulk:     64 KiB writes echoed on the warm-up's connection, back-pressured (N MiB)
-const http = require('node:http');
 const { net, name, driver } = require('./net-module');
+// Installed before node:http loads, as `-r rsnet/register` would be.
+const viaEmit = name === 'rsnet' && process.env.RSNET_BENCH_HTTP === 'emit';
+if (name === 'rsnet' && !viaEmit && process.argv[2] === 'http') require('../lib/register').install('require');
+const http = require('node:http');
 const { exitWithParent } = require('./lifetime');
 const { fail } = require('./cli');
 
@@ -138,7 +144,7 @@ function httpSetup(ready) {
     res.writeHead(200, { 'Content-Length': String(BODY.length) });
     res.end(BODY);
   });
-  const netServer = net.createServer((s) => httpServer.emit('connection', s));
+  const listener = viaEmit ? net.createServer((s) => httpServer.emit('connection', s)) : httpServer;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   agent.createConnection = (options, callback) => net.createConnection(options, callback);
   let sockets = 0;
@@ -146,7 +152,7 @@ function httpSetup(ready) {
   let done;
   let n;
   const get = () => {
-    const req = http.get({ host: HOST, port: netServer.address().port, path: '/', agent }, (res) => {
+    const req = http.get({ host: HOST, port: listener.address().port, path: '/', agent }, (res) => {
       let body = '';
       res.setEncoding('latin1');
       res.on('data', (d) => (body += d));
@@ -169,7 +175,7 @@ function httpSetup(ready) {
     done = onDone;
     get();
   };
-  listen(netServer, () => ready(run));
+  listen(listener, () => ready(run));
 }
 
 // Warm-up, the pause for the runner, then the counted operations. The runner writes
