@@ -28,6 +28,9 @@ function openssl(dir, args) {
 const KEYS = {
   ec: ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
   rsa: ['-newkey', 'rsa:2048', '-nodes'],
+  // Under webpki's 2048-bit floor, within OpenSSL's default security level (as
+  // Node's test CA ca2).
+  rsa1024: ['-newkey', 'rsa:1024', '-nodes'],
 };
 
 let dir;
@@ -60,6 +63,8 @@ before(() => {
     v1ca: v1('v1ca', 'rsnet v1 CA', { kind: 'rsa' }),
   };
   certs.underV1 = v1('under-v1', 'localhost', { ca: 'v1ca' });
+  certs.small = v1('small', 'rsnet 1024-bit CA', { kind: 'rsa1024' });
+  certs.underSmall = v1('under-small', 'localhost', { ca: 'small' });
   certs.client = v1('client', 'rsnet client', { ca: 'ca' });
   // Another CA with the same name as the real one: its key did not sign `leaf`.
   openssl(dir, ['req', '-x509', ...KEYS.ec, '-keyout', 'impostor.key', '-out', 'impostor.pem', '-days', '2',
@@ -69,7 +74,7 @@ before(() => {
 after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
 
 test('the certificates made here are v1', { skip }, () => {
-  for (const name of ['self', 'selfRsa', 'leaf', 'v1ca', 'underV1', 'client']) {
+  for (const name of ['self', 'selfRsa', 'leaf', 'v1ca', 'underV1', 'client', 'small', 'underSmall']) {
     const text = spawnSync('openssl', ['x509', '-noout', '-text'], { input: certs[name].cert, encoding: 'utf8' });
     assert.match(text.stdout, /Version: 1 \(0x0\)/, name);
     assert.equal(new X509Certificate(certs[name].cert).subject.startsWith('CN='), true);
@@ -98,6 +103,8 @@ scenario('v1 self-signed RSA, rejectUnauthorized false: connects, authorized fal
 scenario('v1 self-signed, itself in ca: authorized', 'self', () => ({ ca: certs.self.cert }));
 scenario('v1 leaf of a trusted v3 CA: authorized', 'leaf', () => ({ ca: certs.ca }));
 scenario('v1 leaf of a trusted v1 CA: authorized', 'underV1', () => ({ ca: certs.v1ca.cert }));
+scenario('v1 leaf of a trusted v1 CA with a 1024-bit RSA key: authorized', 'underSmall',
+  () => ({ ca: certs.small.cert }));
 scenario('v1 leaf, issuer unknown: UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'leaf',
   () => ({ rejectUnauthorized: false }));
 scenario('v1 leaf, issuer unknown, rejectUnauthorized: the error', 'leaf', () => ({}), clientSide);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls13_signature_with_raw_key, CryptoProvider};
-use rustls::pki_types::SignatureVerificationAlgorithm;
+use rustls::pki_types::{alg_id, SignatureVerificationAlgorithm};
 use rustls::pki_types::{
     CertificateDer, PrivateKeyDer, ServerName, SubjectPublicKeyInfoDer, UnixTime,
 };
@@ -387,16 +387,7 @@ fn judge_v1(leaf: &der::Cert<'_>, trust: &Trust) -> Option<&'static str> {
     let Some(issuer) = issuers.find(|issuer| issuer.subject == leaf.issuer) else {
         return Some("UNKNOWN_ISSUER");
     };
-    let algorithms = super::provider().signature_verification_algorithms.all;
-    let signature_alg = Some(leaf.signature_alg);
-    let signed = signed_by_with(
-        algorithms,
-        signature_alg,
-        issuer.spki,
-        leaf.tbs,
-        leaf.signature,
-    );
-    if signed != Some(true) {
+    if !issued_by(leaf, &issuer) {
         return Some("CERT_SIGNATURE_FAILURE");
     }
     let now = UnixTime::now().as_secs() as i64;
@@ -407,6 +398,34 @@ fn judge_v1(leaf: &der::Cert<'_>, trust: &Trust) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Whether `issuer`'s key verifies `cert`'s signature: by webpki's algorithms, or,
+/// for RSA keys of 1024 to 2047 bits (which OpenSSL's default security level takes
+/// and webpki refuses; Node's test CA `ca2` is one), by ring's legacy ones.
+fn issued_by(cert: &der::Cert<'_>, issuer: &der::Cert<'_>) -> bool {
+    let algorithms = super::provider().signature_verification_algorithms.all;
+    let (tbs, signature) = (cert.tbs, cert.signature);
+    let signature_alg = Some(cert.signature_alg);
+    if signed_by_with(algorithms, signature_alg, issuer.spki, tbs, signature) == Some(true) {
+        return true;
+    }
+    let Some((key_alg, key)) = der::spki_parts(issuer.spki) else {
+        return false;
+    };
+    let legacy: &dyn ring::signature::VerificationAlgorithm = match cert.signature_alg {
+        id if id == alg_id::RSA_PKCS1_SHA256.as_ref() => {
+            &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+        }
+        id if id == alg_id::RSA_PKCS1_SHA512.as_ref() => {
+            &ring::signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY
+        }
+        _ => return false,
+    };
+    key_alg == alg_id::RSA_ENCRYPTION.as_ref()
+        && ring::signature::UnparsedPublicKey::new(legacy, key)
+            .verify(tbs, signature)
+            .is_ok()
 }
 
 fn reason(err: &Error) -> &'static str {
