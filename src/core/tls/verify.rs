@@ -9,15 +9,17 @@
 //! Both read the peer's certificate with [`der`], not webpki, where webpki would
 //! refuse an X.509 v1 certificate that OpenSSL takes: the handshake signature is
 //! checked with the certificate's key whatever its version, and a v1 leaf is judged
-//! by [`judge_v1`].
+//! by [`judge_v1`]. Chains are judged with [`legacy_rsa`]'s algorithms too: RSA
+//! keys under 2048 bits, which OpenSSL's default security level takes.
 
 mod der;
+mod legacy_rsa;
 
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls13_signature_with_raw_key, CryptoProvider};
-use rustls::pki_types::{alg_id, SignatureVerificationAlgorithm};
+use rustls::pki_types::SignatureVerificationAlgorithm;
 use rustls::pki_types::{
     CertificateDer, PrivateKeyDer, ServerName, SubjectPublicKeyInfoDer, UnixTime,
 };
@@ -223,7 +225,7 @@ pub fn client_verifier(
     if request && reject && !trust.store.is_empty() {
         let built = WebPkiClientVerifier::builder_with_provider(
             Arc::new(trust.store.clone()),
-            provider.clone(),
+            legacy_rsa::chain_provider(),
         )
         .build();
         if let Ok(webpki) = built {
@@ -355,21 +357,22 @@ pub fn judge(
     let outcome = if server {
         // A client's certificate, judged for client authentication.
         let roots = Arc::new(roots.clone());
-        match WebPkiClientVerifier::builder_with_provider(roots, super::provider()).build() {
+        match WebPkiClientVerifier::builder_with_provider(roots, legacy_rsa::chain_provider())
+            .build()
+        {
             Ok(verifier) => verifier
                 .verify_client_cert(leaf, intermediates, now)
                 .map(drop),
             Err(_) => Err(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
         }
     } else {
-        let algorithms = super::provider().signature_verification_algorithms;
         ParsedCertificate::try_from(leaf).and_then(|parsed| {
             rustls::client::verify_server_cert_signed_by_trust_anchor(
                 &parsed,
                 roots,
                 intermediates,
                 now,
-                algorithms.all,
+                legacy_rsa::chain_algorithms(),
             )
         })
     };
@@ -400,32 +403,13 @@ fn judge_v1(leaf: &der::Cert<'_>, trust: &Trust) -> Option<&'static str> {
     }
 }
 
-/// Whether `issuer`'s key verifies `cert`'s signature: by webpki's algorithms, or,
-/// for RSA keys of 1024 to 2047 bits (which OpenSSL's default security level takes
-/// and webpki refuses; Node's test CA `ca2` is one), by ring's legacy ones.
+/// Whether `issuer`'s key verifies `cert`'s signature, with the algorithms webpki
+/// judges chains with here.
 fn issued_by(cert: &der::Cert<'_>, issuer: &der::Cert<'_>) -> bool {
-    let algorithms = super::provider().signature_verification_algorithms.all;
+    let algorithms = legacy_rsa::chain_algorithms();
     let (tbs, signature) = (cert.tbs, cert.signature);
     let signature_alg = Some(cert.signature_alg);
-    if signed_by_with(algorithms, signature_alg, issuer.spki, tbs, signature) == Some(true) {
-        return true;
-    }
-    let Some((key_alg, key)) = der::spki_parts(issuer.spki) else {
-        return false;
-    };
-    let legacy: &dyn ring::signature::VerificationAlgorithm = match cert.signature_alg {
-        id if id == alg_id::RSA_PKCS1_SHA256.as_ref() => {
-            &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
-        }
-        id if id == alg_id::RSA_PKCS1_SHA512.as_ref() => {
-            &ring::signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY
-        }
-        _ => return false,
-    };
-    key_alg == alg_id::RSA_ENCRYPTION.as_ref()
-        && ring::signature::UnparsedPublicKey::new(legacy, key)
-            .verify(tbs, signature)
-            .is_ok()
+    signed_by_with(algorithms, signature_alg, issuer.spki, tbs, signature) == Some(true)
 }
 
 fn reason(err: &Error) -> &'static str {
