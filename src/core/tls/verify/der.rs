@@ -176,6 +176,59 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 mod tests {
     use super::*;
 
+    /// A self-signed v1 certificate (P-256, CN=v1), valid from 2026-12-07 23:19:03
+    /// (UTCTime) to 2126-11-13 23:19:03 (GeneralizedTime), made with
+    /// `openssl x509 -req -signkey`.
+    const V1_HEX: &str = concat!(
+        "308201163081bd021427494d17390ad306d607d3b2298a78aa087eab71300a06082a8648ce3d0403",
+        "02300d310b300906035504030c0276313020170d3236313230373233313930335a180f3231323631",
+        "3131333233313930335a300d310b300906035504030c0276313059301306072a8648ce3d02010608",
+        "2a8648ce3d030107034200041df53c16a76530c0f1b363a33e57d39edbe16ccb900b244a4ba52ceb",
+        "13f4c1d4e065e2191df0ff3d9a187c2354bc7bc210161e32ac9445d4b0d23ed42f16f76e300a0608",
+        "2a8648ce3d0403020348003045022100892788e5807eca7d96247d08751a88f22dd78f7e55754e8d",
+        "03022ff7778cb4cd02202528ede74b15bae5303007127bc33762ae250de849dbaed2d46ed46bd4ff",
+        "59b7",
+    );
+
+    fn v1_der() -> Vec<u8> {
+        (0..V1_HEX.len())
+            .step_by(2)
+            .map(|at| u8::from_str_radix(&V1_HEX[at..at + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_v1_certificate() {
+        let der = v1_der();
+        let cert = parse(&der).expect("a well-formed v1 certificate");
+        assert_eq!(cert.version, 0);
+        assert_eq!(cert.issuer, cert.subject);
+        let at = |y, m, d| days_from_civil(y, m, d) * 86_400 + 23 * 3600 + 19 * 60 + 3;
+        assert_eq!(cert.not_before, at(2026, 12, 7));
+        assert_eq!(cert.not_after, at(2126, 11, 13));
+        let (algorithm, key) = spki_parts(cert.spki).unwrap();
+        assert_eq!(algorithm.len(), 19); // ecPublicKey, prime256v1
+        assert_eq!((key.len(), key[0]), (65, 4)); // an uncompressed point
+        assert_eq!(cert.signature_alg.len(), 10); // ecdsa-with-SHA256
+    }
+
+    #[test]
+    fn truncated_or_corrupted_never_panics() {
+        let der = v1_der();
+        for len in 0..der.len() {
+            assert!(parse(&der[..len]).is_none(), "truncated to {len}");
+        }
+        for at in 0..der.len() {
+            for flip in [0x01, 0x80, 0xff] {
+                let mut bad = der.clone();
+                bad[at] ^= flip;
+                if let Some(cert) = parse(&bad) {
+                    let _ = spki_parts(cert.spki);
+                }
+            }
+        }
+    }
+
     #[test]
     fn dates() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
