@@ -130,7 +130,7 @@ impl Context {
             };
             let verifier = verify::client_verifier(
                 provider(),
-                &roots.store,
+                &roots,
                 options.request_cert,
                 options.reject_unauthorized,
             );
@@ -138,8 +138,9 @@ impl Context {
                 .with_protocol_versions(&versions)
                 .map_err(|e| e.to_string())?
                 .with_client_cert_verifier(verifier)
-                .with_single_cert(chain, key)
-                .map_err(|e| e.to_string())?;
+                .with_cert_resolver(
+                    verify::own_certificate(chain, key, &provider()).map_err(|e| e.to_string())?,
+                );
             config.alpn_protocols = options.alpn;
             if let Some(keys) = options.ticket_keys {
                 config.ticketer = keys;
@@ -157,9 +158,9 @@ impl Context {
                 .dangerous()
                 .with_custom_certificate_verifier(verifier);
             let mut config = match key {
-                Some(key) if !chain.is_empty() => builder
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| e.to_string())?,
+                Some(key) if !chain.is_empty() => builder.with_client_cert_resolver(
+                    verify::own_certificate(chain, key, &provider()).map_err(|e| e.to_string())?,
+                ),
                 _ => builder.with_no_client_auth(),
             };
             config.alpn_protocols = options.alpn;
