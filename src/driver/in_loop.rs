@@ -47,22 +47,33 @@ struct LoopPolls {
     /// environment ends (a worker's loop close aborts otherwise), whoever still holds
     /// their `ReadWatcher`.
     live: RefCell<HashMap<*mut Handle, Closer>>,
+    /// The environment's libuv loop, where its streams' polls are made (held once
+    /// here rather than by each stream: 8 B per connection, issue #18).
+    uv_loop: Cell<*mut c_void>,
 }
 
 thread_local! {
     static POLLS: LoopPolls = LoopPolls {
         turn: RefCell::new(Vec::new()),
         live: RefCell::new(HashMap::new()),
+        uv_loop: Cell::new(std::ptr::null_mut()),
     };
 }
 
-/// Registers the pokes a splice uses to wake a polled stream. Called once per
-/// environment.
-pub fn start() {
+/// Registers the pokes a splice uses to wake a polled stream, and `uv_loop`, the
+/// loop of the calling JS thread, for its streams' polls. Called once per
+/// environment, on its JS thread.
+pub fn start(uv_loop: *mut c_void) {
+    POLLS.with(|p| p.uv_loop.set(uv_loop));
     stream::set_poll_pokes(stream::PollPokes {
         reads: poke_reads,
         writes: poke_writes,
     });
+}
+
+/// The loop `start` was given on this thread.
+fn event_loop() -> *mut c_void {
+    POLLS.with(|p| p.uv_loop.get())
 }
 
 /// Environment teardown: closes the reactor (its epoll set and handles) and every
@@ -92,7 +103,6 @@ pub fn take_turn() -> Vec<Event> {
 /// reactor, made on first use (reading, a write the kernel did not take at once, or
 /// a connect).
 pub struct PolledStream {
-    uv_loop: *mut c_void,
     poller: Option<Poller>,
     /// The handle closed: no registration is made any more.
     stopped: bool,
@@ -100,11 +110,10 @@ pub struct PolledStream {
 
 impl PolledStream {
     /// # Safety
-    /// `uv_loop` must be the libuv loop of the JS thread that uses this value (Node's
-    /// loop of the environment, whose `uv_poll_t` fits in a [`Handle`]).
-    pub unsafe fn new(uv_loop: *mut c_void) -> PolledStream {
+    /// The value must be used only on a JS thread whose environment called [`start`]
+    /// with its own loop, and whose libuv's `uv_poll_t` fits in a [`Handle`].
+    pub unsafe fn new() -> PolledStream {
         PolledStream {
-            uv_loop,
             poller: None,
             stopped: false,
         }
@@ -114,9 +123,9 @@ impl PolledStream {
     /// the stream is not connected (an adopted fd: the runtime drives it until then).
     fn poller(&mut self, core: &Arc<StreamCore>, reading: bool) -> Option<&Poller> {
         if self.poller.is_none() && !self.stopped {
-            // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles
-            // fit.
-            let poller = unsafe { Poller::new(self.uv_loop, core)? };
+            // SAFETY: `PolledStream::new`'s contract: `start` gave this thread's loop,
+            // whose handles fit.
+            let poller = unsafe { Poller::new(event_loop(), core)? };
             // A socket that was not connected yet when it started reading (an adopted
             // fd) read through the runtime, which it has now left: the reactor takes over.
             if reading {
@@ -136,8 +145,9 @@ impl Drive for PolledStream {
     fn connect(&mut self, core: &Arc<StreamCore>, io: Io, _pending: bool) -> i32 {
         core.await_peer();
         core.attach_polled(io);
-        // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles fit.
-        match unsafe { Poller::connecting(self.uv_loop, core) } {
+        // SAFETY: `PolledStream::new`'s contract: `start` gave this thread's loop,
+        // whose handles fit.
+        match unsafe { Poller::connecting(event_loop(), core) } {
             Some(poller) => self.poller = Some(poller),
             // The epoll set refused a fresh socket: nothing to wait on.
             None => return EINVAL,
