@@ -7,11 +7,12 @@
 // it) and, under the loop driver, the bytes malloc holds (Rust's state, and Node's own
 // TCPWrap for net). See benchmark/idle-memory.js and benchmark/RESULTS-memory.md.
 //
-// The bounds are over net's figure in the same run, halfway between what an idle
+// The bounds are over net's figure in the same run, about halfway between what an idle
 // connection costs now (JS: +136 B server side, +135 B client side; malloc, loop
-// driver: +155 B) and what it cost before the cuts of issue #18 (JS: +235 B, +411 B;
-// malloc: +216 B), so that losing one of them (a per-connection closure or array kept,
-// a handle property or an allocation more) fails here.
+// driver: +82 B) and what it cost before the last cut of each (JS: +235 B, +411 B;
+// malloc: +130 B with a stream's splice state inline again), so that losing one of
+// them (a per-connection closure or array kept, a handle property or an allocation
+// more) fails here. Smaller native cuts are pinned by size tests in Rust.
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -22,7 +23,7 @@ const path = require('node:path');
 const { DRIVER, addonBuilt } = require('./helpers/harness');
 
 const JS_OVER_NET = 185;
-const MALLOC_OVER_NET = 185;
+const MALLOC_OVER_NET = 110;
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'idle-connections.js');
 

@@ -29,8 +29,10 @@ use crate::driver::Drive;
 use crate::sys::errno::{EBADF, EINVAL};
 use crate::sys::uv::*;
 
+mod flags;
 mod listener;
 mod reactor;
+use flags::*;
 pub use listener::{listen, ReadWatcher};
 
 /// Reads per wake of a socket (fairness between sockets): a socket that filled the
@@ -47,22 +49,33 @@ struct LoopPolls {
     /// environment ends (a worker's loop close aborts otherwise), whoever still holds
     /// their `ReadWatcher`.
     live: RefCell<HashMap<*mut Handle, Closer>>,
+    /// The environment's libuv loop, where its streams' polls are made (held once
+    /// here rather than by each stream: 8 B per connection, issue #18).
+    uv_loop: Cell<*mut c_void>,
 }
 
 thread_local! {
     static POLLS: LoopPolls = LoopPolls {
         turn: RefCell::new(Vec::new()),
         live: RefCell::new(HashMap::new()),
+        uv_loop: Cell::new(std::ptr::null_mut()),
     };
 }
 
-/// Registers the pokes a splice uses to wake a polled stream. Called once per
-/// environment.
-pub fn start() {
+/// Registers the pokes a splice uses to wake a polled stream, and `uv_loop`, the
+/// loop of the calling JS thread, for its streams' polls. Called once per
+/// environment, on its JS thread.
+pub fn start(uv_loop: *mut c_void) {
+    POLLS.with(|p| p.uv_loop.set(uv_loop));
     stream::set_poll_pokes(stream::PollPokes {
         reads: poke_reads,
         writes: poke_writes,
     });
+}
+
+/// The loop `start` was given on this thread.
+fn event_loop() -> *mut c_void {
+    POLLS.with(|p| p.uv_loop.get())
 }
 
 /// Environment teardown: closes the reactor (its epoll set and handles) and every
@@ -92,7 +105,6 @@ pub fn take_turn() -> Vec<Event> {
 /// reactor, made on first use (reading, a write the kernel did not take at once, or
 /// a connect).
 pub struct PolledStream {
-    uv_loop: *mut c_void,
     poller: Option<Poller>,
     /// The handle closed: no registration is made any more.
     stopped: bool,
@@ -100,11 +112,10 @@ pub struct PolledStream {
 
 impl PolledStream {
     /// # Safety
-    /// `uv_loop` must be the libuv loop of the JS thread that uses this value (Node's
-    /// loop of the environment, whose `uv_poll_t` fits in a [`Handle`]).
-    pub unsafe fn new(uv_loop: *mut c_void) -> PolledStream {
+    /// The value must be used only on a JS thread whose environment called [`start`]
+    /// with its own loop, and whose libuv's `uv_poll_t` fits in a [`Handle`].
+    pub unsafe fn new() -> PolledStream {
         PolledStream {
-            uv_loop,
             poller: None,
             stopped: false,
         }
@@ -114,9 +125,9 @@ impl PolledStream {
     /// the stream is not connected (an adopted fd: the runtime drives it until then).
     fn poller(&mut self, core: &Arc<StreamCore>, reading: bool) -> Option<&Poller> {
         if self.poller.is_none() && !self.stopped {
-            // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles
-            // fit.
-            let poller = unsafe { Poller::new(self.uv_loop, core)? };
+            // SAFETY: `PolledStream::new`'s contract: `start` gave this thread's loop,
+            // whose handles fit.
+            let poller = unsafe { Poller::new(event_loop(), core)? };
             // A socket that was not connected yet when it started reading (an adopted
             // fd) read through the runtime, which it has now left: the reactor takes over.
             if reading {
@@ -136,8 +147,9 @@ impl Drive for PolledStream {
     fn connect(&mut self, core: &Arc<StreamCore>, io: Io, _pending: bool) -> i32 {
         core.await_peer();
         core.attach_polled(io);
-        // SAFETY: `PolledStream::new`'s contract: this thread's loop, whose handles fit.
-        match unsafe { Poller::connecting(self.uv_loop, core) } {
+        // SAFETY: `PolledStream::new`'s contract: `start` gave this thread's loop,
+        // whose handles fit.
+        match unsafe { Poller::connecting(event_loop(), core) } {
             Some(poller) => self.poller = Some(poller),
             // The epoll set refused a fresh socket: nothing to wait on.
             None => return EINVAL,
@@ -189,26 +201,10 @@ struct Watch {
     core: Arc<StreamCore>,
     /// The stream's token in the reactor.
     token: usize,
-    /// JS reads (`readStart`).
-    reading: Cell<bool>,
-    /// Writes are queued, to be flushed once the kernel takes them.
-    writing: Cell<bool>,
-    /// The kernel said readable, and no read has drained the socket since.
-    readable: Cell<bool>,
-    /// The kernel said writable, and no write has found it full since.
-    writable: Cell<bool>,
-    /// The peer's FIN, a hang-up or an error was seen: a read that did not fill the
-    /// buffer no longer proves the socket drained (the read that reports it is due).
-    closed: Cell<bool>,
-    /// On the reactor's ready list.
-    queued: Cell<bool>,
+    /// What JS wants and what the kernel said, as bits (`flags`).
+    flags: Flags,
     /// The stream's read state between wakes.
     reader: Cell<Reader>,
-    /// A splice holds reads (handshake under way, or its destination is full); it
-    /// lets them go again through `poke_reads`.
-    held: Cell<bool>,
-    /// A connect is under way: the first edge (writable, an error, a hang-up) reports it.
-    connecting: Cell<bool>,
 }
 
 /// The JS-thread poller of one stream, owned by its `SocketHandle`: its registration
@@ -258,18 +254,15 @@ impl Poller {
         // Under this driver only an adopted fd starts on the runtime: connected and
         // accepted sockets are attached off it from the start.
         let shared = !core.is_polled() || fd <= libc::STDERR_FILENO;
-        let make = |token| Watch {
-            core: core.clone(),
-            token,
-            reading: Cell::new(false),
-            writing: Cell::new(false),
-            readable: Cell::new(false),
-            writable: Cell::new(false),
-            closed: Cell::new(false),
-            queued: Cell::new(false),
-            reader: Cell::new(Reader::default()),
-            held: Cell::new(false),
-            connecting: Cell::new(connecting),
+        let make = |token| {
+            let flags = Flags::default();
+            flags.set(CONNECTING, connecting);
+            Watch {
+                core: core.clone(),
+                token,
+                flags,
+                reader: Cell::new(Reader::default()),
+            }
         };
         // SAFETY: this fn's contract; `fd` is the stream's open socket, closed only
         // after its Poller is dropped (`SocketHandle::close` stops the driver first;
@@ -300,16 +293,16 @@ impl Poller {
             return EBADF;
         }
         let watch = &self.watch;
-        watch.reading.set(true);
+        watch.flags.set(READING, true);
         // The edge may be behind it (it came while JS did not read): read next check.
-        if watch.readable.get() && !watch.held.get() {
+        if watch.flags.get(READABLE) && !watch.flags.get(HELD) {
             reactor::push_ready(watch, false);
         }
         0
     }
 
     pub fn stop_reading(&self) {
-        self.watch.reading.set(false);
+        self.watch.flags.set(READING, false);
     }
 
     /// A write was queued: flush it once writable.
@@ -332,7 +325,7 @@ impl Drop for Poller {
 
 /// An edge of a stream's fd (the reactor noted what it says in the watch).
 fn on_edge(watch: &Watch, error: bool) {
-    if watch.connecting.replace(false) {
+    if watch.flags.replace(CONNECTING, false) {
         // Any edge ends the connect, as libuv's `uv__stream_connect` takes any event:
         // writable, an error or a hang-up. The outcome is `SO_ERROR`'s, as under the
         // threaded driver; an error edge without one reports EBADF, as libuv's poll.
@@ -351,20 +344,20 @@ fn on_edge(watch: &Watch, error: bool) {
 fn serve(watch: &Watch, in_poll: bool) {
     let core = &watch.core;
     let mut again = false;
-    if watch.reading.get()
-        && watch.readable.get()
-        && !watch.held.get()
-        && !(in_poll && watch.queued.get())
+    if watch.flags.get(READING)
+        && watch.flags.get(READABLE)
+        && !watch.flags.get(HELD)
+        && !(in_poll && watch.flags.get(QUEUED))
     {
         again = read_some(watch);
     }
-    if watch.writing.get() && watch.writable.get() {
+    if watch.flags.get(WRITING) && watch.flags.get(WRITABLE) {
         // Completions and a deferred FIN go out with this turn's reads.
         core.flush(&queue_event);
         if core.has_pending_writes() {
-            watch.writable.set(false);
+            watch.flags.set(WRITABLE, false);
         } else {
-            watch.writing.set(false);
+            watch.flags.set(WRITING, false);
         }
     }
     if again {
@@ -380,9 +373,9 @@ fn read_some(watch: &Watch) -> bool {
     let outcome = POLLS.with(|p| read_available(watch, &mut p.turn.borrow_mut()));
     match outcome {
         Reads::More => return true,
-        Reads::Drained => watch.readable.set(false),
+        Reads::Drained => watch.flags.set(READABLE, false),
         // EOF or error: nothing more will be read.
-        Reads::Over => watch.reading.set(false),
+        Reads::Over => watch.flags.set(READING, false),
     }
     false
 }
@@ -396,7 +389,7 @@ fn splice_available(watch: &Watch) -> bool {
         match watch.core.splice_step(&queue_event) {
             Step::Feed => {}
             Step::Hold => {
-                watch.held.set(true);
+                watch.flags.set(HELD, true);
                 return false;
             }
             // The splice ended: the rest is read for JS, from the next turn.
@@ -407,11 +400,11 @@ fn splice_available(watch: &Watch) -> bool {
             // After `Feed`, on this thread (both ends are this loop's), only EAGAIN
             // leaves a splice idle: the destination's state cannot change in between.
             SpliceRead::Idle => {
-                watch.readable.set(false);
+                watch.flags.set(READABLE, false);
                 return false;
             }
             SpliceRead::Done => {
-                watch.reading.set(false);
+                watch.flags.set(READING, false);
                 return false;
             }
         }
@@ -428,7 +421,8 @@ fn poked(hook: *mut c_void) -> Option<Rc<Watch>> {
 /// A splice changed: let a held stream read again (a source's reads).
 pub fn poke_reads(hook: *mut c_void) {
     if let Some(watch) = poked(hook) {
-        if watch.held.replace(false) && watch.reading.get() && watch.readable.get() {
+        if watch.flags.replace(HELD, false) && watch.flags.get(READING) && watch.flags.get(READABLE)
+        {
             reactor::push_ready(&watch, false);
         }
     }
@@ -445,8 +439,8 @@ pub fn poke_writes(hook: *mut c_void) {
 /// bounded number of buffers), so a socket last known writable is flushed at the next
 /// check; a flush that leaves bytes queued did find it full, and waits for the edge.
 fn want_writes(watch: &Watch) {
-    watch.writing.set(true);
-    if watch.writable.get() {
+    watch.flags.set(WRITING, true);
+    if watch.flags.get(WRITABLE) {
         reactor::push_ready(watch, false);
     }
 }
@@ -478,7 +472,7 @@ fn read_available(watch: &Watch, reads: &mut Vec<Event>) -> Reads {
                     // that did not found the socket empty, and new data is a new edge.
                     // Not so after a FIN, a hang-up or an error: the read reporting it
                     // comes with no edge of its own.
-                    if reader.drained() && !watch.closed.get() {
+                    if reader.drained() && !watch.flags.get(CLOSED) {
                         return Reads::Drained;
                     }
                 }

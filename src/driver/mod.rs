@@ -76,12 +76,13 @@ impl Driver {
     /// The driver half of a new socket handle, used on this environment's JS thread.
     pub fn stream(self) -> StreamDriver {
         match self {
-            Driver::InLoop(uv_loop) => {
-                // SAFETY: `chosen` named the loop of the environment's JS thread, and a
-                // `Driver` (holding a raw pointer, so neither Send nor Sync) never
-                // leaves that thread, where the socket handle lives too; the in-loop
-                // driver is chosen only when libuv's handles fit.
-                StreamDriver::InLoop(unsafe { in_loop::PolledStream::new(uv_loop) })
+            Driver::InLoop(_) => {
+                // SAFETY: a `Driver` (holding a raw pointer, so neither Send nor Sync)
+                // never leaves the JS thread of its environment, which called
+                // `in_loop::start` with its loop before choosing it, and where the socket
+                // handle lives too; the in-loop driver is chosen only when libuv's
+                // handles fit.
+                StreamDriver::InLoop(unsafe { in_loop::PolledStream::new() })
             }
             Driver::Threaded => StreamDriver::Threaded(threaded::TaskStream),
         }
@@ -151,4 +152,14 @@ pub fn connect_adopted(core: &Arc<StreamCore>, started: io::Result<bool>) -> i32
 /// Reports, later, a connect that failed when connect(2) was called.
 pub fn connect_failed(core: &Arc<StreamCore>, io: Option<Io>, failed: io::Error) -> i32 {
     threaded::connect_failed(core, io, failed)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every connection's `SocketHandle` holds one (issue #18, memory per connection):
+    /// the loop a poll is made on is the environment's, not each stream's.
+    #[test]
+    fn a_stream_driver_holds_no_loop_pointer() {
+        assert!(std::mem::size_of::<super::StreamDriver>() <= 24);
+    }
 }

@@ -118,7 +118,7 @@ pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     // half of `uv::Handle`'s 256 bytes.
     unsafe { phases.start(direct.uv_loop) }
         .map_err(|_| napi::Error::from_reason("rsnet: could not start the loop driver"))?;
-    in_loop::start();
+    in_loop::start(direct.uv_loop);
     read_memory::start();
     let driver = Driver::chosen(direct.uv_loop);
     env::set_up(Environment::new(channel, driver, direct, phases));

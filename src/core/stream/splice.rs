@@ -22,7 +22,7 @@
 //! spliced connections hold no buffers.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use bytes::Bytes;
 
@@ -69,14 +69,21 @@ pub enum SpliceRead {
     Done,
 }
 
-/// Per-stream splice state, as a source and as a destination.
+/// Per-stream splice state, as a source and as a destination. Few streams are ever
+/// spliced, so what only a splice uses is made by the first `arm` that names the
+/// stream (as source or destination), and an idle connection carries 24 B of it
+/// instead of 64 (issue #18: memory per connection).
 pub(super) struct Splice {
-    mode: Mutex<Mode>,
     /// Mirrors `mode` is not `Off`, so the read loop skips the lock in the common case.
     engaged: AtomicBool,
+    has_feeder: AtomicBool,
+    state: OnceLock<Box<SpliceState>>,
+}
+
+struct SpliceState {
+    mode: Mutex<Mode>,
     /// As a destination: the stream feeding this one, woken when this queue drains.
     feeder: Mutex<Option<Weak<StreamCore>>>,
-    has_feeder: AtomicBool,
     /// Bytes this stream read and passed on (its `bytesRead` in JS adds them).
     read: AtomicU64,
     /// Bytes spliced into this stream (its `bytesWritten` in JS adds them).
@@ -86,21 +93,46 @@ pub(super) struct Splice {
 impl Splice {
     pub(super) fn new() -> Self {
         Splice {
-            mode: Mutex::new(Mode::Off),
             engaged: AtomicBool::new(false),
-            feeder: Mutex::new(None),
             has_feeder: AtomicBool::new(false),
-            read: AtomicU64::new(0),
-            written: AtomicU64::new(0),
+            state: OnceLock::new(),
         }
     }
 
+    /// The state, made on first use: only by a splice being set up or under way.
+    fn state(&self) -> &SpliceState {
+        self.state.get_or_init(|| {
+            Box::new(SpliceState {
+                mode: Mutex::new(Mode::Off),
+                feeder: Mutex::new(None),
+                read: AtomicU64::new(0),
+                written: AtomicU64::new(0),
+            })
+        })
+    }
+
     fn mode(&self) -> MutexGuard<'_, Mode> {
-        self.mode.lock().unwrap_or_else(|p| p.into_inner())
+        self.state().mode.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn feeder(&self) -> MutexGuard<'_, Option<Weak<StreamCore>>> {
-        self.feeder.lock().unwrap_or_else(|p| p.into_inner())
+        self.state()
+            .feeder
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether a splice ever named this stream (its state was made).
+    #[cfg(test)]
+    pub(super) fn was_used(&self) -> bool {
+        self.state.get().is_some()
+    }
+
+    /// A counter of the state, 0 for a stream never spliced (without making it).
+    fn count(&self, counter: fn(&SpliceState) -> &AtomicU64) -> u64 {
+        self.state
+            .get()
+            .map_or(0, |state| counter(state).load(Ordering::Acquire))
     }
 
     /// As a destination: lets the feeding stream read again.
@@ -116,6 +148,9 @@ impl Splice {
 
     /// As a destination: forgets `source` as its feeder (not a newer one).
     fn clear_feeder(&self, source: &StreamCore) {
+        if self.state.get().is_none() {
+            return;
+        }
         let mut feeder = self.feeder();
         if feeder
             .as_ref()
@@ -197,6 +232,9 @@ impl StreamCore {
     /// As a source: back to `Off`, letting go of the destination.
     fn disengage(&self) {
         self.splice.engaged.store(false, Ordering::Release);
+        if self.splice.state.get().is_none() {
+            return;
+        }
         let previous = std::mem::replace(&mut *self.splice.mode(), Mode::Off);
         if let Mode::Arming(_, dst) | Mode::Armed(_, dst) | Mode::On(dst) = previous {
             dst.splice.clear_feeder(self);
@@ -204,11 +242,11 @@ impl StreamCore {
     }
 
     pub fn spliced_read(&self) -> u64 {
-        self.splice.read.load(Ordering::Acquire)
+        self.splice.count(|state| &state.read)
     }
 
     pub fn spliced_written(&self) -> u64 {
-        self.splice.written.load(Ordering::Acquire)
+        self.splice.count(|state| &state.written)
     }
 
     /// The reader's view before each read; answers a pending `arm` with `SpliceReady`
@@ -263,7 +301,10 @@ impl StreamCore {
             let mut scratch = scratch.borrow_mut();
             let read = io.try_read(&mut scratch[..]);
             if let Ok(n @ 1..) = read {
-                self.splice.read.fetch_add(n as u64, Ordering::AcqRel);
+                self.splice
+                    .state()
+                    .read
+                    .fetch_add(n as u64, Ordering::AcqRel);
                 dst.take_spliced(&mut queue, &scratch[..n]);
             }
             read
@@ -288,6 +329,7 @@ impl StreamCore {
         let io = self.io();
         let Some(io) = io.as_ref() else { return };
         self.splice
+            .state()
             .written
             .fetch_add(buf.len() as u64, Ordering::AcqRel);
         let written = if queue.pending.is_empty() {

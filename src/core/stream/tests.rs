@@ -138,3 +138,22 @@ fn tls_garbage_fails_the_read_step_with_openssls_code() {
     let (code, _) = server.tls_error().unwrap();
     assert_eq!(code, "ERR_SSL_WRONG_VERSION_NUMBER");
 }
+
+/// Every connection holds one `StreamCore` (issue #18, memory per connection): what
+/// only a splice uses is made when a splice is, so a plain stream's `Arc` is a 256-B
+/// malloc chunk (16 B of counts + the core + 8, rounded up to 16), not 304.
+#[test]
+fn a_stream_core_leaves_what_only_a_splice_uses_out_of_line() {
+    assert!(
+        std::mem::size_of::<StreamCore>() <= 232,
+        "StreamCore is {} B",
+        std::mem::size_of::<StreamCore>()
+    );
+    let core = StreamCore::new(Arc::new(NoSink::default()));
+    assert_eq!((core.spliced_read(), core.spliced_written()), (0, 0));
+    core.splice_stop();
+    assert!(
+        !core.splice.was_used(),
+        "stopping a splice never armed made its state"
+    );
+}

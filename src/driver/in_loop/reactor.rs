@@ -35,6 +35,7 @@ use std::time::Duration;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
+use super::flags::{CLOSED, QUEUED, READABLE, WRITABLE};
 use super::Watch;
 use crate::sys::uv::*;
 
@@ -221,7 +222,7 @@ pub(super) fn lookup(token: usize) -> Option<Rc<Watch>> {
 /// Puts a stream on the ready list, to be served at the next check phase
 /// (`deferred`: at the next turn's, as it was served this turn already).
 pub(super) fn push_ready(watch: &Watch, deferred: bool) {
-    if watch.queued.replace(true) {
+    if watch.flags.replace(QUEUED, true) {
         return;
     }
     let pushed = with(|r| {
@@ -236,7 +237,7 @@ pub(super) fn push_ready(watch: &Watch, deferred: bool) {
         unsafe { uv_idle_start(r.idle, on_idle) };
     });
     if pushed.is_none() {
-        watch.queued.set(false);
+        watch.flags.set(QUEUED, false);
     }
 }
 
@@ -250,7 +251,7 @@ pub(super) fn serve_ready() {
     let Some(due) = due.flatten() else { return };
     for token in due {
         if let Some(watch) = lookup(token) {
-            watch.queued.set(false);
+            watch.flags.set(QUEUED, false);
             super::serve(&watch, false);
         }
     }
@@ -293,13 +294,13 @@ unsafe extern "C" fn on_ready(uv_poll: *mut Handle, status: c_int, _events: c_in
                 continue;
             };
             if event.is_readable() || event.is_read_closed() || event.is_error() {
-                watch.readable.set(true);
+                watch.flags.set(READABLE, true);
             }
             if event.is_writable() || event.is_write_closed() || event.is_error() {
-                watch.writable.set(true);
+                watch.flags.set(WRITABLE, true);
             }
             if event.is_read_closed() || event.is_error() {
-                watch.closed.set(true);
+                watch.flags.set(CLOSED, true);
             }
             super::on_edge(&watch, event.is_error());
         }
