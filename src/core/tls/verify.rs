@@ -115,6 +115,33 @@ fn signed_by(
     signed_by_with(algorithms, None, spki, msg, signature)
 }
 
+/// The handshake-signature methods every verifier here has, checked by its
+/// [`Signatures`] (the field named): the same three for a server's and a client's
+/// verifier traits.
+macro_rules! handshake_signatures {
+    ($field:tt) => {
+        fn verify_tls12_signature(
+            &self,
+            msg: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.$field.tls12(msg, cert, dss)
+        }
+        fn verify_tls13_signature(
+            &self,
+            msg: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.$field.tls13(msg, cert, dss)
+        }
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.$field.schemes()
+        }
+    };
+}
+
 /// A client's verifier of server certificates: accepts, leaving the verdict to [`judge`].
 #[derive(Debug)]
 pub struct RecordServer(Signatures);
@@ -136,25 +163,7 @@ impl ServerCertVerifier for RecordServer {
     ) -> Result<ServerCertVerified, Error> {
         Ok(ServerCertVerified::assertion())
     }
-    fn verify_tls12_signature(
-        &self,
-        msg: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.0.tls12(msg, cert, dss)
-    }
-    fn verify_tls13_signature(
-        &self,
-        msg: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.0.tls13(msg, cert, dss)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.schemes()
-    }
+    handshake_signatures!(0);
 }
 
 /// A server's verifier of client certificates (`requestCert`): asks for one when
@@ -192,25 +201,7 @@ impl ClientCertVerifier for RecordClient {
     ) -> Result<ClientCertVerified, Error> {
         Ok(ClientCertVerified::assertion())
     }
-    fn verify_tls12_signature(
-        &self,
-        msg: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.signatures.tls12(msg, cert, dss)
-    }
-    fn verify_tls13_signature(
-        &self,
-        msg: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.signatures.tls13(msg, cert, dss)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.signatures.schemes()
-    }
+    handshake_signatures!(signatures);
 }
 
 /// A server's client-certificate verifier: with `requestCert` and
@@ -283,25 +274,7 @@ impl ClientCertVerifier for RequireClient {
             Some(reason) => Err(Error::InvalidCertificate(certificate_error(reason))),
         }
     }
-    fn verify_tls12_signature(
-        &self,
-        msg: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.signatures.tls12(msg, cert, dss)
-    }
-    fn verify_tls13_signature(
-        &self,
-        msg: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.signatures.tls13(msg, cert, dss)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.signatures.schemes()
-    }
+    handshake_signatures!(signatures);
 }
 
 /// The rustls error (so the alert) for a verdict of [`judge_v1`].
