@@ -94,6 +94,36 @@ test('a client certificate of an unknown CA, rejectUnauthorized false', { skip }
     clientOptions: { ca: certs.ca, servername: 'localhost', ...certs.client },
   })));
 
+test('NODE_TLS_REJECT_UNAUTHORIZED=0: a self-signed server is accepted, with Node\'s warning, once', { skip }, () => {
+  const { spawnSync } = require('node:child_process');
+  // Two connections in one process to a Node server whose certificate no one trusts.
+  const script = (tlsModule) => `
+    const tls = ${tlsModule};
+    const { key, cert } = JSON.parse(process.env.SERVER_PEMS);
+    process.on('warning', (w) => console.log('warning', w.name, w.message));
+    const server = require('node:tls').createServer({ key, cert }, (s) => s.end());
+    server.listen(0, '127.0.0.1', () => {
+      let left = 2;
+      for (let i = 0; i < 2; i++) {
+        const c = tls.connect({ port: server.address().port, host: '127.0.0.1' }, () => {
+          console.log('secureConnect', c.authorized, c.authorizationError);
+          c.end();
+        });
+        c.on('close', () => { if (--left === 0) server.close(); });
+      }
+    });`;
+  const env = { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0',
+    SERVER_PEMS: JSON.stringify({ key: String(certs.selfSigned.key), cert: String(certs.selfSigned.cert) }) };
+  const run = (tlsModule) => spawnSync(process.execPath, ['-e', script(tlsModule)], { encoding: 'utf8', timeout: 20_000, env });
+  const node = run("require('node:tls')");
+  const rsnet = run(`require(${JSON.stringify(require.resolve('../tls.js'))})`);
+  assert.equal(node.status, 0, node.stderr);
+  assert.equal(node.stdout.split('\n').filter((line) => line.startsWith('warning')).length, 1, node.stdout);
+  assert.match(node.stdout, /secureConnect false DEPTH_ZERO_SELF_SIGNED_CERT/);
+  assert.equal(rsnet.status, 0, rsnet.stderr);
+  assert.equal(rsnet.stdout, node.stdout);
+});
+
 test('module surface: rsnet.tls and rsnet/tls have Node\'s exports and classes', { skip }, () => {
   const rsnetTls = TLS.rsnet;
   assert.equal(require('../tls.js'), rsnetTls);

@@ -21,10 +21,23 @@ function normalizeConnectArgs(listArgs) {
   return [options, args[1]];
 }
 
+// As Node's tls.connect: NODE_TLS_REJECT_UNAUTHORIZED=0 turns verification off by
+// default, and says so once per process, whatever the call's own options.
+let warnedAllowUnauthorized = false;
+function allowUnauthorized() {
+  const allow = process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0';
+  if (allow && !warnedAllowUnauthorized) {
+    warnedAllowUnauthorized = true;
+    process.emitWarning('Setting the NODE_TLS_REJECT_UNAUTHORIZED environment variable to \'0\' ' +
+      'makes TLS connections and HTTPS requests insecure by disabling certificate verification.');
+  }
+  return allow;
+}
+
 function connect(...args) {
   const [given, cb] = normalizeConnectArgs(args);
   const options = {
-    rejectUnauthorized: process.env.NODE_TLS_REJECT_UNAUTHORIZED !== '0',
+    rejectUnauthorized: !allowUnauthorized(),
     checkServerIdentity: nodeTls.checkServerIdentity,
     ...given,
   };
