@@ -94,32 +94,50 @@ test('a client certificate of an unknown CA, rejectUnauthorized false', { skip }
     clientOptions: { ca: certs.ca, servername: 'localhost', ...certs.client },
   })));
 
-test('NODE_TLS_REJECT_UNAUTHORIZED=0: a self-signed server is accepted, with Node\'s warning, once', { skip }, () => {
+// Runs `body` (with `tls` bound to Node's tls, then to rsnet.tls) in a child process of
+// its own, against a Node server whose certificate is self-signed, logging warnings;
+// returns both runs. For what Node does once per process.
+function inChildBoth(body, env) {
   const { spawnSync } = require('node:child_process');
-  // Two connections in one process to a Node server whose certificate no one trusts.
   const script = (tlsModule) => `
     const tls = ${tlsModule};
     const { key, cert } = JSON.parse(process.env.SERVER_PEMS);
-    process.on('warning', (w) => console.log('warning', w.name, w.message));
+    process.on('warning', (w) => console.log('warning', w.name, w.code, w.message));
     const server = require('node:tls').createServer({ key, cert }, (s) => s.end());
-    server.listen(0, '127.0.0.1', () => {
-      let left = 2;
-      for (let i = 0; i < 2; i++) {
-        const c = tls.connect({ port: server.address().port, host: '127.0.0.1' }, () => {
-          console.log('secureConnect', c.authorized, c.authorizationError);
-          c.end();
-        });
-        c.on('close', () => { if (--left === 0) server.close(); });
-      }
-    });`;
-  const env = { ...process.env, NODE_TLS_REJECT_UNAUTHORIZED: '0',
-    SERVER_PEMS: JSON.stringify({ key: String(certs.selfSigned.key), cert: String(certs.selfSigned.cert) }) };
-  const run = (tlsModule) => spawnSync(process.execPath, ['-e', script(tlsModule)], { encoding: 'utf8', timeout: 20_000, env });
-  const node = run("require('node:tls')");
-  const rsnet = run(`require(${JSON.stringify(require.resolve('../tls.js'))})`);
+    server.listen(0, '127.0.0.1', () => { const port = server.address().port; ${body} });`;
+  const run = (tlsModule) => spawnSync(process.execPath, ['-e', script(tlsModule)], {
+    encoding: 'utf8', timeout: 20_000,
+    env: { ...process.env, ...env,
+      SERVER_PEMS: JSON.stringify({ key: String(certs.selfSigned.key), cert: String(certs.selfSigned.cert) }) },
+  });
+  return { node: run("require('node:tls')"), rsnet: run(`require(${JSON.stringify(require.resolve('../tls.js'))})`) };
+}
+
+// Two connections in turn, each printing what it was told, then the server closes.
+const twoConnections = (options) => `
+  let left = 2;
+  for (let i = 0; i < 2; i++) {
+    const c = tls.connect({ port, host: '127.0.0.1', ${options} }, () => {
+      console.log('secureConnect', c.authorized, c.authorizationError);
+      c.end();
+    });
+    c.on('close', () => { if (--left === 0) server.close(); });
+  }`;
+
+test('NODE_TLS_REJECT_UNAUTHORIZED=0: a self-signed server is accepted, with Node\'s warning, once', { skip }, () => {
+  const { node, rsnet } = inChildBoth(twoConnections(''), { NODE_TLS_REJECT_UNAUTHORIZED: '0' });
   assert.equal(node.status, 0, node.stderr);
   assert.equal(node.stdout.split('\n').filter((line) => line.startsWith('warning')).length, 1, node.stdout);
   assert.match(node.stdout, /secureConnect false DEPTH_ZERO_SELF_SIGNED_CERT/);
+  assert.equal(rsnet.status, 0, rsnet.stderr);
+  assert.equal(rsnet.stdout, node.stdout);
+});
+
+test('an IP address as servername: Node\'s DEP0123 warning, once', { skip }, () => {
+  const { node, rsnet } = inChildBoth(twoConnections("servername: '127.0.0.1', rejectUnauthorized: false"), {});
+  assert.equal(node.status, 0, node.stderr);
+  assert.match(node.stdout, /^warning DeprecationWarning DEP0123 /m);
+  assert.equal(node.stdout.split('\n').filter((line) => line.startsWith('warning')).length, 1, node.stdout);
   assert.equal(rsnet.status, 0, rsnet.stderr);
   assert.equal(rsnet.stdout, node.stdout);
 });

@@ -34,6 +34,16 @@ function allowUnauthorized() {
   return allow;
 }
 
+// As Node's tls.connect (DEP0123), once per process. (Node's own connect, which the
+// fallback runs, warns by itself.)
+let warnedIpServername = false;
+function warnIfIpServername(servername) {
+  if (!servername || warnedIpServername || net.isIP(servername) === 0) return;
+  warnedIpServername = true;
+  process.emitWarning('Setting the TLS ServerName to an IP address is not permitted by RFC 6066. ' +
+    'This will be ignored in a future version.', 'DeprecationWarning', 'DEP0123');
+}
+
 function connect(...args) {
   const [given, cb] = normalizeConnectArgs(args);
   const options = {
@@ -48,6 +58,7 @@ function connect(...args) {
     return fallbackConnect(options, cb);
   }
   debug('tls.connect: native TLS (rustls)');
+  warnIfIpServername(options.servername);
   const socket = new TLSSocket(null, { ...options, isServer: false });
   if (cb) socket.once('secureConnect', cb);
   if (options.timeout) socket.setTimeout(options.timeout);
