@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
+const tls = require('node:tls');
 const { spawn } = require('node:child_process');
 const { STATUS_FILE, which } = require('../../scripts/test-services.js');
 
@@ -54,11 +55,11 @@ function freePort() {
   });
 }
 
-/** One PING over a plain socket: resolves true on +PONG, false on any failure. */
-function pingOnce(port, timeoutMs) {
+/** One PING over a plain socket (or TLS, `tlsOptions`): resolves true on +PONG, false on any failure. */
+function pingOnce(port, timeoutMs, tlsOptions = null) {
   return new Promise((resolve) => {
     let got = '';
-    const s = net.connect(port, '127.0.0.1');
+    const s = tlsOptions ? tls.connect({ port, host: '127.0.0.1', ...tlsOptions }) : net.connect(port, '127.0.0.1');
     const done = (ok) => {
       clearTimeout(timer);
       s.destroy();
@@ -79,15 +80,19 @@ function pingOnce(port, timeoutMs) {
  * Starts `redis-server` on `port` (a free one if not given) in a temp dir, no RDB/AOF.
  * Resolves when it answers PING, with { pid, port, dir, stop(), restart() }.
  * Rejects (after killing it) if it exits first or is not ready within `readyMs`.
+ * With `tls` ({ certFile, keyFile, caFile, ca }), `port` is its TLS port and it has no
+ * plain one; clients need no certificate.
  */
-async function startRedis({ port, readyMs = 10_000, dir } = {}) {
+async function startRedis({ port, readyMs = 10_000, dir, tls: tlsFiles = null } = {}) {
   const binary = which('redis-server');
   if (!binary) throw new Error(redisSkipReason());
   const ownDir = !dir;
   dir = dir || fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-redis-'));
   port = port || (await freePort());
+  const listen = tlsFiles ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tlsFiles.certFile,
+    '--tls-key-file', tlsFiles.keyFile, '--tls-ca-cert-file', tlsFiles.caFile, '--tls-auth-clients', 'no'] : ['--port', String(port)];
   const args = [
-    '--port', String(port),
+    ...listen,
     '--bind', '127.0.0.1',
     '--dir', dir,
     '--save', '',
@@ -139,7 +144,7 @@ async function startRedis({ port, readyMs = 10_000, dir } = {}) {
     /** Stops it and starts a new redis-server on the same port and dir. */
     async restart() {
       await server.stop({ removeDir: false });
-      const next = await startRedis({ port, dir, readyMs });
+      const next = await startRedis({ port, dir, readyMs, tls: tlsFiles });
       if (ownDir) {
         const stopNext = next.stop;
         next.stop = (opts = {}) => stopNext({ removeDir: true, ...opts });
@@ -154,7 +159,8 @@ async function startRedis({ port, readyMs = 10_000, dir } = {}) {
       if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server (pid ${child.pid}, port ${port}) exited before it was ready (${JSON.stringify(exitInfo)}): ${output.trim()}`);
     }
-    if (await pingOnce(port, Math.max(50, Math.min(1_000, deadline - Date.now())))) return server;
+    const pingTls = tlsFiles && { ca: tlsFiles.ca, servername: 'localhost' };
+    if (await pingOnce(port, Math.max(50, Math.min(1_000, deadline - Date.now())), pingTls)) return server;
     if (Date.now() >= deadline) {
       await server.stop();
       throw new Error(`redis-server (pid ${child.pid}, port ${port}) did not answer PING within ${readyMs}ms: ${output.trim()}`);
