@@ -500,6 +500,8 @@ function tlsOverRsnet(rsnet, options, makeTLS) {
 function fetchTLS(rsnet, options) {
   const tls = require('node:tls');
   if (options.socket) return tls.connect(options);
+  // RSNET_TLS=native: rsnet's native TLS, as for Node's own tls.connect then.
+  if (nativeTlsClients()) return rsnet.tls.connect(options);
   return tlsOverRsnet(rsnet, options, (tlsOptions) => tls.connect(tlsOptions));
 }
 
