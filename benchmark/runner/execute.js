@@ -2,10 +2,12 @@
 // Runs ONE measurement: one mode, one implementation, one round. Starts what the
 // mode needs, pins each process to its CPU, drives it, samples /proc of the process
 // under test, and always stops every child it started (also when something fails).
+const fs = require('node:fs');
 const path = require('node:path');
 const { start, nextJson, runToEnd, stop, readCpu, readMem, describe, sleep } = require('./procs');
 const { perUnit } = require('./modes');
 const { BENCH } = require('./system');
+const { certificateDir } = require('../tls-cert');
 
 const WRK_LUA = path.join(BENCH, 'wrk-report.lua');
 
@@ -23,9 +25,16 @@ async function measure(ctx, mode, impl) {
   const cpus = cpusFor(ctx, mode);
   // A pinned process has one CPU: loadgen then runs one thread (a current-thread runtime).
   const threads = cpus ? ['--threads', '1'] : [];
-  const env = impl.module ? { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(life) } : { ...process.env };
+  // TLS modes: one certificate for the measurement, which the servers present and
+  // the clients trust.
+  const tlsDir = mode.tls ? certificateDir() : null;
+  const tlsEnv = tlsDir ? { RSNET_BENCH_TLS_DIR: tlsDir } : {};
+  const env = impl.module ? { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(life), ...tlsEnv } : { ...process.env };
   delete env.RSNET_DRIVER;
   if (impl.driver) env.RSNET_DRIVER = impl.driver;
+  // A JS fixed peer (load or upstream) always runs built-in net/tls/https.
+  const peerEnv = { ...process.env, RSNET_BENCH_MODULE: 'net', RSNET_BENCH_MAX_SECONDS: String(life), ...tlsEnv };
+  delete peerEnv.RSNET_DRIVER;
   // role: 'test' (the process under test) or 'load' (everything that drives or answers it).
   const spawn = (label, argv, role, opts = {}) => {
     const c = start(label, argv, { timeoutS: life, pinCpu: cpus ? cpus[role] : null, ...opts });
@@ -36,6 +45,9 @@ async function measure(ctx, mode, impl) {
     if (impl.driver && info.driver && info.driver !== impl.driver) {
       throw new Error(`${what} runs rsnet's ${info.driver} driver, not ${impl.driver} (RSNET_DRIVER=${impl.driver})`);
     }
+    // The TLS scripts check this themselves; a script that stopped saying fails here.
+    const tls = impl.module === 'rsnet' ? 'rsnet-native' : 'node';
+    if (mode.tls && info.tls !== tls) throw new Error(`${what} runs ${info.tls || 'an unreported'} TLS, not ${tls}`);
   };
   // The server under test, which prints {"port":P} once listening: a JS script, or loadgen.
   const subjectServer = async (label, jsArgs, rustArgs) => {
@@ -51,6 +63,10 @@ async function measure(ctx, mode, impl) {
     const info = await nextJson(c, 30);
     return { c, port: info.port };
   };
+  // A fixed peer in JS on the load side (built-in modules): `args` is a script and its options.
+  const jsPeer = (label, args, extra = []) => spawn(label, [process.execPath, path.join(BENCH, args[0]), ...args.slice(1), ...extra], 'load', { env: peerEnv });
+  // The share of one CPU that process `c` used between two readings.
+  const busy = (c, before, t0) => (readCpu(c.pid, ctx.clkTck).proc - before.proc) / ((Date.now() - t0) / 1000);
   const timing = ['--duration', String(ctx.duration), '--warmup', String(ctx.warmup), '--stall', String(ctx.stall)];
   const alive = (s) => {
     if (s.c.exited) throw new Error(describe(s.c, 'died during the run'));
@@ -146,9 +162,29 @@ async function measure(ctx, mode, impl) {
       return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests);
     }
 
+    if (mode.kind === 'tls-server') {
+      const subject = await subjectServer(`${impl.id} ${mode.script}`, [path.join(BENCH, mode.script)], null);
+      const before = readCpu(subject.c.pid, ctx.clkTck);
+      const load = jsPeer(`load ${mode.load[0]}`, mode.load, [...timing, '--port', String(subject.port)]);
+      const out = await runToEnd(load);
+      alive(subject);
+      const after = readCpu(subject.c.pid, ctx.clkTck);
+      // The load reports its own CPU, from 'secureConnect' to its last echoed byte.
+      const loadBusy = out.cpu_s / (ctx.warmup + ctx.duration);
+      return { ...withCpu(out, after.proc - before.proc, after.main - before.main, out.ops_total), peer_busy: loadBusy };
+    }
+
     if (mode.kind === 'client') {
-      const up = await loadServer(mode.upstream);
+      let up;
+      if (mode.upstreamScript) {
+        const c = jsPeer(`upstream ${mode.upstreamScript[0]}`, mode.upstreamScript);
+        up = { c, port: (await nextJson(c, 30)).port };
+      } else {
+        up = await loadServer(mode.upstream);
+      }
       const port = ['--port', String(up.port)];
+      const upBefore = readCpu(up.c.pid, ctx.clkTck);
+      const t0 = Date.now();
       let out;
       if (impl.module) {
         out = await runToEnd(spawn(`${impl.id} ${mode.script}`, [process.execPath, path.join(BENCH, mode.script), ...mode.scriptArgs, ...timing, ...port], 'test', { env }));
@@ -157,7 +193,8 @@ async function measure(ctx, mode, impl) {
         out = await runToEnd(spawn('loadgen', [ctx.loadgen, ...mode.ceiling, ...threads, ...timing, ...port], 'test'));
       }
       alive(up);
-      return withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total);
+      const peerBusy = busy(up.c, upBefore, t0);
+      return { ...withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total), peer_busy: peerBusy };
     }
     throw new Error(`unknown mode kind ${mode.kind}`);
   } catch (err) {
@@ -167,6 +204,7 @@ async function measure(ctx, mode, impl) {
     throw new Error([err.message, ...dead.map((c) => describe(c, 'also'))].join('; '));
   } finally {
     await Promise.all(started.reverse().map(stop));
+    if (tlsDir) fs.rmSync(tlsDir, { recursive: true, force: true });
   }
 }
 
