@@ -15,7 +15,7 @@
 // Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
 const http = require('node:http');
 const https = require('node:https');
-const { net, name, driver } = require('./net-module');
+const { net, name, driver, tlsPath } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 const { parseOptions } = require('./cli');
 const { Pattern } = require('./pattern');
@@ -63,7 +63,13 @@ if (name === 'net' || viaRegister) {
 }
 listener.on('error', onError);
 listener.on('tlsClientError', () => {});
+// Every connection runs the TLS this variant promises, or the run fails.
+const expected = name === 'net' ? 'node' : variant === 'node' ? 'node-over-rsnet' : 'rsnet-native';
+listener.on('secureConnection', (socket) => {
+  const path = tlsPath(socket);
+  if (path !== expected) onError(`a connection runs ${path} TLS, not ${expected}`);
+});
 
 listener.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: listener.address().port, pid: process.pid, module: name, driver: driver() })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: listener.address().port, pid: process.pid, module: name, driver: driver(), tls: expected })}\n`);
 });

@@ -8,6 +8,7 @@ const { start, nextJson, runToEnd, stop, readCpu, readMem, describe, sleep } = r
 const { perUnit } = require('./modes');
 const { BENCH } = require('./system');
 const { certificateDir } = require('../tls-cert');
+const { otherThreads } = require('../proc-stat');
 
 const WRK_LUA = path.join(BENCH, 'wrk-report.lua');
 
@@ -45,8 +46,11 @@ async function measure(ctx, mode, impl) {
     if (impl.driver && info.driver && info.driver !== impl.driver) {
       throw new Error(`${what} runs rsnet's ${info.driver} driver, not ${impl.driver} (RSNET_DRIVER=${impl.driver})`);
     }
-    // The TLS scripts check this themselves; a script that stopped saying fails here.
-    const tls = impl.module === 'rsnet' ? 'rsnet-native' : 'node';
+    // The TLS scripts check every connection themselves; one that stopped saying
+    // fails here. (RSNET_BENCH_TLS=node makes https-server.js run Node's TLS over
+    // rsnet sockets, by hand, for a before/after figure.)
+    const nodeOverRsnet = mode.kind === 'http-server' && process.env.RSNET_BENCH_TLS === 'node';
+    const tls = impl.module !== 'rsnet' ? 'node' : nodeOverRsnet ? 'node-over-rsnet' : 'rsnet-native';
     if (mode.tls && info.tls !== tls) throw new Error(`${what} runs ${info.tls || 'an unreported'} TLS, not ${tls}`);
   };
   // The server under test, which prints {"port":P} once listening: a JS script, or loadgen.
@@ -71,13 +75,22 @@ async function measure(ctx, mode, impl) {
   const alive = (s) => {
     if (s.c.exited) throw new Error(describe(s.c, 'died during the run'));
   };
-  const withCpu = (out, cpu, jsCpu, ops) => ({
+  // others: the threads besides the JS one ({ byName, busiest } seconds, proc-stat.js),
+  // reported per unit of work: which thread a driver's work went to, and how much
+  // the busiest of them could take on a core of its own.
+  const withCpu = (out, cpu, jsCpu, ops, others = null) => ({
     ...out,
     cpu_s: cpu,
     js_cpu_s: jsCpu,
     cpu_per_op: perUnit(cpu, ops, mode.unit),
     js_cpu_per_op: perUnit(jsCpu, ops, mode.unit),
+    ...(others && {
+      busiest_other_per_op: perUnit(others.busiest, ops, mode.unit),
+      other_threads_per_op: Object.fromEntries(Object.entries(others.byName).map(([n, s]) => [n, perUnit(s, ops, mode.unit)])),
+    }),
   });
+  // The other threads of the process under test between two readCpu() samples.
+  const othersOf = (c, before, after) => otherThreads(before.threads, after.threads, c.pid);
 
   try {
     if (mode.kind === 'server' || mode.kind === 'proxy') {
@@ -93,7 +106,7 @@ async function measure(ctx, mode, impl) {
       const out = await runToEnd(driver);
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
-      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total);
+      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total, othersOf(subject.c, before, after));
     }
 
     if (mode.kind === 'concurrent') {
@@ -159,7 +172,7 @@ async function measure(ctx, mode, impl) {
       if (w.bytes < w.requests * mode.size) throw new Error(`wrk read ${w.bytes} bytes for ${w.requests} responses of ${mode.size} bytes each`);
       const measured = w.duration_us / 1e6;
       const out = { ...w, duration_s: measured, ops_total: w.requests, req_per_s: w.requests / measured };
-      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests);
+      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests, othersOf(subject.c, before, after));
     }
 
     if (mode.kind === 'tls-server') {
@@ -171,7 +184,7 @@ async function measure(ctx, mode, impl) {
       const after = readCpu(subject.c.pid, ctx.clkTck);
       // The load reports its own CPU, from 'secureConnect' to its last echoed byte.
       const loadBusy = out.cpu_s / (ctx.warmup + ctx.duration);
-      return { ...withCpu(out, after.proc - before.proc, after.main - before.main, out.ops_total), peer_busy: loadBusy };
+      return { ...withCpu(out, after.proc - before.proc, after.main - before.main, out.ops_total, othersOf(subject.c, before, after)), peer_busy: loadBusy };
     }
 
     if (mode.kind === 'client') {
@@ -194,7 +207,8 @@ async function measure(ctx, mode, impl) {
       }
       alive(up);
       const peerBusy = busy(up.c, upBefore, t0);
-      return { ...withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total), peer_busy: peerBusy };
+      const others = out.other_threads_s ? { byName: out.other_threads_s, busiest: out.busiest_other_s } : null;
+      return { ...withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total, others), peer_busy: peerBusy };
     }
     throw new Error(`unknown mode kind ${mode.kind}`);
   } catch (err) {
