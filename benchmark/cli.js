@@ -1,7 +1,7 @@
 'use strict';
 // Small helpers for the benchmark child scripts: `--key value` options, loud
-// failure, and the process's own CPU time (whole process and JS main thread).
-const fs = require('node:fs');
+// failure, and the process's own CPU time (whole process, JS main thread, the others).
+const { readStat, threadTimes, otherThreads } = require('./proc-stat');
 
 function parseOptions(argv, defaults) {
   const opt = { ...defaults };
@@ -19,26 +19,23 @@ function fail(msg) {
   process.exit(2);
 }
 
-// CPU seconds of this process and of its main (JS) thread, from /proc: the main
-// thread's task id equals the pid. USER_HZ is 100 on Linux.
+// CPU seconds of this process, of its main (JS) thread (whose task id is the pid)
+// and of each of its threads, from /proc. USER_HZ is 100 on Linux.
 function cpuSeconds() {
-  const ticks = (file) => {
-    try {
-      const stat = fs.readFileSync(file, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / 100;
-    } catch {
-      return null;
-    }
+  const sec = (file) => {
+    const { s } = readStat(file, 100);
+    return Number.isFinite(s) ? s : null;
   };
-  return { cpu_s: ticks('/proc/self/stat'), js_cpu_s: ticks(`/proc/self/task/${process.pid}/stat`) };
+  return { cpu_s: sec('/proc/self/stat'), js_cpu_s: sec(`/proc/self/task/${process.pid}/stat`), threads: threadTimes(process.pid, 100) };
 }
 
-// CPU used since an earlier cpuSeconds() sample.
+// CPU used since an earlier cpuSeconds() sample: the whole process, the JS thread,
+// and the other threads (per name, and the busiest one).
 function cpuSince(before) {
   const now = cpuSeconds();
   const d = (k) => (now[k] === null || before[k] === null ? null : Math.round((now[k] - before[k]) * 100) / 100);
-  return { cpu_s: d('cpu_s'), js_cpu_s: d('js_cpu_s') };
+  const others = otherThreads(before.threads, now.threads, process.pid);
+  return { cpu_s: d('cpu_s'), js_cpu_s: d('js_cpu_s'), other_threads_s: others.byName, busiest_other_s: others.busiest };
 }
 
 module.exports = { parseOptions, fail, cpuSeconds, cpuSince };

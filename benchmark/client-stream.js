@@ -3,15 +3,18 @@
 // CLIENT, the fixed plain-Rust echo server answers. Plain Node style: write
 // chunks until write() returns false, continue on 'drain'; check every echoed
 // byte in 'data'. After the window, stop writing and wait for every sent byte.
+// With --tls 1 it speaks TLS (Node's tls.connect, trusting RSNET_BENCH_TLS_DIR's
+// certificate; see tls-module.js) to a TLS echo server: run with net, it is the
+// fixed load of the tls-stream mode.
 // Usage: RSNET_BENCH_MODULE=net|rsnet node client-stream.js --port P
-//        [--chunk 65536] [--duration 5] [--warmup 1] [--stall 10]
+//        [--chunk 65536] [--duration 5] [--warmup 1] [--stall 10] [--tls 0|1]
 // Prints one JSON line: MB/s (10^6 bytes) echoed inside the window, own CPU.
 const { net, driver } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 const { Pattern } = require('./pattern');
 const { parseOptions, fail, cpuSeconds, cpuSince } = require('./cli');
 
-const opt = parseOptions(process.argv.slice(2), { port: 0, chunk: 65536, duration: 5, warmup: 1, stall: 10 });
+const opt = parseOptions(process.argv.slice(2), { port: 0, chunk: 65536, duration: 5, warmup: 1, stall: 10, tls: 0 });
 if (!opt.port) fail('--port is required');
 exitWithParent();
 
@@ -26,9 +29,22 @@ let writing = true;
 let finished = false;
 let cpuAtConnect; // CPU is counted from 'connect' on, so process start-up and module loading are excluded
 
-const socket = net.connect(opt.port, '127.0.0.1');
+// TLS streams from 'secureConnect': the handshake is not part of the measured work.
+const socket = opt.tls ? connectTls() : net.connect(opt.port, '127.0.0.1');
+let tlsInfo = {};
 
-socket.on('connect', () => {
+function connectTls() {
+  const { tls, tlsPath, EXPECTED } = require('./tls-module');
+  const { trusted } = require('./tls-cert');
+  const s = tls.connect({ port: opt.port, host: '127.0.0.1', servername: 'localhost', ca: trusted() });
+  s.once('secureConnect', () => {
+    tlsInfo = { tls: tlsPath(s), protocol: s.getProtocol(), cipher: s.getCipher().name };
+    if (tlsInfo.tls !== EXPECTED) fail(`the connection runs ${tlsInfo.tls} TLS, not ${EXPECTED}`);
+  });
+  return s;
+}
+
+socket.on(opt.tls ? 'secureConnect' : 'connect', () => {
   cpuAtConnect = cpuSeconds();
   setTimeout(() => {
     atFrom = received;
@@ -91,6 +107,7 @@ function maybeFinish() {
     ops_total: received,
     mb_per_s: (atEnd - atFrom) / seconds / 1e6,
     ...cpuSince(cpuAtConnect),
+    ...tlsInfo,
     driver: driver(),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

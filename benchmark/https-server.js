@@ -9,34 +9,20 @@
 // Readable and 'data' events, no parser consume); `node`, Node's TLS over rsnet
 // sockets (what rsnet/register does without RSNET_TLS=native), for the before/after
 // figure. The handler answers every request with --size bytes.
-// A self-signed EC P-256 certificate is made at start with the openssl CLI.
+// Its certificate is RSNET_BENCH_TLS_DIR's (tls-cert.js), or one made at start.
+// Run with net, it is also the fixed upstream of the https-client mode.
 // Usage: RSNET_BENCH_MODULE=net|rsnet node https-server.js [--size 13]
 // Prints {"port":P,"pid":N,"module":M,"driver":D} once listening on 127.0.0.1.
-const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
-const os = require('node:os');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
-const { net, name, driver } = require('./net-module');
+const { net, name, driver, tlsPath } = require('./net-module');
 const { exitWithParent } = require('./lifetime');
 const { parseOptions } = require('./cli');
 const { Pattern } = require('./pattern');
+const { credentials } = require('./tls-cert');
 
 const opt = parseOptions(process.argv.slice(2), { size: 13 });
 exitWithParent();
-
-function certificate() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rsnet-bench-tls-'));
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { cwd: dir, stdio: 'ignore' });
-    return { key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const body = Buffer.from(new Pattern(opt.size).at(0, opt.size));
 const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(body.length) };
@@ -52,7 +38,7 @@ const onError = (err) => {
 
 // noDelay on both (Node's http.Server's default for its own sockets): small responses
 // must not wait for Nagle.
-const credentials = { ...certificate(), noDelay: true };
+const serverOptions = { ...credentials(), noDelay: true };
 let listener;
 const variant = process.env.RSNET_BENCH_TLS || 'register';
 if (!['register', 'emit', 'node'].includes(variant)) onError(`RSNET_BENCH_TLS=${variant}: register, emit or node`);
@@ -62,7 +48,7 @@ if (viaRegister) {
   require('../lib/register').install('require');
 }
 if (name === 'net' || viaRegister) {
-  listener = https.createServer(credentials, handler);
+  listener = https.createServer(serverOptions, handler);
   listener.on('clientError', (err, socket) => socket.destroy());
 } else {
   const httpServer = http.createServer(handler);
@@ -70,14 +56,20 @@ if (name === 'net' || viaRegister) {
   const feed = (socket) => httpServer.emit('connection', socket);
   if (variant === 'node') {
     // Node's tls.Server listening through rsnet: Node's OpenSSL over rsnet sockets.
-    listener = require('../lib/register').nodeTlsServerOverRsnet(net, credentials, feed);
+    listener = require('../lib/register').nodeTlsServerOverRsnet(net, serverOptions, feed);
   } else {
-    listener = net.tls.createServer(credentials, feed);
+    listener = net.tls.createServer(serverOptions, feed);
   }
 }
 listener.on('error', onError);
 listener.on('tlsClientError', () => {});
+// Every connection runs the TLS this variant promises, or the run fails.
+const expected = name === 'net' ? 'node' : variant === 'node' ? 'node-over-rsnet' : 'rsnet-native';
+listener.on('secureConnection', (socket) => {
+  const path = tlsPath(socket);
+  if (path !== expected) onError(`a connection runs ${path} TLS, not ${expected}`);
+});
 
 listener.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: listener.address().port, pid: process.pid, module: name, driver: driver() })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: listener.address().port, pid: process.pid, module: name, driver: driver(), tls: expected })}\n`);
 });

@@ -23,4 +23,13 @@ function driver() {
   }
 }
 
-module.exports = { net, name, driver };
+// Which TLS a connection runs: 'rsnet-native' (rustls inside rsnet's stream),
+// 'node-over-rsnet' (Node's TLS on an rsnet socket: rsnet's fallback), or 'node'
+// (built-in tls, the net case).
+function tlsPath(socket) {
+  if (name !== 'rsnet') return 'node';
+  const { kTls } = require('../lib/tls/socket');
+  return socket[kTls] ? 'rsnet-native' : 'node-over-rsnet';
+}
+
+module.exports = { net, name, driver, tlsPath };

@@ -188,6 +188,9 @@ async function main() {
       : 'Pinning: none (--pin none or no taskset): the scheduler places every process.',
   ];
   if (modes.some((m) => m.kind === 'http-server')) setup.push(`HTTP: the http-server modes' load is ${httpLoad}.`);
+  if (modes.some((m) => m.kind === 'tls-server' || m.upstreamScript)) {
+    setup.push(`TLS: the fixed peers are Node's built-in tls/https (RSNET_BENCH_MODULE=net)${pin ? ' on the load CPU' : ''}: tls-stream's load is client-stream.js --tls 1, https-client's upstream https-server.js, tls-client-handshake's upstream tls-echo-server.js; the rsnet columns run Node's tls/https under rsnet/register with RSNET_TLS=native, each connection checked to be rsnet's native TLS; a fresh self-signed P-256 certificate per measurement, verified by every client.`);
+  }
   if (modes.some((m) => m.name === 'http-client')) setup.push(`HTTP: http-client's fixed server is loadgen http-server (plain Rust)${pin ? ' on the load CPU' : ''}.`);
   console.error(`implementations: ${impls.map((i) => i.id).join(', ')}; ${settings}`);
   for (const l of setup.slice(1)) console.error(l);

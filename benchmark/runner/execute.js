@@ -2,10 +2,13 @@
 // Runs ONE measurement: one mode, one implementation, one round. Starts what the
 // mode needs, pins each process to its CPU, drives it, samples /proc of the process
 // under test, and always stops every child it started (also when something fails).
+const fs = require('node:fs');
 const path = require('node:path');
 const { start, nextJson, runToEnd, stop, readCpu, readMem, describe, sleep } = require('./procs');
 const { perUnit } = require('./modes');
 const { BENCH } = require('./system');
+const { certificateDir } = require('../tls-cert');
+const { otherThreads } = require('../proc-stat');
 
 const WRK_LUA = path.join(BENCH, 'wrk-report.lua');
 
@@ -23,9 +26,16 @@ async function measure(ctx, mode, impl) {
   const cpus = cpusFor(ctx, mode);
   // A pinned process has one CPU: loadgen then runs one thread (a current-thread runtime).
   const threads = cpus ? ['--threads', '1'] : [];
-  const env = impl.module ? { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(life) } : { ...process.env };
+  // TLS modes: one certificate for the measurement, which the servers present and
+  // the clients trust.
+  const tlsDir = mode.tls ? certificateDir() : null;
+  const tlsEnv = tlsDir ? { RSNET_BENCH_TLS_DIR: tlsDir } : {};
+  const env = impl.module ? { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(life), ...tlsEnv } : { ...process.env };
   delete env.RSNET_DRIVER;
   if (impl.driver) env.RSNET_DRIVER = impl.driver;
+  // A JS fixed peer (load or upstream) always runs built-in net/tls/https.
+  const peerEnv = { ...process.env, RSNET_BENCH_MODULE: 'net', RSNET_BENCH_MAX_SECONDS: String(life), ...tlsEnv };
+  delete peerEnv.RSNET_DRIVER;
   // role: 'test' (the process under test) or 'load' (everything that drives or answers it).
   const spawn = (label, argv, role, opts = {}) => {
     const c = start(label, argv, { timeoutS: life, pinCpu: cpus ? cpus[role] : null, ...opts });
@@ -36,6 +46,12 @@ async function measure(ctx, mode, impl) {
     if (impl.driver && info.driver && info.driver !== impl.driver) {
       throw new Error(`${what} runs rsnet's ${info.driver} driver, not ${impl.driver} (RSNET_DRIVER=${impl.driver})`);
     }
+    // The TLS scripts check every connection themselves; one that stopped saying
+    // fails here. (RSNET_BENCH_TLS=node makes https-server.js run Node's TLS over
+    // rsnet sockets, by hand, for a before/after figure.)
+    const nodeOverRsnet = mode.kind === 'http-server' && process.env.RSNET_BENCH_TLS === 'node';
+    const tls = impl.module !== 'rsnet' ? 'node' : nodeOverRsnet ? 'node-over-rsnet' : 'rsnet-native';
+    if (mode.tls && info.tls !== tls) throw new Error(`${what} runs ${info.tls || 'an unreported'} TLS, not ${tls}`);
   };
   // The server under test, which prints {"port":P} once listening: a JS script, or loadgen.
   const subjectServer = async (label, jsArgs, rustArgs) => {
@@ -51,17 +67,30 @@ async function measure(ctx, mode, impl) {
     const info = await nextJson(c, 30);
     return { c, port: info.port };
   };
+  // A fixed peer in JS on the load side (built-in modules): `args` is a script and its options.
+  const jsPeer = (label, args, extra = []) => spawn(label, [process.execPath, path.join(BENCH, args[0]), ...args.slice(1), ...extra], 'load', { env: peerEnv });
+  // The share of one CPU that process `c` used between two readings.
+  const busy = (c, before, t0) => (readCpu(c.pid, ctx.clkTck).proc - before.proc) / ((Date.now() - t0) / 1000);
   const timing = ['--duration', String(ctx.duration), '--warmup', String(ctx.warmup), '--stall', String(ctx.stall)];
   const alive = (s) => {
     if (s.c.exited) throw new Error(describe(s.c, 'died during the run'));
   };
-  const withCpu = (out, cpu, jsCpu, ops) => ({
+  // others: the threads besides the JS one ({ byName, busiest } seconds, proc-stat.js),
+  // reported per unit of work: which thread a driver's work went to, and how much
+  // the busiest of them could take on a core of its own.
+  const withCpu = (out, cpu, jsCpu, ops, others = null) => ({
     ...out,
     cpu_s: cpu,
     js_cpu_s: jsCpu,
     cpu_per_op: perUnit(cpu, ops, mode.unit),
     js_cpu_per_op: perUnit(jsCpu, ops, mode.unit),
+    ...(others && {
+      busiest_other_per_op: perUnit(others.busiest, ops, mode.unit),
+      other_threads_per_op: Object.fromEntries(Object.entries(others.byName).map(([n, s]) => [n, perUnit(s, ops, mode.unit)])),
+    }),
   });
+  // The other threads of the process under test between two readCpu() samples.
+  const othersOf = (c, before, after) => otherThreads(before.threads, after.threads, c.pid);
 
   try {
     if (mode.kind === 'server' || mode.kind === 'proxy') {
@@ -77,7 +106,7 @@ async function measure(ctx, mode, impl) {
       const out = await runToEnd(driver);
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
-      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total);
+      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, out.ops_total, othersOf(subject.c, before, after));
     }
 
     if (mode.kind === 'concurrent') {
@@ -143,12 +172,32 @@ async function measure(ctx, mode, impl) {
       if (w.bytes < w.requests * mode.size) throw new Error(`wrk read ${w.bytes} bytes for ${w.requests} responses of ${mode.size} bytes each`);
       const measured = w.duration_us / 1e6;
       const out = { ...w, duration_s: measured, ops_total: w.requests, req_per_s: w.requests / measured };
-      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests);
+      return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests, othersOf(subject.c, before, after));
+    }
+
+    if (mode.kind === 'tls-server') {
+      const subject = await subjectServer(`${impl.id} ${mode.script}`, [path.join(BENCH, mode.script)], null);
+      const before = readCpu(subject.c.pid, ctx.clkTck);
+      const load = jsPeer(`load ${mode.load[0]}`, mode.load, [...timing, '--port', String(subject.port)]);
+      const out = await runToEnd(load);
+      alive(subject);
+      const after = readCpu(subject.c.pid, ctx.clkTck);
+      // The load reports its own CPU, from 'secureConnect' to its last echoed byte.
+      const loadBusy = out.cpu_s / (ctx.warmup + ctx.duration);
+      return { ...withCpu(out, after.proc - before.proc, after.main - before.main, out.ops_total, othersOf(subject.c, before, after)), peer_busy: loadBusy };
     }
 
     if (mode.kind === 'client') {
-      const up = await loadServer(mode.upstream);
+      let up;
+      if (mode.upstreamScript) {
+        const c = jsPeer(`upstream ${mode.upstreamScript[0]}`, mode.upstreamScript);
+        up = { c, port: (await nextJson(c, 30)).port };
+      } else {
+        up = await loadServer(mode.upstream);
+      }
       const port = ['--port', String(up.port)];
+      const upBefore = readCpu(up.c.pid, ctx.clkTck);
+      const t0 = Date.now();
       let out;
       if (impl.module) {
         out = await runToEnd(spawn(`${impl.id} ${mode.script}`, [process.execPath, path.join(BENCH, mode.script), ...mode.scriptArgs, ...timing, ...port], 'test', { env }));
@@ -157,7 +206,9 @@ async function measure(ctx, mode, impl) {
         out = await runToEnd(spawn('loadgen', [ctx.loadgen, ...mode.ceiling, ...threads, ...timing, ...port], 'test'));
       }
       alive(up);
-      return withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total);
+      const peerBusy = busy(up.c, upBefore, t0);
+      const others = out.other_threads_s ? { byName: out.other_threads_s, busiest: out.busiest_other_s } : null;
+      return { ...withCpu(out, out.cpu_s, impl.module ? out.js_cpu_s : null, out.ops_total, others), peer_busy: peerBusy };
     }
     throw new Error(`unknown mode kind ${mode.kind}`);
   } catch (err) {
@@ -167,6 +218,7 @@ async function measure(ctx, mode, impl) {
     throw new Error([err.message, ...dead.map((c) => describe(c, 'also'))].join('; '));
   } finally {
     await Promise.all(started.reverse().map(stop));
+    if (tlsDir) fs.rmSync(tlsDir, { recursive: true, force: true });
   }
 }
 

@@ -7,6 +7,12 @@
 //   client       the JS client script (or loadgen itself) against a fixed Rust server
 //   http-server  Node's http.Server fed by the module under test (or the Rust HTTP
 //                responder), driven by wrk (or `loadgen http` when wrk is missing)
+//   tls-server   a JS TLS server, driven by a JS load on built-in tls (loadgen speaks
+//                no TLS); the same load for every column
+// A client mode with `upstreamScript` has a JS fixed peer (built-in https/tls, as
+// RSNET_BENCH_MODULE=net) instead of a loadgen server. `tls` modes get a certificate
+// made for the measurement (RSNET_BENCH_TLS_DIR, tls-cert.js); TLS modes have no
+// Rust ceiling (noCeiling).
 // Pinning (unless --pin none): the process under test gets one CPU ("test"), every
 // load process (loadgen, wrk, the fixed upstream servers) the other ("load").
 // sameCpu modes put both sides on the test CPU.
@@ -21,11 +27,19 @@ const cpu = (who, unit, whole = true) => [
   M('js_cpu_per_op', `  of which JS thread`, 'lower'),
   ...(whole ? [M('cpu_s', `${who} CPU s (whole run)`, 'lower')] : []),
 ];
+// The TLS modes also show the busiest thread besides the JS one (rsnet's I/O thread
+// under the threaded driver): with a core of its own, the rate can reach 1 / that.
+const cpuByThread = (who, unit) => [...cpu(who, unit).slice(0, 2), M('busiest_other_per_op', '  busiest other thread', 'lower'), ...cpu(who, unit).slice(2)];
 
 const PINGPONG_1 = ['pingpong', '--conns', '1', '--size', '64', '--threads', '1'];
 const HTTP_SMALL = 13; // bytes of body: a "Hello, World!"-sized response
 const HTTP_LARGE = 65536;
 const HTTP_CONNS = 64;
+const TLS_HANDSHAKES_IN_FLIGHT = 4;
+
+// How busy the fixed peer (load or upstream) was, as a share of one CPU: near 1
+// pinned, the peer and not the process under test set the rate.
+const PEER_BUSY = M('peer_busy', 'fixed peer CPU use (1 = one CPU)', 'info');
 
 const MODES = [
   {
@@ -140,7 +154,7 @@ const MODES = [
     size: HTTP_SMALL,
     conns: HTTP_CONNS,
     unit: 'req',
-    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('server', 'request (µs)')],
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpuByThread('server', 'request (µs)')],
   },
   {
     name: 'https-handshake',
@@ -151,7 +165,7 @@ const MODES = [
     size: HTTP_SMALL,
     conns: 16,
     unit: 'req',
-    metrics: [M('req_per_s', 'handshakes (requests)/s', 'higher'), ...LATENCY, ...cpu('server', 'handshake (µs)')],
+    metrics: [M('req_per_s', 'handshakes (requests)/s', 'higher'), ...LATENCY, ...cpuByThread('server', 'handshake (µs)')],
   },
   {
     name: 'http-client',
@@ -162,6 +176,44 @@ const MODES = [
     upstream: ['http-server', '--size', String(HTTP_SMALL)],
     unit: 'req',
     metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpu('client', 'request (µs)')],
+  },
+  {
+    // TLS bulk echo: the server under test is tls-echo-server.js (tls.createServer,
+    // rsnet under rsnet/register with RSNET_TLS=native); the load is client-stream.js
+    // over built-in tls, one connection, 64 KiB writes.
+    name: 'tls-stream',
+    kind: 'tls-server',
+    tls: true,
+    noCeiling: true,
+    script: 'tls-echo-server.js',
+    load: ['client-stream.js', '--tls', '1', '--chunk', '65536'],
+    unit: 'GB',
+    metrics: [M('mb_per_s', 'MB/s echoed', 'higher'), ...cpuByThread('server', 'GB (s)'), PEER_BUSY],
+  },
+  {
+    // http-client's HTTPS twin: an https.Agent with keep-alive (tls.connect, rsnet's
+    // native TLS under rsnet/register) against built-in https (https-server.js, net).
+    name: 'https-client',
+    kind: 'client',
+    tls: true,
+    noCeiling: true,
+    script: 'http-client.js',
+    scriptArgs: ['--tls', '1', '--size', String(HTTP_SMALL), '--conns', String(HTTP_CONNS)],
+    upstreamScript: ['https-server.js', '--size', String(HTTP_SMALL)],
+    unit: 'req',
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpuByThread('client', 'request (µs)'), PEER_BUSY],
+  },
+  {
+    // Full client handshakes (no resumption), a few in flight, against built-in tls.
+    name: 'tls-client-handshake',
+    kind: 'client',
+    tls: true,
+    noCeiling: true,
+    script: 'tls-client-handshake.js',
+    scriptArgs: ['--conns', String(TLS_HANDSHAKES_IN_FLIGHT)],
+    upstreamScript: ['tls-echo-server.js'],
+    unit: 'hs',
+    metrics: [M('hs_per_s', 'handshakes/s', 'higher'), ...cpuByThread('client', 'handshake (µs)'), PEER_BUSY],
   },
 ];
 

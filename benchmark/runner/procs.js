@@ -4,6 +4,7 @@
 // runner (SIGKILL on exit, on signals and on crashes). Also /proc sampling.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const { readStat, threadTimes } = require('../proc-stat');
 
 const live = new Set();
 
@@ -141,18 +142,14 @@ async function stop(c) {
   return c.exitPromise;
 }
 
-// CPU seconds (utime+stime) of a whole process and of its main thread (tid = pid).
+// CPU seconds (utime+stime) of a whole process, of its main thread (tid = pid), and
+// of each of its threads ({ tid: { name, s } }, for proc-stat's otherThreads()).
 function readCpu(pid, clkTck) {
-  const ticks = (file) => {
-    try {
-      const s = fs.readFileSync(file, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      return (Number(f[11]) + Number(f[12])) / clkTck;
-    } catch {
-      return NaN;
-    }
+  return {
+    proc: readStat(`/proc/${pid}/stat`, clkTck).s,
+    main: readStat(`/proc/${pid}/task/${pid}/stat`, clkTck).s,
+    threads: threadTimes(pid, clkTck),
   };
-  return { proc: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 // Memory of a process in MB: VmHWM (peak resident set) and VmRSS (current).
