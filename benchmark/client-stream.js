@@ -4,8 +4,7 @@
 // chunks until write() returns false, continue on 'drain'; check every echoed
 // byte in 'data'. After the window, stop writing and wait for every sent byte.
 // With --tls 1 it speaks TLS (Node's tls.connect, trusting RSNET_BENCH_TLS_DIR's
-// certificate; see tls-module.js) to a TLS echo server: run with net, it is the
-// fixed load of the tls-stream mode.
+// certificate; see tls-module.js) to a TLS echo server: the tls-client-stream mode.
 // Usage: RSNET_BENCH_MODULE=net|rsnet node client-stream.js --port P
 //        [--chunk 65536] [--duration 5] [--warmup 1] [--stall 10] [--tls 0|1]
 // Prints one JSON line: MB/s (10^6 bytes) echoed inside the window, own CPU.

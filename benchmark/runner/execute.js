@@ -178,11 +178,12 @@ async function measure(ctx, mode, impl) {
     if (mode.kind === 'tls-server') {
       const subject = await subjectServer(`${impl.id} ${mode.script}`, [path.join(BENCH, mode.script)], null);
       const before = readCpu(subject.c.pid, ctx.clkTck);
-      const load = jsPeer(`load ${mode.load[0]}`, mode.load, [...timing, '--port', String(subject.port)]);
+      const load = spawn('load loadgen', [ctx.loadgen, ...mode.driver, ...threads, ...timing, '--port', String(subject.port), '--tls-ca', path.join(tlsDir, 'cert.pem')], 'load');
       const out = await runToEnd(load);
+      if (out.tls !== true) throw new Error('loadgen did not speak TLS');
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
-      // The load reports its own CPU, from 'secureConnect' to its last echoed byte.
+      // The load reports its own CPU (the whole run, handshake included).
       const loadBusy = out.cpu_s / (ctx.warmup + ctx.duration);
       return { ...withCpu(out, after.proc - before.proc, after.main - before.main, out.ops_total, othersOf(subject.c, before, after)), peer_busy: loadBusy };
     }

@@ -179,14 +179,15 @@ const MODES = [
   },
   {
     // TLS bulk echo: the server under test is tls-echo-server.js (tls.createServer,
-    // rsnet under rsnet/register with RSNET_TLS=native); the load is client-stream.js
-    // over built-in tls, one connection, 64 KiB writes.
+    // rsnet under rsnet/register with RSNET_TLS=native); the load is loadgen's stream
+    // over rustls (`--tls-ca`), one connection, 64 KiB writes: a JS load on Node's TLS
+    // costs as much per byte as the server and would set the rate itself.
     name: 'tls-stream',
     kind: 'tls-server',
     tls: true,
     noCeiling: true,
     script: 'tls-echo-server.js',
-    load: ['client-stream.js', '--tls', '1', '--chunk', '65536'],
+    driver: ['stream', '--conns', '1', '--chunk', '65536'],
     unit: 'GB',
     metrics: [M('mb_per_s', 'MB/s echoed', 'higher'), ...cpuByThread('server', 'GB (s)'), PEER_BUSY],
   },
@@ -214,6 +215,19 @@ const MODES = [
     upstreamScript: ['tls-echo-server.js'],
     unit: 'hs',
     metrics: [M('hs_per_s', 'handshakes/s', 'higher'), ...cpuByThread('client', 'handshake (µs)'), PEER_BUSY],
+  },
+  {
+    // TLS bulk echo from the client side: client-stream.js over tls.connect (rsnet's
+    // native TLS under rsnet/register) against built-in tls (tls-echo-server.js, net).
+    name: 'tls-client-stream',
+    kind: 'client',
+    tls: true,
+    noCeiling: true,
+    script: 'client-stream.js',
+    scriptArgs: ['--tls', '1', '--chunk', '65536'],
+    upstreamScript: ['tls-echo-server.js'],
+    unit: 'GB',
+    metrics: [M('mb_per_s', 'MB/s echoed', 'higher'), ...cpuByThread('client', 'GB (s)'), PEER_BUSY],
   },
 ];
 

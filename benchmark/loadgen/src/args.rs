@@ -3,7 +3,10 @@
 pub const USAGE: &str = "usage: loadgen MODE [options]
 modes:
   pingpong     --port P [--conns N] [--size B]        round trips/s, latency p50/p99
-  stream       --port P [--conns N] [--chunk B]       MB/s echoed (writes and reads concurrently)
+  stream       --port P [--conns N] [--chunk B] [--tls-ca PEM]
+                                                      MB/s echoed (writes and reads concurrently);
+                                                      with --tls-ca, over TLS to a server whose
+                                                      certificate (for 127.0.0.1) the PEM file holds
   churn        --port P [--conns N]                   connect, 64 B echo, close: connections/s
   concurrent   --port P [--conns N] [--parallel K]    open N, ping each, hold; time to establish
   echo-server  [--port P]                             plain Tokio echo server (prints {\"port\":P})
@@ -34,6 +37,8 @@ pub struct Args {
     pub stall: f64,
     pub stdin_watch: bool,
     pub max_seconds: f64,
+    /// stream: speak TLS, trusting the certificate in this PEM file.
+    pub tls_ca: Option<String>,
 }
 
 impl Args {
@@ -67,6 +72,7 @@ impl Args {
             stall: 10.0,
             stdin_watch: false,
             max_seconds: 900.0,
+            tls_ca: None,
         };
         while let Some(flag) = it.next() {
             if flag == "--stdin-watch" {
@@ -91,6 +97,7 @@ impl Args {
                 }
                 "--hold" => a.hold = val.parse().map_err(|_| format!("bad value for {flag}"))?,
                 "--stall" => a.stall = val.parse().map_err(|_| format!("bad value for {flag}"))?,
+                "--tls-ca" => a.tls_ca = Some(val),
                 "--max-seconds" => {
                     a.max_seconds = val.parse().map_err(|_| format!("bad value for {flag}"))?
                 }
@@ -103,6 +110,9 @@ impl Args {
         }
         if a.mode == "proxy" && a.upstream == 0 {
             return Err("proxy needs --upstream".into());
+        }
+        if a.tls_ca.is_some() && a.mode != "stream" {
+            return Err("--tls-ca is for the stream mode only".into());
         }
         if a.conns == 0 || a.size == 0 || a.chunk == 0 || a.parallel == 0 {
             return Err("--conns, --size, --chunk and --parallel must be > 0".into());

@@ -15,6 +15,7 @@ mod pingpong;
 mod report;
 mod servers;
 mod stream;
+mod tls;
 mod watchdog;
 
 use std::process::ExitCode;

@@ -22,6 +22,10 @@ impl Json {
         self.fields.push((k.into(), v.to_string()));
         self
     }
+    pub fn bool(&mut self, k: &str, v: bool) -> &mut Json {
+        self.fields.push((k.into(), v.to_string()));
+        self
+    }
     pub fn num(&mut self, k: &str, v: f64) -> &mut Json {
         let s = if v.is_finite() {
             format!("{v:.3}")

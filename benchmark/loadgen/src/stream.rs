@@ -2,6 +2,7 @@
 //! takes them while a reader task checks the echo concurrently. After the window
 //! the writer stops and the reader waits for every sent byte to come back (no
 //! half-close needed). Reports MB/s (10^6 bytes) echoed inside the window.
+//! With `--tls-ca` every connection speaks TLS (handshakes before the window).
 
 use crate::args::{Args, Window};
 use crate::pattern::Pattern;
@@ -9,12 +10,16 @@ use crate::report::{cpu_seconds, Json};
 use crate::watchdog::Watchdog;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 pub async fn run(a: &Args) -> Result<String, String> {
     let pat = Arc::new(Pattern::new(a.chunk.max(256 * 1024)));
+    let connector = match &a.tls_ca {
+        Some(ca) => Some(crate::tls::connector(ca)?),
+        None => None,
+    };
     let mut streams = Vec::with_capacity(a.conns);
     for _ in 0..a.conns {
         let s = TcpStream::connect(a.addr())
@@ -24,10 +29,20 @@ pub async fn run(a: &Args) -> Result<String, String> {
     }
     let dog = Watchdog::start("stream", a.stall);
     let win = a.window();
-    let tasks: Vec<_> = streams
-        .into_iter()
-        .map(|s| tokio::spawn(conn(s, pat.clone(), a.chunk, win, dog.clone())))
-        .collect();
+    let mut tasks = Vec::with_capacity(a.conns);
+    for s in streams {
+        let (pat, dog) = (pat.clone(), dog.clone());
+        tasks.push(match &connector {
+            None => {
+                let (rd, wr) = s.into_split();
+                tokio::spawn(conn(rd, wr, pat, a.chunk, win, dog))
+            }
+            Some(c) => {
+                let (rd, wr) = tokio::io::split(crate::tls::handshake(c, s).await?);
+                tokio::spawn(conn(rd, wr, pat, a.chunk, win, dog))
+            }
+        });
+    }
     let (mut in_window, mut total) = (0u64, 0u64);
     for t in tasks {
         let (w, all) = t.await.map_err(|e| format!("task: {e}"))??;
@@ -38,6 +53,7 @@ pub async fn run(a: &Args) -> Result<String, String> {
     let mut j = Json::new("stream");
     j.int("conns", a.conns as u64)
         .int("chunk", a.chunk as u64)
+        .bool("tls", a.tls_ca.is_some())
         .num("duration_s", a.duration)
         .int("bytes", in_window)
         .int("ops_total", total)
@@ -47,14 +63,18 @@ pub async fn run(a: &Args) -> Result<String, String> {
 }
 
 /// Returns (bytes echoed inside the window, all bytes echoed).
-async fn conn(
-    s: TcpStream,
+async fn conn<R, W>(
+    mut rd: R,
+    mut wr: W,
     pat: Arc<Pattern>,
     chunk: usize,
     win: Window,
     dog: Arc<Watchdog>,
-) -> Result<(u64, u64), String> {
-    let (mut rd, mut wr) = s.into_split();
+) -> Result<(u64, u64), String>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
     // The writer announces its final byte count here once the window is over.
     let (sent_tx, mut sent_rx) = watch::channel(u64::MAX);
     let wpat = pat.clone();
