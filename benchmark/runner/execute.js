@@ -8,7 +8,7 @@ const { start, nextJson, runToEnd, stop, readCpu, readMem, describe, sleep } = r
 const { perUnit } = require('./modes');
 const { BENCH } = require('./system');
 const { certificateDir } = require('../tls-cert');
-const { otherThreads } = require('../proc-stat');
+const { otherThreads, readStat } = require('../proc-stat');
 
 const WRK_LUA = path.join(BENCH, 'wrk-report.lua');
 
@@ -16,6 +16,24 @@ const WRK_LUA = path.join(BENCH, 'wrk-report.lua');
 function cpusFor(ctx, mode) {
   if (!ctx.pin) return null;
   return mode.sameCpu ? { test: ctx.pin.test, load: ctx.pin.test } : ctx.pin;
+}
+
+// The CPU seconds a process has used, sampled every 50 ms until it exits (its /proc
+// entry goes with it): wrk's own CPU, to show whether the load set the rate. The
+// last 50 ms may be missed, under 2% of a measured run.
+function lastCpuOf(c, clkTck) {
+  let last = 0;
+  const sample = () => {
+    const now = readStat(`/proc/${c.pid}/stat`, clkTck).s;
+    if (Number.isFinite(now)) last = now; // NaN once it is gone: keep the last reading
+  };
+  const timer = setInterval(sample, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return last;
+    },
+  };
 }
 
 // ctx: { loadgen, wrk, clkTck, duration, warmup, stall, hold, concurrentConns, pin }
@@ -163,7 +181,9 @@ async function measure(ctx, mode, impl) {
       }
       const seconds = Math.max(1, Math.round(ctx.duration));
       const before = readCpu(subject.c.pid, ctx.clkTck);
-      const w = await runToEnd(spawn('wrk', [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${seconds}s`, '--timeout', `${ctx.stall}s`, ...wrkExtra, '-s', WRK_LUA, url], 'load'));
+      const wrk = spawn('wrk', [ctx.wrk, '-t1', `-c${mode.conns}`, `-d${seconds}s`, '--timeout', `${ctx.stall}s`, ...wrkExtra, '-s', WRK_LUA, url], 'load');
+      const wrkCpu = lastCpuOf(wrk, ctx.clkTck);
+      const w = await runToEnd(wrk);
       alive(subject);
       const after = readCpu(subject.c.pid, ctx.clkTck);
       const errs = ['connect', 'read', 'write', 'status', 'timeout'].filter((k) => w[`err_${k}`] > 0).map((k) => `${w[`err_${k}`]} ${k}`);
@@ -171,7 +191,7 @@ async function measure(ctx, mode, impl) {
       if (!(w.requests > 0)) throw new Error(`wrk completed no request in ${(w.duration_us / 1e6).toFixed(1)}s over ${mode.conns} connections, with no socket error: the server answered nothing (a stall?)`);
       if (w.bytes < w.requests * mode.size) throw new Error(`wrk read ${w.bytes} bytes for ${w.requests} responses of ${mode.size} bytes each`);
       const measured = w.duration_us / 1e6;
-      const out = { ...w, duration_s: measured, ops_total: w.requests, req_per_s: w.requests / measured };
+      const out = { ...w, duration_s: measured, ops_total: w.requests, req_per_s: w.requests / measured, peer_busy: wrkCpu.stop() / measured };
       return withCpu(out, after.proc - before.proc, impl.module ? after.main - before.main : null, w.requests, othersOf(subject.c, before, after));
     }
 

@@ -154,7 +154,7 @@ const MODES = [
     size: HTTP_SMALL,
     conns: HTTP_CONNS,
     unit: 'req',
-    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpuByThread('server', 'request (µs)')],
+    metrics: [M('req_per_s', 'requests/s', 'higher'), ...LATENCY, ...cpuByThread('server', 'request (µs)'), PEER_BUSY],
   },
   {
     name: 'https-handshake',
@@ -165,7 +165,7 @@ const MODES = [
     size: HTTP_SMALL,
     conns: 16,
     unit: 'req',
-    metrics: [M('req_per_s', 'handshakes (requests)/s', 'higher'), ...LATENCY, ...cpuByThread('server', 'handshake (µs)')],
+    metrics: [M('req_per_s', 'handshakes (requests)/s', 'higher'), ...LATENCY, ...cpuByThread('server', 'handshake (µs)'), PEER_BUSY],
   },
   {
     name: 'http-client',
