@@ -172,6 +172,20 @@ for (const driver of DRIVERS) {
     ]);
   });
 
+  test(`[${driver}] http2.connect (cleartext and TLS, also with RSNET_TLS=native) connects through rsnet, same results as without it`, async () => {
+    const plain = result(await run([], 'http2-client-app.js', { env, args: selfSigned() }), 'http2 client without register');
+    assert.equal(plain.rsnetConnects, 0);
+    assert.equal(plain.tls.alpn, 'h2');
+    assert.equal(plain.tls.post.sha, plain.expectedSha);
+    assert.equal(plain.unsupported.code, 'ERR_HTTP2_UNSUPPORTED_PROTOCOL');
+    for (const tlsMode of ['', 'native']) {
+      const swapped = result(await run(REQUIRE, 'http2-client-app.js', { env: { ...env, RSNET_TLS: tlsMode }, args: selfSigned() }),
+        `http2 client under register, RSNET_TLS=${tlsMode}`);
+      // Three connections: cleartext, TLS, and the refused one.
+      assert.deepEqual(swapped, { ...plain, rsnetConnects: 3 }, `RSNET_TLS=${tlsMode}`);
+    }
+  });
+
   test(`[${driver}] ESM: import from 'node:net' and 'net' under --import and -r`, async () => {
     const expected = {
       defaultIsRsnet: true, bareIsRsnet: true, namedSocket: true, namedCreateServer: true,

@@ -304,6 +304,7 @@ function E(key, template, Base, ...otherBases) {
   return ctor;
 }
 
+E('ERR_HTTP2_UNSUPPORTED_PROTOCOL', 'protocol "%s" is unsupported.', Error);
 E('ERR_INVALID_ADDRESS_FAMILY', invalidAddressFamilyMessage, RangeError);
 E('ERR_INVALID_ARG_TYPE', invalidArgTypeMessage, TypeError);
 E('ERR_INVALID_ARG_VALUE', invalidArgValueMessage, TypeError, RangeError);

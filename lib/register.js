@@ -32,6 +32,7 @@ const util = require('node:util');
 const { pathToFileURL } = require('node:url');
 const nodeNet = require('node:net');
 const { hookFetch } = require('./register_fetch');
+const { hookHttp2Connect } = require('./register_http2');
 const { countAsInstanceOf } = require('./instance_of');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -118,6 +119,16 @@ function hookHttp(rsnet) {
   require('./parser_consume').install();
 }
 
+// Node's http2.connect() opens its connections over rsnet (register_http2.js), with
+// Node's TLS over them for https, also under RSNET_TLS=native: an http2 session reads
+// `encrypted` and the ALPN protocol off a socket with a native stream handle, which
+// Node's TLSSocket has and rsnet's native one has not (Node would wrap it in its JS
+// stream socket, which says neither, and take the session for cleartext h2c).
+function hookHttp2(rsnet, http2) {
+  const tls = require('node:tls');
+  hookHttp2Connect(http2, rsnet, (options) => tlsOverRsnet(rsnet, options, (tlsOptions) => tls.connect(tlsOptions)), debug);
+}
+
 function hookRequire(rsnet) {
   const load = Module._load;
   const seen = new Set();
@@ -136,6 +147,7 @@ function hookRequire(rsnet) {
     if (request === 'rsnet' && !isRsnetFile(parent?.filename)) return rsnet;
     const loaded = Reflect.apply(load, this, arguments);
     if (!httpHooked && isHttpModule(request)) hookHttp(rsnet);
+    if (request === 'http2' || request === 'node:http2') hookHttp2(rsnet, loaded);
     return loaded;
   };
   // Node's HTTP parser reached through the deprecated process.binding('http_parser')
@@ -152,6 +164,7 @@ function hookRequire(rsnet) {
       if (id === 'net' || id === 'node:net') return rsnet;
       const loaded = Reflect.apply(getBuiltinModule, this, arguments);
       if (!httpHooked && isHttpModule(id)) hookHttp(rsnet);
+      if (id === 'http2' || id === 'node:http2') hookHttp2(rsnet, loaded);
       return loaded;
     };
   }
