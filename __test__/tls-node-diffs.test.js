@@ -7,6 +7,7 @@ const { test, before, after } = require('node:test');
 // First: it fixes RSNET_DRIVER before rsnet loads.
 const { alsoUnderOtherDriver } = require('./helpers/drivers.js');
 const assert = require('node:assert/strict');
+const { createPrivateKey } = require('node:crypto');
 
 const { RSNET_IS_FALLBACK } = require('./helpers/harness.js');
 const { which } = require('../scripts/test-services.js');
@@ -66,6 +67,99 @@ test('tls.connect with an already aborted signal: the late connection closes, th
     await withTimeout(clientError, T, 'the server saw the late connection end before its handshake');
     await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
     return { events, serverSaw, destroyed: client.destroyed };
+  }));
+
+// A key that cannot be decrypted: Node's tls.connect makes its context before
+// anything else and throws; rsnet's made it on 'connect', and failed the socket later
+// (test-tls-passphrase).
+test('tls.connect with an encrypted key and no or a wrong passphrase throws Node\'s error at once',
+  { skip }, (t) => sameOnBoth(t, (clientTls) => {
+    const key = createPrivateKey(certs.client.key)
+      .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'right' });
+    const thrown = [];
+    for (const extra of [{}, { passphrase: 'wrong' }, { key: [{ pem: key, passphrase: 'wrong' }] }]) {
+      try {
+        const socket = clientTls.connect({ port: 1, host: '127.0.0.1', key, cert: certs.client.cert, ...extra });
+        socket.destroy();
+        thrown.push('no throw');
+      } catch (err) {
+        thrown.push({ name: err.name, code: err.code, message: err.message, reason: err.reason });
+      }
+    }
+    return thrown;
+  }));
+
+// What a server was made with reaches the sockets it hands over: allowHalfOpen, and
+// pauseOnConnect (a paused socket, which gives its data once resumed). rsnet's own
+// server said pauseOnConnect: true always, and both its and a Node server's native
+// sockets came flowing (test-tls-server-parent-constructor-options).
+for (const extra of [{}, { allowHalfOpen: true, pauseOnConnect: true }]) {
+  test(`server options reach its sockets: ${JSON.stringify(extra)}`, { skip }, (t) =>
+    sameOnBoth(t, async (serverTls) => {
+      const seen = {};
+      const server = serverTls.createServer({ ...certs.server, ...extra }, (socket) => {
+        seen.socket = { allowHalfOpen: socket.allowHalfOpen, isPaused: socket.isPaused() };
+        socket.on('data', (d) => socket.write(`pong:${d}`));
+        socket.on('end', () => socket.end());
+        socket.resume();
+      });
+      seen.server = { allowHalfOpen: server.allowHalfOpen, pauseOnConnect: server.pauseOnConnect };
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const client = TLS.node.connect({ port: server.address().port, host: '127.0.0.1', ca: certs.ca });
+      client.on('secureConnect', () => client.write('ping'));
+      let data = '';
+      client.on('data', (d) => { data += d; client.end(); });
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+      seen.data = data;
+      await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+      return seen;
+    }));
+}
+
+// A servername that is no DNS name to rustls ('sni.0': its last label is a number)
+// goes as it is under OpenSSL; rustls's client cannot send it (it sent no SNI at
+// all), so such a connection takes Node's TLS over an rsnet socket
+// (test-https-agent-sni). The server here is Node's: a rustls server refuses such a
+// name with an illegal_parameter alert, which nothing on the server can change.
+test('a servername rustls cannot send (sni.0) reaches the server as OpenSSL sends it', { skip }, (t) =>
+  sameOnBoth(t, async (clientTls) => {
+    const names = [];
+    const server = TLS.node.createServer({ ...certs.server }, (socket) => {
+      names.push(socket.servername);
+      socket.end();
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    for (const servername of ['sni.0', 'sni.example', 'x.0x1f']) {
+      const client = clientTls.connect({ port: server.address().port, host: '127.0.0.1', servername,
+        rejectUnauthorized: false });
+      client.resume();
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+    }
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return names;
+  }));
+
+// A client certificate that is itself one of the server's trusted certificates (a
+// self-signed one given as `ca`): OpenSSL takes it, webpki refused it as a CA
+// certificate used as a leaf, so the server's handshake failed (test-tls-passphrase).
+test('requestCert + rejectUnauthorized: a trusted self-signed client certificate is accepted', { skip }, (t) =>
+  sameOnBoth(t, async (serverTls) => {
+    const seen = [];
+    const server = serverTls.createServer({
+      ...certs.server, ca: [certs.ca, certs.selfSigned.cert], requestCert: true, rejectUnauthorized: true,
+    }, (socket) => {
+      seen.push({ authorized: socket.authorized, peer: socket.getPeerCertificate().subject?.CN });
+      socket.end();
+    });
+    server.on('tlsClientError', (err) => seen.push(`tlsClientError:${err.code}`));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = TLS.node.connect({ port: server.address().port, host: '127.0.0.1', ca: certs.ca,
+      ...certs.selfSigned });
+    client.on('error', (err) => seen.push(`client error:${err.code}`));
+    client.resume();
+    await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return seen;
   }));
 
 alsoUnderOtherDriver(__filename);

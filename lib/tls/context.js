@@ -9,6 +9,7 @@
 // createSecureContext first, so bad input gets exactly Node's errors.
 
 const nodeTls = require('node:tls');
+const { isIP } = require('node:net');
 const { X509Certificate, KeyObject, createPrivateKey } = require('node:crypto');
 const { isUint8Array } = require('node:util').types;
 
@@ -47,7 +48,22 @@ function unsupportedReason(options) {
     return 'a secureContext made by node:tls';
   }
   if (toList(options.key).length > 1) return 'several keys';
+  if (typeof options.servername === 'string' && options.servername !== '' &&
+      !isIP(options.servername) && !isRustlsDnsName(options.servername)) {
+    return `servername ${JSON.stringify(options.servername)}, which rustls cannot send`;
+  }
   return unsupportedSession(options.session);
+}
+
+// Whether rustls takes `name` as a DNS name for SNI (rustls-pki-types' rules): labels
+// of letters, digits, '_' and inner '-', 1-63 bytes, 253 in all, and a last label that
+// is not a number (decimal or 0x-hex), which OpenSSL sends as it is ('sni.0').
+const DNS_LABEL = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/;
+const NUMERIC_LABEL = /^(\d+|0[xX][0-9A-Fa-f]*)$/;
+function isRustlsDnsName(name) {
+  if (name.length > 253) return false;
+  const labels = (name.endsWith('.') ? name.slice(0, -1) : name).split('.');
+  return labels.every((label) => DNS_LABEL.test(label)) && !NUMERIC_LABEL.test(labels[labels.length - 1]);
 }
 
 // Every certificate in a PEM value (string, Buffer or a list of them), as DER.
