@@ -162,4 +162,38 @@ test('requestCert + rejectUnauthorized: a trusted self-signed client certificate
     return seen;
   }));
 
+// NODE_EXTRA_CA_CERTS: Node trusts the file's certificates beside its bundled roots
+// when a connection gives no `ca`; rsnet's native client trusted only the bundled ones
+// (test-tls-env-extra-ca). Node reads the variable at start-up: so a process of its own.
+test('NODE_EXTRA_CA_CERTS: a server signed by the extra CA is trusted without `ca`', { skip }, () => {
+  const { spawnSync } = require('node:child_process');
+  const script = (tlsModule) => `
+    const tls = ${tlsModule};
+    const { key, cert } = JSON.parse(process.env.SERVER_PEMS);
+    const server = require('node:tls').createServer({ key, cert }, (s) => s.end());
+    server.listen(0, '127.0.0.1', () => {
+      const c = tls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost',
+        rejectUnauthorized: false }, () => {
+        console.log('secureConnect', c.authorized, c.authorizationError,
+          c.getPeerCertificate(true).issuerCertificate?.subject?.CN);
+        c.end();
+      });
+      c.on('close', () => server.close());
+    });`;
+  const caFile = require('node:path').join(certs.dir, 'ca.pem');
+  const run = (tlsModule, extra) => spawnSync(process.execPath, ['-e', script(tlsModule)], {
+    encoding: 'utf8', timeout: 20_000,
+    env: { ...process.env, ...extra, SERVER_PEMS: JSON.stringify({ key: String(certs.server.key), cert: String(certs.server.cert) }) },
+  });
+  const rsnetTls = `require(${JSON.stringify(require.resolve('../tls.js'))})`;
+  for (const extra of [{ NODE_EXTRA_CA_CERTS: caFile }, {}]) {
+    const node = run("require('node:tls')", extra);
+    assert.equal(node.status, 0, node.stderr);
+    const rsnet = run(rsnetTls, extra);
+    assert.equal(rsnet.status, 0, rsnet.stderr);
+    assert.equal(rsnet.stdout, node.stdout, JSON.stringify(extra));
+  }
+  assert.match(run(rsnetTls, { NODE_EXTRA_CA_CERTS: caFile }).stdout, /^secureConnect true null rsnet test CA/);
+});
+
 alsoUnderOtherDriver(__filename);

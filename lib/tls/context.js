@@ -12,6 +12,7 @@ const nodeTls = require('node:tls');
 const { isIP } = require('node:net');
 const { X509Certificate, KeyObject, createPrivateKey } = require('node:crypto');
 const { isUint8Array } = require('node:util').types;
+const { readFileSync } = require('node:fs');
 
 const { TlsContext, TlsTicketKeys } = require('../native');
 const { unsupportedSession } = require('./reporting');
@@ -104,11 +105,25 @@ function completeChain(chain, ca) {
   return out;
 }
 
+// Node reads NODE_EXTRA_CA_CERTS when the process starts; its value then is the one
+// that counts (Node has already warned if the file cannot be read).
+const EXTRA_CA_FILE = process.env.NODE_EXTRA_CA_CERTS;
+
 let defaultRoots = null;
-// Node's bundled root certificates, as DER (parsed once).
+// What Node trusts when no `ca` is given, as DER (parsed once): its bundled root
+// certificates and those of the NODE_EXTRA_CA_CERTS file.
 function rootsDer() {
-  defaultRoots ??= nodeTls.rootCertificates.map((pem) => new X509Certificate(pem).raw);
+  defaultRoots ??= [...nodeTls.rootCertificates.map((pem) => new X509Certificate(pem).raw), ...extraCaDer()];
   return defaultRoots;
+}
+
+function extraCaDer() {
+  if (!EXTRA_CA_FILE) return [];
+  try {
+    return certificatesDer(readFileSync(EXTRA_CA_FILE, 'latin1'));
+  } catch {
+    return [];
+  }
 }
 
 function alpnList(protocols) {
