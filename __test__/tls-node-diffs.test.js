@@ -196,4 +196,22 @@ test('NODE_EXTRA_CA_CERTS: a server signed by the extra CA is trusted without `c
   assert.match(run(rsnetTls, { NODE_EXTRA_CA_CERTS: caFile }).stdout, /^secureConnect true null rsnet test CA/);
 });
 
+// A client that cannot do TLS 1.2 (a TLS 1.0/1.1 client, on Node's TLS): OpenSSL's
+// server answers with a protocol_version alert; rustls looked for a common cipher
+// suite first and answered handshake_failure (test-tls-min-max-version and the
+// test-tls-cli-* files that run it).
+test('a TLS 1.1 client gets a protocol_version alert, the server ERR_SSL_UNSUPPORTED_PROTOCOL', { skip }, (t) =>
+  sameOnBoth(t, async (serverTls) => {
+    const seen = [];
+    const server = serverTls.createServer({ ...certs.server }, () => seen.push('secureConnection'));
+    server.on('tlsClientError', (err) => seen.push(`server:${err.code}`));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = TLS.node.connect({ port: server.address().port, host: '127.0.0.1', ca: certs.ca,
+      minVersion: 'TLSv1', maxVersion: 'TLSv1.1' });
+    client.on('error', (err) => seen.push(`client:${err.code}`));
+    await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return seen.sort();
+  }));
+
 alsoUnderOtherDriver(__filename);
