@@ -9,8 +9,10 @@
 // createSecureContext first, so bad input gets exactly Node's errors.
 
 const nodeTls = require('node:tls');
+const { isIP } = require('node:net');
 const { X509Certificate, KeyObject, createPrivateKey } = require('node:crypto');
 const { isUint8Array } = require('node:util').types;
+const { readFileSync } = require('node:fs');
 
 const { TlsContext, TlsTicketKeys } = require('../native');
 const { unsupportedSession } = require('./reporting');
@@ -47,7 +49,22 @@ function unsupportedReason(options) {
     return 'a secureContext made by node:tls';
   }
   if (toList(options.key).length > 1) return 'several keys';
+  if (typeof options.servername === 'string' && options.servername !== '' &&
+      !isIP(options.servername) && !isRustlsDnsName(options.servername)) {
+    return `servername ${JSON.stringify(options.servername)}, which rustls cannot send`;
+  }
   return unsupportedSession(options.session);
+}
+
+// Whether rustls takes `name` as a DNS name for SNI (rustls-pki-types' rules): labels
+// of letters, digits, '_' and inner '-', 1-63 bytes, 253 in all, and a last label that
+// is not a number (decimal or 0x-hex), which OpenSSL sends as it is ('sni.0').
+const DNS_LABEL = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/;
+const NUMERIC_LABEL = /^(\d+|0[xX][0-9A-Fa-f]*)$/;
+function isRustlsDnsName(name) {
+  if (name.length > 253) return false;
+  const labels = (name.endsWith('.') ? name.slice(0, -1) : name).split('.');
+  return labels.every((label) => DNS_LABEL.test(label)) && !NUMERIC_LABEL.test(labels[labels.length - 1]);
 }
 
 // Every certificate in a PEM value (string, Buffer or a list of them), as DER.
@@ -88,11 +105,25 @@ function completeChain(chain, ca) {
   return out;
 }
 
+// Node reads NODE_EXTRA_CA_CERTS when the process starts; its value then is the one
+// that counts (Node has already warned if the file cannot be read).
+const EXTRA_CA_FILE = process.env.NODE_EXTRA_CA_CERTS;
+
 let defaultRoots = null;
-// Node's bundled root certificates, as DER (parsed once).
+// What Node trusts when no `ca` is given, as DER (parsed once): its bundled root
+// certificates and those of the NODE_EXTRA_CA_CERTS file.
 function rootsDer() {
-  defaultRoots ??= nodeTls.rootCertificates.map((pem) => new X509Certificate(pem).raw);
+  defaultRoots ??= [...nodeTls.rootCertificates.map((pem) => new X509Certificate(pem).raw), ...extraCaDer()];
   return defaultRoots;
+}
+
+function extraCaDer() {
+  if (!EXTRA_CA_FILE) return [];
+  try {
+    return certificatesDer(readFileSync(EXTRA_CA_FILE, 'latin1'));
+  } catch {
+    return [];
+  }
 }
 
 function alpnList(protocols) {

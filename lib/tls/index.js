@@ -9,7 +9,7 @@ const net = require('../../index');
 const { normalizeArgs } = require('../args');
 const { TLSSocket } = require('./socket');
 const { Server: NativeServer } = require('./server');
-const { SecureContext, createSecureContext, unsupportedReason } = require('./context');
+const { SecureContext, createSecureContext, clientContext, unsupportedReason } = require('./context');
 const { debug } = require('./debug');
 
 // Node's argument forms: (options[, cb]), (port[, host][, options][, cb]).
@@ -57,9 +57,12 @@ function connect(...args) {
     debug('tls.connect: Node\'s TLS over an rsnet socket (%s)', reason);
     return fallbackConnect(options, cb);
   }
+  // Made now, as Node's tls.connect makes its context: bad credentials (a wrong
+  // passphrase...) throw from connect() with Node's error.
+  const secureContext = clientContext(options);
   debug('tls.connect: native TLS (rustls)');
   warnIfIpServername(options.servername);
-  const socket = new TLSSocket(null, { ...options, isServer: false });
+  const socket = new TLSSocket(null, { ...options, secureContext, isServer: false });
   if (cb) socket.once('secureConnect', cb);
   if (options.timeout) socket.setTimeout(options.timeout);
   socket.connect(options);

@@ -47,6 +47,7 @@ function nativeServerOptions(server) {
       rejectUnauthorized: server.rejectUnauthorized,
       ALPNProtocols: server.ALPNProtocols,
       handshakeTimeout: timeout ? server[timeout] : 120_000,
+      pauseOnConnect: server.pauseOnConnect,
     },
   };
 }

@@ -33,8 +33,7 @@ function Server(options, listener) {
   this.setSecureContext(options);
   // The configuration rustls will use, made now: what it refuses is an error here.
   this[kContext].native(true, alpnList(this.ALPNProtocols), this.requestCert, this.rejectUnauthorized);
-  // Accepted paused: TLS must be on before the first byte is read.
-  NetServer.call(this, { ...options, pauseOnConnect: true }, tlsConnectionListener);
+  NetServer.call(this, options, tlsConnectionListener);
   this[kAcceptedSocketClass] = AcceptedTLSSocket;
   if (listener) this.on('secureConnection', listener);
   debug('tls.Server: native TLS (rustls)');
@@ -68,7 +67,14 @@ Server.prototype._setServerData = function _setServerData(data) {
 // prototype was changed (Object.setPrototypeOf) a map of its own at every property
 // added after: each connection's socket had its own shape, every site of Node's http
 // that reads a socket went megamorphic (26k instructions more per HTTPS request).
-class AcceptedTLSSocket extends Socket {}
+// Made paused whatever the server's pauseOnConnect: TLS must be on before the first
+// byte is read (secureAccepted then hands it over paused or not, as Node's TLS does).
+class AcceptedTLSSocket extends Socket {
+  constructor(options) {
+    options.pauseOnCreate = true;
+    super(options);
+  }
+}
 Object.setPrototypeOf(AcceptedTLSSocket.prototype, TLSSocket.prototype);
 Object.defineProperty(AcceptedTLSSocket.prototype, 'constructor', {
   __proto__: null, value: TLSSocket, writable: true, configurable: true,
@@ -81,13 +87,16 @@ function tlsConnectionListener(socket) {
     rejectUnauthorized: this.rejectUnauthorized,
     ALPNProtocols: this.ALPNProtocols,
     handshakeTimeout: this[kHandshakeTimeout],
+    pauseOnConnect: this.pauseOnConnect,
   });
 }
 
 // Makes a socket an rsnet server accepted (paused) a TLS socket of `server`, which
 // emits 'secureConnection' and 'tlsClientError' for it: rsnet.tls's Server, or one of
 // Node's tls/https servers listening through rsnet (rsnet/register, RSNET_TLS=native).
-function secureAccepted(server, socket, { context, requestCert, rejectUnauthorized, ALPNProtocols, handshakeTimeout }) {
+function secureAccepted(server, socket, {
+  context, requestCert, rejectUnauthorized, ALPNProtocols, handshakeTimeout, pauseOnConnect,
+}) {
   if (!(socket instanceof TLSSocket)) Object.setPrototypeOf(socket, TLSSocket.prototype);
   initTls(socket, { isServer: true, server, requestCert, rejectUnauthorized, ALPNProtocols });
   try {
@@ -118,8 +127,10 @@ function secureAccepted(server, socket, { context, requestCert, rejectUnauthoriz
     }
   });
   // Accepted paused: read for the handshake without making the socket flow (data
-  // waits for a consumer, as on any new socket).
+  // waits for a consumer, as on any new socket). A server made with pauseOnConnect
+  // hands its sockets over paused, as Node's TLS does (isPaused(): true).
   socket._readableState.flowing = null;
+  if (pauseOnConnect) socket.pause();
   socket.read(0);
 }
 

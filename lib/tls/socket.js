@@ -22,6 +22,8 @@ const TLS_FAILED = tlsFailedStatus();
 const streamOnRead = SocketHandle.prototype.onread;
 
 const kTls = Symbol('rsnetTls');
+// Set by destroy(): the socket's TLS is over, even if connect() revives the socket.
+const kTlsEnded = Symbol('rsnetTlsEnded');
 
 // rustls's suite names (IANA's with TLS13_ for 1.3) as OpenSSL names them.
 function cipherOf(rustlsName, version) {
@@ -260,10 +262,25 @@ TLSSocket.prototype.getEphemeralKeyInfo = function getEphemeralKeyInfo() { retur
 TLSSocket.prototype.disableRenegotiation = function disableRenegotiation() {};
 TLSSocket.prototype.setMaxSendFragment = function setMaxSendFragment() { return false; };
 
+// A socket's TLS ends with its destroy(), as Node's TLSSocket lets its TLS go then
+// (an aborted signal destroys it in Socket's constructor, before initTls).
+TLSSocket.prototype._destroy = function _destroy(err, cb) {
+  this[kTlsEnded] = true;
+  return Reflect.apply(Socket.prototype._destroy, this, [err, cb]);
+};
+
 // Client: the TCP connection is up: start TLS before the socket reads.
 function onClientConnect() {
   const state = this[kTls];
   const { options } = state;
+  // Destroyed before it connected (an AbortSignal aborted before tls.connect(): the
+  // Duplex destroys the socket, and connect() then revives it, as Node's net does).
+  // As with Node's TLS, the connection opened regardless closes after its 'connect',
+  // with no TLS on it; it stayed open before, holding the server's close() forever.
+  if (this[kTlsEnded]) {
+    process.nextTick(() => this.destroy());
+    return;
+  }
   let servername = options.servername;
   if (servername === undefined && options.host && require('node:net').isIP(options.host) === 0) {
     servername = options.host;

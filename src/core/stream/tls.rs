@@ -20,12 +20,12 @@ use std::sync::{Arc, MutexGuard};
 
 use bytes::Bytes;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
+use rustls::{ClientConnection, Connection, HandshakeKind, PeerIncompatible, ServerConnection};
 
 use super::write_queue::WriteQueue;
 use super::{Io, ReadStep, Reader, StreamCore, DONE, QUEUED, READ_SIZE, SCRATCH};
 use crate::core::tls::extras::Extras;
-use crate::core::tls::{verify, Context, Trust};
+use crate::core::tls::{legacy_hello, verify, Context, Trust};
 use crate::sys::errno::{status_of, EBADF};
 
 /// Not an errno (those stop at -4095): the status of a read that failed in TLS.
@@ -46,6 +46,8 @@ pub struct Session {
     extras: Option<Arc<Extras>>,
     /// Plaintext read with news, delivered after it (`news_before`).
     held: Vec<u8>,
+    /// The first ciphertext read was looked at (`first_read_refused`).
+    first_read_seen: bool,
 }
 
 /// The handshake's outcome, as JS reads it on its secure event.
@@ -104,6 +106,7 @@ impl StreamCore {
             error: None,
             extras: None,
             held: Vec::new(),
+            first_read_seen: false,
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -135,6 +138,11 @@ impl StreamCore {
             let read = SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 let n = io.try_read(&mut scratch[..READ_SIZE])?;
+                if let Some(alert) = first_read_refused(session, &scratch[..n]) {
+                    self.send_locked(&mut self.queue(), io, &alert, false);
+                    let refused = PeerIncompatible::Tls12NotOffered.into();
+                    return Ok((n, Err(refused)));
+                }
                 Ok::<_, io::Error>((n, feed(&mut session.conn, &scratch[..n], &mut plain)))
             });
             reader.drained = !matches!(read, Ok((n, _)) if n >= READ_SIZE);
@@ -290,6 +298,19 @@ impl StreamCore {
     /// What made a read fail with [`TLS_FAILED`]: (Node's error code, message).
     pub fn tls_error(&self) -> Option<(String, String)> {
         self.session().as_ref()?.error.clone()
+    }
+}
+
+/// A server's first read: the alert to answer with instead of rustls, for a client
+/// below TLS 1.2 (see `legacy_hello`).
+fn first_read_refused(session: &mut Session, first: &[u8]) -> Option<[u8; 7]> {
+    if session.first_read_seen || first.is_empty() {
+        return None;
+    }
+    session.first_read_seen = true;
+    match session.conn {
+        Connection::Server(_) => legacy_hello::protocol_version_alert(first),
+        Connection::Client(_) => None,
     }
 }
 

@@ -231,8 +231,8 @@ pub fn client_verifier(
 }
 
 /// webpki's mandatory client verifier, except where webpki refuses what OpenSSL
-/// takes: a v1 leaf is judged by [`judge_v1`], and handshake signatures are checked
-/// with the key [`der`] reads.
+/// takes: a trusted leaf is accepted, a v1 leaf is judged by [`judge_v1`], and
+/// handshake signatures are checked with the key [`der`] reads.
 struct RequireClient {
     webpki: Arc<dyn ClientCertVerifier>,
     trust: Arc<Trust>,
@@ -263,12 +263,14 @@ impl ClientCertVerifier for RequireClient {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        let Some(v1) = der::parse(leaf).filter(|cert| cert.version == 0) else {
-            return self.webpki.verify_client_cert(leaf, intermediates, now);
-        };
+        // A leaf that is itself trusted (a self-signed certificate given as `ca`) is
+        // accepted by OpenSSL as it is; webpki refuses a CA certificate as a leaf.
         if self.trust.certs.iter().any(|cert| cert[..] == leaf[..]) {
             return Ok(ClientCertVerified::assertion());
         }
+        let Some(v1) = der::parse(leaf).filter(|cert| cert.version == 0) else {
+            return self.webpki.verify_client_cert(leaf, intermediates, now);
+        };
         match judge_v1(&v1, &self.trust) {
             None => Ok(ClientCertVerified::assertion()),
             Some(reason) => Err(Error::InvalidCertificate(certificate_error(reason))),
