@@ -178,11 +178,13 @@ for (const driver of DRIVERS) {
     assert.equal(plain.tls.alpn, 'h2');
     assert.equal(plain.tls.post.sha, plain.expectedSha);
     assert.equal(plain.unsupported.code, 'ERR_HTTP2_UNSUPPORTED_PROTOCOL');
+    assert.equal(plain.cleartext.peerPortAtConnect, true);
+    assert.equal(plain.promisified.connected, true);
     for (const tlsMode of ['', 'native']) {
       const swapped = result(await run(REQUIRE, 'http2-client-app.js', { env: { ...env, RSNET_TLS: tlsMode }, args: selfSigned() }),
         `http2 client under register, RSNET_TLS=${tlsMode}`);
-      // Three connections: cleartext, TLS, and the refused one.
-      assert.deepEqual(swapped, { ...plain, rsnetConnects: 3 }, `RSNET_TLS=${tlsMode}`);
+      // Four connections: cleartext, TLS, promisified, and the refused one.
+      assert.deepEqual(swapped, { ...plain, rsnetConnects: 4 }, `RSNET_TLS=${tlsMode}`);
     }
   });
 

@@ -126,7 +126,29 @@ function hookHttp(rsnet) {
 // stream socket, which says neither, and take the session for cleartext h2c).
 function hookHttp2(rsnet, http2) {
   const tls = require('node:tls');
-  hookHttp2Connect(http2, rsnet, (options) => tlsOverRsnet(rsnet, options, (tlsOptions) => tls.connect(tlsOptions)), debug);
+  hookHttp2Connect(http2, {
+    connect: (options) => streamSocketOver(rsnet, rsnet.connect(options)),
+    connectTLS: (options) => tlsOverRsnet(rsnet, options, (tlsOptions) => tls.connect(tlsOptions)),
+    isIP: rsnet.isIP,
+  }, debug);
+}
+
+// An rsnet socket inside Node's JSStreamSocket, which says it is connecting until the
+// rsnet socket has connected. Node's http2 would wrap the rsnet socket in one itself
+// (it has no native stream handle), but a JSStreamSocket never says it is connecting,
+// so the session would start (and say 'connect') before the connection exists.
+function streamSocketOver(rsnet, raw) {
+  patchJSStream(rsnet, require('node:tls'));
+  if (JSStreamSocket === null) return raw;
+  const wrapped = new JSStreamSocket(raw);
+  if (raw.connecting) {
+    wrapped.connecting = true;
+    raw.once('connect', () => {
+      wrapped.connecting = false;
+      wrapped.emit('connect');
+    });
+  }
+  return wrapped;
 }
 
 function hookRequire(rsnet) {
@@ -363,6 +385,7 @@ function listenThroughRsnet(rsnet, outer, args, kind, nativeTls = null) {
 // and could not unref a pooled keep-alive socket. Give that handle class those methods,
 // answering for rsnet sockets only (other streams see what they saw before).
 let jsStreamPatched = false;
+let JSStreamSocket = null; // Node's class, found by patchJSStream
 function patchJSStream(rsnet, tls) {
   if (jsStreamPatched) return;
   jsStreamPatched = true;
@@ -379,6 +402,7 @@ function patchJSStream(rsnet, tls) {
   const owner = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
   const proto = Object.getPrototypeOf(handle);
   if (!owner || !proto) return;
+  JSStreamSocket = handle[owner].constructor;
   failWritesAfterEnd(rsnet, Object.getPrototypeOf(handle[owner]));
   const rawOf = (h) => {
     const stream = h[owner]?.stream;

@@ -4,22 +4,24 @@
 // Module._load; what it does let a caller choose is `options.createConnection`. So
 // register's http2.connect hands Node's own connect() a createConnection that opens
 // what Node would, on rsnet: for `http:` an rsnet socket with the same options
-// (net.connect({ port, host, ...options })), for `https:` TLS with Node's ALPN and
+// (net.connect({ port, host, ...options }), connectPlain), for `https:` TLS with Node's ALPN and
 // servername defaults (its initializeTLSOptions, and its check of `settings`) over an
 // rsnet socket (connectTLS, see register.js's hookHttp2). Node's connect() does
 // everything else, its argument checks first, unchanged. A createConnection the
 // caller passed is kept.
 //
 // Node's http2 runs a session over a socket without a native stream handle through its
-// JS stream wrapper, as it does for any Duplex a createConnection returns.
+// JS stream wrapper (JSStreamSocket); for `http:` register hands it one already, which
+// says it is connecting until the rsnet socket has connected (see register.js).
 
+const { promisify } = require('node:util');
 const { codes } = require('./errors');
 
 const kHooked = Symbol('rsnet.http2ConnectHooked');
 
-// hookHttp2Connect(http2, rsnet, connectTLS, debug): connectTLS(options) returns a TLS
-// socket over rsnet.
-function hookHttp2Connect(http2, rsnet, connectTLS, debug) {
+// hookHttp2Connect(http2, { connect, connectTLS, isIP }, debug): connect(options) and
+// connectTLS(options) return a socket, a TLS socket, over rsnet.
+function hookHttp2Connect(http2, { connect: connectPlain, connectTLS, isIP }, debug) {
   const nodeConnect = http2.connect;
   if (nodeConnect[kHooked]) return;
 
@@ -47,16 +49,27 @@ function hookHttp2Connect(http2, rsnet, connectTLS, debug) {
     switch (protocol) {
       case 'http:':
         debug('http2.connect: %s:%s over rsnet.connect', host, port);
-        return rsnet.connect({ port, host, ...rest });
+        return connectPlain({ port, host, ...rest });
       case 'https:':
         debug('http2.connect: %s:%s over TLS on rsnet', host, port);
-        return connectTLS({ ...tlsOptions(rest, rsnet.isIP(host) ? undefined : host), port, host });
+        return connectTLS({ ...tlsOptions(rest, isIP(host) ? undefined : host), port, host });
       default:
         throw new codes.ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol);
     }
   }
 
   Object.defineProperty(connect, 'length', { __proto__: null, value: nodeConnect.length });
+  // util.promisify(http2.connect), as Node's: the session once it says 'connect'.
+  Object.defineProperty(connect, promisify.custom, {
+    __proto__: null,
+    value: (authority, options) => new Promise((resolve, reject) => {
+      const session = connect(authority, options, () => {
+        session.removeListener('error', reject);
+        resolve(session);
+      });
+      session.once('error', reject);
+    }),
+  });
   Object.defineProperty(connect, kHooked, { __proto__: null, value: true });
   http2.connect = connect;
   debug('register: http2.connect -> connections over rsnet (options.createConnection)');

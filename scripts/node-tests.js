@@ -17,14 +17,16 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..');
 const REGISTER = path.join(ROOT, 'register.js');
 const DEFAULT_NAMES = /^test-(?:http|https|tls|net)-.*\.[cm]?js$/;
+const TEST_FILE = /^test-.*\.[cm]?js$/;
 const SUITES = ['parallel', 'sequential'];
 const TAIL_BYTES = 16 * 1024;
 const KILL_GRACE_MS = 5000;
 
 const USAGE = `usage: npm run node-tests -- <node's test dir> [filters...] [options]
   filters        substrings or globs (* ?) matched against e.g. parallel/test-tls-foo.js;
-                 they narrow the default selection (parallel/ and sequential/ files named
-                 test-http-*, test-https-*, test-tls-*, test-net-*)
+                 without any, the parallel/ and sequential/ files named test-http-*,
+                 test-https-*, test-tls-*, test-net-*; with them, any test-* file they
+                 match there (e.g. 'test-http2-*')
   --drivers L    rsnet drivers, comma-separated (default loop,threaded)
   --jobs N       files run at once (default 2; sequential/ files always run alone)
   --timeout S    seconds per file before it is killed (default 60)
@@ -82,8 +84,7 @@ function selectFiles(testDir, filters) {
     if (!fs.existsSync(dir)) continue;
     for (const name of fs.readdirSync(dir).sort()) {
       const rel = `${suite}/${name}`;
-      if (!DEFAULT_NAMES.test(name)) continue;
-      if (matchers.length > 0 && !matchers.some((m) => m(rel))) continue;
+      if (matchers.length === 0 ? !DEFAULT_NAMES.test(name) : !TEST_FILE.test(name) || !matchers.some((m) => m(rel))) continue;
       files.push({ rel, abs: path.join(dir, name), sequential: suite === 'sequential' });
     }
   }
