@@ -6,7 +6,7 @@
 // different sizes; the difference divided by the difference of sizes cancels
 // start-up, warm-up and exit. Whole process and JS (main) thread; then syscalls per
 // request (strace -f -c, the same way).
-// Usage: node benchmark/count-http-server.js [--size 13] [--keep DIR] [--no-syscalls]
+// Usage: node benchmark/count-http-server.js [--size 13] [--keep DIR] [--no-syscalls] [--skip-net]
 //   --size:  response body bytes (13: hello world; 65536: 64 KiB responses)
 //   --keep:  keep the larger run's callgrind files (one per thread; -01 is the JS
 //            thread) in DIR, for callgrind_annotate
@@ -24,14 +24,15 @@ const { values: opt } = parseArgs({
     size: { type: 'string', default: '13' },
     keep: { type: 'string' },
     'no-syscalls': { type: 'boolean', default: false },
+    'skip-net': { type: 'boolean', default: false },
   },
 });
 // 16 keep-alive connections at once (wrk runs 64): what one loop turn batches.
 // The warm-up runs twice, each time on new connections: V8 still deoptimises and
 // compiles again on the second set of connections (new sockets' maps), never after.
-const SIZES = { warmup: [20000, 4000], small: 1000, large: 4000, conns: 16 };
+const SIZES = { warmup: [20000, 4000], small: 1000, large: 9000, conns: 16 };
 const DRIVERS = (process.env.RSNET_BENCH_DRIVERS || 'loop').split(',');
-const IMPLS = [['net', null], ...DRIVERS.map((d) => ['rsnet', d])];
+const IMPLS = [...(opt['skip-net'] ? [] : [['net', null]]), ...DRIVERS.map((d) => ['rsnet', d])];
 
 function envFor(module, driver) {
   const env = { ...process.env, RSNET_BENCH_MODULE: module };
@@ -149,6 +150,7 @@ async function main() {
     process.stderr.write(`${id}: ${JSON.stringify(Object.fromEntries(
       Object.entries(per).map(([k, v]) => [k, Math.round(v * 100) / 100])))}\n`);
   }
+  if (!perImpl.net) return;
   const rows = Object.keys(perImpl.net).map((key) => {
     const base = perImpl.net[key];
     const cell = (v) => (key === 'syscalls' ? v.toFixed(2) : `${Math.round(v / 1000)}k`);
