@@ -14,7 +14,8 @@ const kPendingWrites = Symbol('pendingWrites');
 const kOnreadBacklog = Symbol('onreadBacklog');
 const kShutdownCallback = Symbol('shutdownCallback');
 
-// The native write verbs take rsnet's arguments (the bytes alone); the handle's public
+// The native write verbs take rsnet's arguments (the bytes alone; writev's chunks may
+// also be strings to write as latin1, which it copies itself); the handle's public
 // writeBuffer/writev take Node's (a request object first, see below).
 const kWriteBuffer = Symbol('kWriteBuffer');
 const kWritev = Symbol('kWritev');
@@ -48,7 +49,9 @@ function writeToHandle(socket, writev, data, encoding, cb) {
     const buffers = new Array(data.length);
     for (let i = 0; i < data.length; i++) {
       const { chunk, encoding: chunkEncoding } = data[i];
-      buffers[i] = typeof chunk === 'string' ? stringChunk(chunk, chunkEncoding) : chunk;
+      // A latin1 string (Node's http writes every response head as one) goes as it
+      // is: one byte per UTF-16 unit, so its length is its byte count.
+      buffers[i] = typeof chunk === 'string' && !isLatin1(chunkEncoding) ? stringChunk(chunk, chunkEncoding) : chunk;
       bytes += buffers[i].length;
     }
     status = handle[kWritev](buffers);
@@ -75,6 +78,10 @@ function writeToHandle(socket, writev, data, encoding, cb) {
 function stringToWrite(string, encoding) {
   if (encoding === 'buffer') throw notABuffer();
   return Buffer.from(string, encoding);
+}
+
+function isLatin1(encoding) {
+  return encoding === 'latin1' || encoding === 'binary';
 }
 
 // In a corked batch, Node's native writev() encodes a string tagged 'buffer' as UTF-8.
@@ -104,7 +111,9 @@ SocketHandle.prototype.writev = function writev(req, chunks, allBuffers) {
     buffers = [];
     for (let i = 0; i < chunks.length; i += 2) {
       const chunk = chunks[i];
-      buffers.push(isUint8Array(chunk) ? chunk : stringChunk(String(chunk), chunks[i + 1]));
+      if (isUint8Array(chunk)) buffers.push(chunk);
+      else if (typeof chunk === 'string' && isLatin1(chunks[i + 1])) buffers.push(chunk);
+      else buffers.push(stringChunk(String(chunk), chunks[i + 1]));
     }
   }
   let bytes = 0;

@@ -10,7 +10,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::{Env, JsBuffer};
+use napi::{Env, JsBuffer, JsObject};
 use napi_derive::napi;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
@@ -22,6 +22,7 @@ use crate::io::fd::Adopted;
 use crate::napi::env;
 use crate::sys::errno::{status, status_of, EAGAIN, EALREADY, EINVAL, ENOTCONN, EPIPE};
 
+mod chunks;
 mod liveness;
 
 pub use liveness::settle;
@@ -276,21 +277,20 @@ impl SocketHandle {
         Ok(status)
     }
 
-    /// Writes several Buffers as one request (`cork`/`_writev`), in one syscall if possible.
+    /// Writes several chunks as one request (`cork`/`_writev`), in one syscall if
+    /// possible: Buffers, and strings written as latin1 (see `chunks`).
     #[napi(catch_unwind)]
-    pub fn writev(&mut self, env: Env, chunks: Vec<JsBuffer>) -> napi::Result<i32> {
+    pub fn writev(&mut self, env: Env, chunks: JsObject) -> napi::Result<i32> {
         if !self.writable {
             return Ok(EPIPE);
         }
-        let values = chunks
-            .into_iter()
-            .map(JsBuffer::into_value)
-            .collect::<napi::Result<Vec<_>>>()?;
-        let slices: Vec<&[u8]> = values.iter().map(|value| &value[..]).collect();
-        if slices.is_empty() {
-            return Ok(0);
-        }
-        let status = self.core.write(&slices);
+        let status = chunks::with_chunks(&env, &chunks, |slices| {
+            if slices.is_empty() {
+                0
+            } else {
+                self.core.write(slices)
+            }
+        })?;
         self.note_request(&env, status);
         Ok(status)
     }
