@@ -449,17 +449,25 @@ impl StreamCore {
         })
     }
 
-    /// The one read step of both drivers: one read(2) of up to [`READ_SIZE`] bytes,
-    /// counted toward the delivery budget. Small reads are copied out of the thread's
-    /// scratch buffer at their exact size; after a large one, the next reads go into a
-    /// block of their own that JS gets without a copy.
+    /// The one read step of both drivers: one read(2), counted toward the delivery
+    /// budget. Small reads are copied out of the thread's scratch buffer at their exact
+    /// size; after a large one, the next reads go into a block of their own that JS
+    /// gets without a copy, of [`BIG_READ_SIZE`] once a read found [`READ_SIZE`]. A
+    /// chunk that fills less than half of a big block is copied out of it, so that a
+    /// kept chunk never pins more than twice its size.
     pub fn read_step(&self, io: &Io, reader: &mut Reader) -> ReadStep {
         if self.is_tls() {
             return self.tls_read_step(io, reader);
         }
+        let mut offered = READ_SIZE;
         let outcome = if reader.bulk {
-            let mut block = BytesMut::with_capacity(READ_SIZE);
-            io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
+            offered = if reader.big { BIG_READ_SIZE } else { READ_SIZE };
+            let mut block = BytesMut::with_capacity(offered);
+            io.try_read_buf(&mut block)
+                .map(|n| match n * 2 < offered && offered > READ_SIZE {
+                    true => (n, Bytes::copy_from_slice(&block)),
+                    false => (n, block.freeze()),
+                })
         } else {
             SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
@@ -467,7 +475,7 @@ impl StreamCore {
                     .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
             })
         };
-        self.read_outcome(outcome, READ_SIZE, reader)
+        self.read_outcome(outcome, offered, reader)
     }
 
     /// A read step's result: its chunk counted toward the delivery budget, and the
