@@ -56,6 +56,12 @@ use write_queue::{Chunk, WriteQueue};
 
 /// Room for one read: Node's 64 KiB.
 pub const READ_SIZE: usize = 64 * 1024;
+/// Room for one bulk read on a JS thread once the last read found at least
+/// [`READ_SIZE`] bytes waiting: a socket that has that much usually has more, and
+/// every read costs a syscall and a 'data' event through the whole JS stream machinery,
+/// so taking what is there in one read costs far less per byte than libuv's 64 KiB
+/// slices (issue #18).
+pub const BIG_READ_SIZE: usize = 256 * 1024;
 /// A read at least this large makes the next reads go into blocks of their own (bulk
 /// transfer: handed over without a copy); smaller ones are copied out of a scratch
 /// buffer at their exact size, so thousands of mostly idle connections hold no block.
@@ -80,11 +86,13 @@ pub enum ReadStep {
     Empty,
 }
 
-/// A stream's read state between steps: whether its reads are bulk, and whether the
-/// last step found the kernel's buffer empty.
+/// A stream's read state between steps: whether its reads are bulk, whether the last
+/// one found at least [`READ_SIZE`] bytes (`big`: a read on a JS thread then offers
+/// [`BIG_READ_SIZE`]), and whether the last step found the kernel's buffer empty.
 #[derive(Clone, Copy, Default)]
 pub struct Reader {
     bulk: bool,
+    big: bool,
     drained: bool,
 }
 
@@ -441,17 +449,25 @@ impl StreamCore {
         })
     }
 
-    /// The one read step of both drivers: one read(2) of up to [`READ_SIZE`] bytes,
-    /// counted toward the delivery budget. Small reads are copied out of the thread's
-    /// scratch buffer at their exact size; after a large one, the next reads go into a
-    /// block of their own that JS gets without a copy.
+    /// The one read step of both drivers: one read(2), counted toward the delivery
+    /// budget. Small reads are copied out of the thread's scratch buffer at their exact
+    /// size; after a large one, the next reads go into a block of their own that JS
+    /// gets without a copy, of [`BIG_READ_SIZE`] once a read found [`READ_SIZE`]. A
+    /// chunk that fills less than half of a big block is copied out of it, so that a
+    /// kept chunk never pins more than twice its size.
     pub fn read_step(&self, io: &Io, reader: &mut Reader) -> ReadStep {
         if self.is_tls() {
             return self.tls_read_step(io, reader);
         }
+        let mut offered = READ_SIZE;
         let outcome = if reader.bulk {
-            let mut block = BytesMut::with_capacity(READ_SIZE);
-            io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
+            offered = if reader.big { BIG_READ_SIZE } else { READ_SIZE };
+            let mut block = BytesMut::with_capacity(offered);
+            io.try_read_buf(&mut block)
+                .map(|n| match n * 2 < offered && offered > READ_SIZE {
+                    true => (n, Bytes::copy_from_slice(&block)),
+                    false => (n, block.freeze()),
+                })
         } else {
             SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
@@ -459,17 +475,24 @@ impl StreamCore {
                     .map(|n| (n, Bytes::copy_from_slice(&scratch[..n])))
             })
         };
-        self.read_outcome(outcome, reader)
+        self.read_outcome(outcome, offered, reader)
     }
 
     /// A read step's result: its chunk counted toward the delivery budget, and the
-    /// reader's state for the next step.
-    fn read_outcome(&self, outcome: io::Result<(usize, Bytes)>, reader: &mut Reader) -> ReadStep {
-        reader.drained = !matches!(outcome, Ok((n, _)) if n >= READ_SIZE);
+    /// reader's state for the next step. `offered`: the room the read had; a read that
+    /// did not fill it found the socket empty.
+    fn read_outcome(
+        &self,
+        outcome: io::Result<(usize, Bytes)>,
+        offered: usize,
+        reader: &mut Reader,
+    ) -> ReadStep {
+        reader.drained = !matches!(outcome, Ok((n, _)) if n >= offered);
         match outcome {
             Ok((0, _)) => ReadStep::Eof,
             Ok((n, chunk)) => {
                 reader.bulk = n >= BULK_READ;
+                reader.big = n >= READ_SIZE;
                 self.undelivered.fetch_add(n, Ordering::AcqRel);
                 ReadStep::Data(chunk)
             }

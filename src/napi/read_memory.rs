@@ -1,11 +1,14 @@
 //! The memory bulk reads made on the JS thread land in (the in-loop driver's; see
-//! `StreamCore::read_step_on_js_thread`): Buffers of `READ_SIZE` bytes that Node
+//! `StreamCore::read_step_on_js_thread`): Buffers of `READ_SIZE` bytes, or of
+//! `BIG_READ_SIZE` for a socket whose last read found that much or more, that Node
 //! allocates, as libuv's reads in Node land in memory of its own Buffers. A large
 //! chunk is handed to JS as the Buffer it was read into: no copy, and, unlike an
 //! external Buffer over Rust memory, no weak handle, finalizer or cross-thread free
 //! per chunk, and memory V8 accounts as its own (external Buffers kept pushing V8
-//! into full garbage collections during a bulk transfer). A smaller chunk is copied
-//! out when it is delivered, and its region read into again.
+//! into full garbage collections during a bulk transfer). A chunk that fills less than
+//! half of a big region is copied out instead, so that a kept chunk never pins more
+//! than twice its size; so is a smaller chunk, when it is delivered. A region copied
+//! out of is read into again.
 //!
 //! One spare region per JS thread waits for the next bulk read; a read moves it to
 //! the lent list, where `batch::dispatch` finds it by its address when it delivers the
@@ -25,6 +28,10 @@ use crate::sys::napi_raw::check;
 struct ReadRegion {
     reference: sys::napi_ref,
     data: *mut u8,
+    /// The Buffer's size.
+    len: usize,
+    /// Bytes of the chunk it holds while lent.
+    used: usize,
 }
 
 #[derive(Default)]
@@ -36,9 +43,9 @@ struct Regions {
     free: Vec<ReadRegion>,
 }
 
-/// Regions kept for reuse beyond the spare one (a turn that read several sockets
-/// copied out several chunks).
-const MAX_FREE: usize = 4;
+/// Bytes of regions kept for reuse beyond the spare one (a turn that read several
+/// sockets copied out several chunks): two big regions, or eight small ones.
+const MAX_FREE_BYTES: usize = 2 * stream::BIG_READ_SIZE;
 
 thread_local! {
     // Per JS thread, so per environment; `reset` forgets it at the teardown.
@@ -55,31 +62,81 @@ pub fn reset() {
     REGIONS.with(|regions| *regions.borrow_mut() = Regions::default());
 }
 
-/// The spare region's memory, made on first use; null when none can be made.
-fn spare() -> *mut u8 {
-    REGIONS.with(|regions| {
+/// The memory of a spare region of `len` bytes, made on first use; null when none can
+/// be made.
+fn spare(len: usize) -> *mut u8 {
+    let (data, dropped) = REGIONS.with(|regions| {
         let mut regions = regions.borrow_mut();
-        if regions.spare.is_none() {
-            regions.spare = regions.free.pop().or_else(new_region);
+        let mut dropped = None;
+        if regions.spare.as_ref().is_some_and(|r| r.len != len) {
+            let other = regions.spare.take();
+            dropped = other.and_then(|r| regions.keep_free(r));
         }
-        regions.spare.as_ref().map_or(ptr::null_mut(), |r| r.data)
-    })
+        if regions.spare.is_none() {
+            let at = regions.free.iter().position(|r| r.len == len);
+            regions.spare = match at {
+                Some(at) => Some(regions.free.swap_remove(at)),
+                None => new_region(len),
+            };
+        }
+        let data = regions.spare.as_ref().map_or(ptr::null_mut(), |r| r.data);
+        (data, dropped)
+    });
+    if let Some(region) = dropped {
+        release(region);
+    }
+    data
 }
 
-/// The spare region at `data` now holds a chunk for JS.
-fn lend(data: *mut u8) {
+impl Regions {
+    /// Keeps a region in the free list if there is room; returns it otherwise.
+    fn keep_free(&mut self, region: ReadRegion) -> Option<ReadRegion> {
+        let free: usize = self.free.iter().map(|r| r.len).sum();
+        if free + region.len > MAX_FREE_BYTES {
+            return Some(region);
+        }
+        self.free.push(region);
+        None
+    }
+
+    /// Keeps a region whose chunk was copied out to be read into again: as the spare
+    /// one if there is none, else in the free list if there is room; returns it
+    /// otherwise.
+    fn keep(&mut self, region: ReadRegion) -> Option<ReadRegion> {
+        if self.spare.is_none() {
+            self.spare = Some(region);
+            return None;
+        }
+        self.keep_free(region)
+    }
+}
+
+/// The spare region at `data` now holds a chunk of `used` bytes for JS.
+fn lend(data: *mut u8, used: usize) {
     REGIONS.with(|regions| {
         let mut regions = regions.borrow_mut();
         match regions.spare.take() {
-            Some(region) if region.data == data => regions.lent.push(region),
+            Some(mut region) if region.data == data => {
+                region.used = used;
+                regions.lent.push(region)
+            }
             other => regions.spare = other,
         }
     })
 }
 
-/// A new Buffer of READ_SIZE bytes (uninitialised) and its reference, made on this
-/// JS thread in a handle scope of its own (a libuv callback has none open).
-fn new_region() -> Option<ReadRegion> {
+/// Lets V8 free a region no list keeps (JS never saw its Buffer).
+fn release(region: ReadRegion) {
+    if let Some(env) = env::current() {
+        // SAFETY: on this JS thread, whose environment made the reference
+        // (`new_region`); the region left every list, so it is deleted once.
+        unsafe { sys::napi_delete_reference(env.direct.env, region.reference) };
+    }
+}
+
+/// A new Buffer of `len` bytes (uninitialised) and its reference, made on this JS
+/// thread in a handle scope of its own (a libuv callback has none open).
+fn new_region(len: usize) -> Option<ReadRegion> {
     let env = env::current()?.direct.env;
     // SAFETY: `env::current` is this JS thread's own environment, still set up, and
     // this runs on that thread outside JS (a libuv callback of its loop), where napi
@@ -91,18 +148,15 @@ fn new_region() -> Option<ReadRegion> {
         let mut data = ptr::null_mut();
         let mut buffer = ptr::null_mut();
         let mut reference = ptr::null_mut();
-        let made = check(sys::napi_create_buffer(
-            env,
-            READ_SIZE,
-            &mut data,
-            &mut buffer,
-        ))
-        .and_then(|()| check(sys::napi_create_reference(env, buffer, 1, &mut reference)));
+        let made = check(sys::napi_create_buffer(env, len, &mut data, &mut buffer))
+            .and_then(|()| check(sys::napi_create_reference(env, buffer, 1, &mut reference)));
         sys::napi_close_handle_scope(env, scope);
         made.ok()?;
         Some(ReadRegion {
             reference,
             data: data.cast(),
+            len,
+            used: 0,
         })
     }
 }
@@ -119,9 +173,11 @@ fn take(data: *const u8) -> Option<ReadRegion> {
     })
 }
 
-/// The Buffer a chunk starting at `data` was read into (its READ_SIZE bytes: JS cuts
-/// the chunk's length out of it), its reference released; None if no lent region
-/// starts there (a chunk read elsewhere).
+/// The Buffer for a chunk starting at `data` that was read into a lent region, or
+/// None if no lent region starts there (a chunk read elsewhere). That is the region's
+/// own Buffer (JS cuts the chunk's length out of it), its reference released; or, for
+/// a chunk that fills less than half of a big region, a copy of the chunk, and the
+/// region is read into again.
 ///
 /// # Safety
 /// Must run on the JS thread of `env`, inside a handle scope.
@@ -130,6 +186,14 @@ pub unsafe fn hand_over(
     data: *const u8,
 ) -> Option<napi::Result<sys::napi_value>> {
     let region = take(data)?;
+    if region.len > READ_SIZE && region.used * 2 < region.len {
+        // SAFETY: this fn's contract; `used` bytes at `data` were written by read(2)
+        // into the region, which is alive (its reference) and not read into meanwhile.
+        let copy = unsafe { copy_out(env, &region) };
+        // SAFETY: this fn's contract; the region left the lent list above.
+        unsafe { keep_or_release(env, region) };
+        return Some(copy);
+    }
     let mut buffer = ptr::null_mut();
     // SAFETY: this fn's contract; the reference was made in this environment by
     // `new_region` and is deleted once (the region left the lists). Nothing reads
@@ -145,6 +209,26 @@ pub unsafe fn hand_over(
     }
 }
 
+/// A Buffer of its own holding a copy of the chunk in `region`.
+///
+/// # Safety
+/// On the JS thread of `env`, inside a handle scope; `region` holds `used` bytes read.
+unsafe fn copy_out(env: sys::napi_env, region: &ReadRegion) -> napi::Result<sys::napi_value> {
+    let mut copy = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    // SAFETY: this fn's contract: `region.data` holds `used` initialised bytes.
+    check(unsafe {
+        sys::napi_create_buffer_copy(
+            env,
+            region.used,
+            region.data.cast_const().cast(),
+            &mut copy,
+            &mut buffer,
+        )
+    })?;
+    Ok(buffer)
+}
+
 /// The chunk starting at `data` was copied out: if it was read into a lent region
 /// (which JS never saw), that region may be read into again. Nothing otherwise.
 ///
@@ -152,17 +236,16 @@ pub unsafe fn hand_over(
 /// Must run on the JS thread of `env`.
 pub unsafe fn reuse(env: sys::napi_env, data: *const u8) {
     let Some(region) = take(data) else { return };
-    let dropped = REGIONS.with(|regions| {
-        let mut regions = regions.borrow_mut();
-        if regions.spare.is_none() {
-            regions.spare = Some(region);
-        } else if regions.free.len() < MAX_FREE {
-            regions.free.push(region);
-        } else {
-            return Some(region);
-        }
-        None
-    });
+    // SAFETY: this fn's contract; the region left the lent list.
+    unsafe { keep_or_release(env, region) };
+}
+
+/// Keeps a region JS never saw for the next reads, or lets V8 free it.
+///
+/// # Safety
+/// On the JS thread of `env`, with a region out of every list.
+unsafe fn keep_or_release(env: sys::napi_env, region: ReadRegion) {
+    let dropped = REGIONS.with(|regions| regions.borrow_mut().keep(region));
     if let Some(region) = dropped {
         // SAFETY: this fn's contract; the reference is this environment's, deleted once
         // (the region left the lists); V8 frees the Buffer, which JS never saw.

@@ -6,18 +6,20 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use super::{Io, ReadStep, Reader, StreamCore, READ_SIZE};
+use super::{Io, ReadStep, Reader, StreamCore, BIG_READ_SIZE, READ_SIZE};
 
 /// Where a bulk read made on a JS thread may land so that JS can get it without a
-/// copy: memory JS allocated (a Buffer of [`READ_SIZE`] bytes not yet visible to JS),
-/// lent by the napi layer, which registers these. A runtime thread never uses them.
+/// copy: memory JS allocated (a Buffer of [`READ_SIZE`] or [`BIG_READ_SIZE`] bytes not
+/// yet visible to JS), lent by the napi layer, which registers these. A runtime thread
+/// never uses them.
 pub struct JsReadMemory {
-    /// This thread's spare region of [`READ_SIZE`] bytes, or null (none can be made:
-    /// no environment here).
-    pub spare: fn() -> *mut u8,
-    /// The spare region now holds a chunk on its way to JS: the next read needs
-    /// another. The napi layer hands it to JS, or copies the chunk out and reuses it.
-    pub lend: fn(*mut u8),
+    /// This thread's spare region of the given size, or null (none can be made: no
+    /// environment here).
+    pub spare: fn(usize) -> *mut u8,
+    /// The spare region now holds a chunk of the given length on its way to JS: the
+    /// next read needs another. The napi layer hands it to JS, or copies the chunk out
+    /// and reuses it.
+    pub lend: fn(*mut u8, usize),
 }
 
 static JS_READ_MEMORY: OnceLock<JsReadMemory> = OnceLock::new();
@@ -53,7 +55,9 @@ impl StreamCore {
     /// [`StreamCore::read_step`] for a reader on a JS thread (the in-loop driver): a
     /// bulk read lands in memory JS allocated, which the chunk then holds on its way
     /// to JS (no Rust allocation, and no external Buffer and its finalizer when JS
-    /// gets that memory as it is).
+    /// gets that memory as it is). After a read that found [`READ_SIZE`] bytes or more,
+    /// the next offers [`BIG_READ_SIZE`]: one syscall and one 'data' event for what
+    /// libuv would read in several.
     pub fn read_step_on_js_thread(&self, io: &Io, reader: &mut Reader) -> ReadStep {
         let Some(memory) = JS_READ_MEMORY.get() else {
             return self.read_step(io, reader);
@@ -61,24 +65,25 @@ impl StreamCore {
         if self.is_tls() || !reader.bulk {
             return self.read_step(io, reader);
         }
-        let region = (memory.spare)();
+        let size = if reader.big { BIG_READ_SIZE } else { READ_SIZE };
+        let region = (memory.spare)(size);
         if region.is_null() {
             return self.read_step(io, reader);
         }
-        // SAFETY: a spare region is READ_SIZE bytes of JS memory that no JS value shows
+        // SAFETY: a spare region of `size` bytes is JS memory that no JS value shows
         // yet and nothing else writes (`JsReadMemory`); it stays alive meanwhile.
-        let target = unsafe { std::slice::from_raw_parts_mut(region, READ_SIZE) };
+        let target = unsafe { std::slice::from_raw_parts_mut(region, size) };
         let outcome = io.try_read(target).map(|n| {
             if n == 0 {
                 return (0, Bytes::new());
             }
-            (memory.lend)(region);
+            (memory.lend)(region, n);
             let chunk = LentChunk {
                 data: region,
                 len: n,
             };
             (n, Bytes::from_owner(chunk))
         });
-        self.read_outcome(outcome, reader)
+        self.read_outcome(outcome, size, reader)
     }
 }

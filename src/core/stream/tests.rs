@@ -47,6 +47,47 @@ fn read_step_copies_small_reads_and_hands_large_ones_over_in_blocks() {
     assert!(matches!(core.read_step(&io, &mut reader), ReadStep::Eof));
 }
 
+#[test]
+fn a_bulk_read_after_a_full_one_offers_big_read_size() {
+    use std::io::Write;
+    let core = StreamCore::new(Arc::new(NoSink::default()));
+    let (io, mut peer) = pair();
+    let mut reader = Reader {
+        bulk: true,
+        ..Reader::default()
+    };
+    peer.write_all(&vec![1; READ_SIZE]).unwrap();
+    match core.read_step(&io, &mut reader) {
+        ReadStep::Data(chunk) => assert_eq!(chunk.len(), READ_SIZE),
+        _ => panic!("expected data"),
+    }
+    assert!(
+        reader.big && !reader.drained(),
+        "a full read: more may wait"
+    );
+    // More than one 64 KiB read's worth, as much as the pair holds.
+    peer.set_nonblocking(true).unwrap();
+    let mut sent = 0;
+    while sent < 3 * READ_SIZE {
+        match peer.write(&vec![2; 3 * READ_SIZE - sent]) {
+            Ok(n) => sent += n,
+            Err(_) => break,
+        }
+    }
+    assert!(sent > 2 * READ_SIZE, "the pair took {sent} bytes");
+    match core.read_step(&io, &mut reader) {
+        ReadStep::Data(chunk) => {
+            assert_eq!(chunk.len(), sent, "one read takes all of it");
+            assert!(chunk.iter().all(|&b| b == 2));
+        }
+        _ => panic!("expected data"),
+    }
+    assert!(
+        reader.drained(),
+        "it did not fill BIG_READ_SIZE: the socket is empty"
+    );
+}
+
 /// A self-signed certificate for `localhost` (valid for a century) and its key, DER.
 const CERT: &[u8] = include_bytes!("testdata/cert.der");
 const KEY: &[u8] = include_bytes!("testdata/key.der");
