@@ -369,7 +369,8 @@ impl Objects {
 
 /// Chunks at least this large are lent to JS as they are (no copy); smaller large ones
 /// are copied, so that a kept chunk never pins more than twice its size (a read block
-/// is at most 64 KiB).
+/// is 64 KiB, or a big one whose chunk filled at least half of it: the stream copies a
+/// smaller chunk out of a big block itself, `StreamCore`'s read step).
 const LEND_BYTES: usize = 32 * 1024;
 
 /// The Buffer for a chunk that gets one of its own: when it is large enough, the
