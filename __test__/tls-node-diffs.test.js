@@ -214,4 +214,45 @@ test('a TLS 1.1 client gets a protocol_version alert, the server ERR_SSL_UNSUPPO
     return seen.sort();
   }));
 
+// Bytes that are no TLS at all (junk, an HTTP request, a proxy's CONNECT): OpenSSL
+// fails with its own reason and sends no alert, so the peer sees the connection end
+// with nothing to read; rustls sent a decode_error alert, which a peer that never
+// reads kept unread, never seeing 'end' (test-tls-junk-closes-server hung).
+test('a server reading bytes that are no TLS: tlsClientError with OpenSSL\'s reason, no alert, then end',
+  { skip }, (t) => sameOnBoth(t, async (serverTls) => {
+    const seen = [];
+    const server = serverTls.createServer({ ...certs.server }, () => seen.push('secureConnection'));
+    server.on('tlsClientError', (err) => seen.push({ code: err.code, library: err.library, reason: err.reason,
+      keys: Object.keys(err), message: new RegExp(`SSL routines:[^:]*:${err.reason}`).test(err.message) }));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    for (const junk of ['blah\nblah\nblah\n', 'GET / HTTP/1.1\r\n\r\n', 'CONNECT x:443 HTTP/1.1\r\n\r\n']) {
+      const client = require('node:net').connect(server.address().port, '127.0.0.1', () => client.write(junk));
+      const got = [];
+      client.on('data', (d) => got.push(d.toString('hex')));
+      client.on('end', () => got.push('end'));
+      client.on('error', (err) => got.push(`error:${err.code}`));
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+      seen.push(got);
+    }
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return seen;
+  }));
+
+// A client answered in plaintext (test-tls-junk-server): 'wrong version number'.
+test('a client reading a plaintext answer fails with ERR_SSL_WRONG_VERSION_NUMBER', { skip }, (t) =>
+  sameOnBoth(t, async (clientTls) => {
+    const server = require('node:net').createServer((s) => {
+      s.once('data', () => s.end('I was waiting for you, hello!'));
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = clientTls.connect({ port: server.address().port, host: '127.0.0.1', ca: certs.ca });
+    const seen = [];
+    client.on('secureConnect', () => seen.push('secureConnect'));
+    client.on('error', (err) => seen.push({ code: err.code, library: err.library, reason: err.reason,
+      message: /SSL routines:[^:]*:wrong version number/.test(err.message) }));
+    await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return seen;
+  }));
+
 alsoUnderOtherDriver(__filename);

@@ -166,9 +166,10 @@ function failBeforeSecure(socket, state, nread) {
 function onTlsFailure(socket, state, handle) {
   const [code, message] = handle.tlsError() ?? ['ERR_SSL_SSL_HANDSHAKE_FAILURE', 'TLS failure'];
   const err = new Error(message);
-  err.code = code;
+  // Node's own order; its code is OpenSSL's reason string, upper-cased (so back).
   err.library = 'SSL routines';
-  err.reason = message;
+  err.reason = code.startsWith('ERR_SSL_') ? code.slice(8).toLowerCase().replace(/_/g, ' ') : message;
+  err.code = code;
   if (state.options.isServer && !state.secured) return serverClientError(socket, state.options.server, err);
   socket.destroy(err);
 }

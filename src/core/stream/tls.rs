@@ -20,12 +20,12 @@ use std::sync::{Arc, MutexGuard};
 
 use bytes::Bytes;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConnection, Connection, HandshakeKind, PeerIncompatible, ServerConnection};
+use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
 
 use super::write_queue::WriteQueue;
 use super::{Io, ReadStep, Reader, StreamCore, DONE, QUEUED, READ_SIZE, SCRATCH};
 use crate::core::tls::extras::Extras;
-use crate::core::tls::{legacy_hello, verify, Context, Trust};
+use crate::core::tls::{first_record, verify, Context, Trust};
 use crate::sys::errno::{status_of, EBADF};
 
 /// Not an errno (those stop at -4095): the status of a read that failed in TLS.
@@ -138,12 +138,15 @@ impl StreamCore {
             let read = SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 let n = io.try_read(&mut scratch[..READ_SIZE])?;
-                if let Some(alert) = first_read_refused(session, &scratch[..n]) {
-                    self.send_locked(&mut self.queue(), io, &alert, false);
-                    let refused = PeerIncompatible::Tls12NotOffered.into();
-                    return Ok((n, Err(refused)));
+                if let Some(refused) = first_read_refused(session, &scratch[..n]) {
+                    if let Some(alert) = refused.alert {
+                        self.send_locked(&mut self.queue(), io, &alert, false);
+                    }
+                    let error = (refused.code.to_owned(), refused.message.to_owned());
+                    return Ok((n, Err(error)));
                 }
-                Ok::<_, io::Error>((n, feed(&mut session.conn, &scratch[..n], &mut plain)))
+                let fed = feed(&mut session.conn, &scratch[..n], &mut plain);
+                Ok::<_, io::Error>((n, fed.map_err(|err| describe(&err))))
             });
             reader.drained = !matches!(read, Ok((n, _)) if n >= READ_SIZE);
             let (n, fed) = match read {
@@ -154,8 +157,8 @@ impl StreamCore {
             self.send_output(io, Some(&mut session.conn));
             let closed = match fed {
                 Ok(closed) => closed,
-                Err(err) => {
-                    session.error = Some(describe(&err));
+                Err(error) => {
+                    session.error = Some(error);
                     return ReadStep::Error(TLS_FAILED);
                 }
             };
@@ -301,17 +304,15 @@ impl StreamCore {
     }
 }
 
-/// A server's first read: the alert to answer with instead of rustls, for a client
-/// below TLS 1.2 (see `legacy_hello`).
-fn first_read_refused(session: &mut Session, first: &[u8]) -> Option<[u8; 7]> {
+/// A connection's first read, refused as OpenSSL refuses it where rustls would
+/// answer otherwise (see `first_record`).
+fn first_read_refused(session: &mut Session, first: &[u8]) -> Option<first_record::Refusal> {
     if session.first_read_seen || first.is_empty() {
         return None;
     }
     session.first_read_seen = true;
-    match session.conn {
-        Connection::Server(_) => legacy_hello::protocol_version_alert(first),
-        Connection::Client(_) => None,
-    }
+    let server = matches!(session.conn, Connection::Server(_));
+    first_record::refusal(first, server)
 }
 
 /// Feeds one read's ciphertext to the session, taking the plaintext out as it comes
