@@ -255,4 +255,59 @@ test('a client reading a plaintext answer fails with ERR_SSL_WRONG_VERSION_NUMBE
     return seen;
   }));
 
+// The server's last data and close_notify arrive together, and the client calls end()
+// on that data. Node's TLS reads the close_notify in the same pass as the data: 'end'
+// comes before 'finish' (whose shutdown completes after the turn's reads). The native
+// client told the close_notify's EOF on the next turn, after 'finish', and code that
+// destroys the socket on 'finish' (Node's http client) saw no 'end'. "Together": a
+// proxy holds what the server sends after the handshake and hands it on in one write
+// once the server ended (a client reading on another thread would otherwise read the
+// data before the close_notify is sent).
+function holdingProxy(port) {
+  const hold = { on: false };
+  const proxy = require('node:net').createServer((inbound) => {
+    const outbound = require('node:net').connect(port, '127.0.0.1');
+    const held = [];
+    inbound.pipe(outbound);
+    outbound.on('data', (d) => (hold.on ? held.push(d) : inbound.write(d)));
+    outbound.on('end', () => inbound.end(Buffer.concat(held)));
+    for (const [a, b] of [[inbound, outbound], [outbound, inbound]]) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  return { proxy, hold };
+}
+
+for (const onFinish of ['nothing', 'destroy']) {
+  test(`a client ending on data that came with close_notify: 'end' before 'finish' (on finish: ${onFinish})`,
+    { skip }, (t) => sameOnBoth(t, async (clientTls) => {
+      const server = TLS.node.createServer({ ...certs.server }, (socket) => {
+        socket.once('data', () => socket.end('bye'));
+        socket.on('error', () => {});
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { proxy, hold } = holdingProxy(server.address().port);
+      await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const client = clientTls.connect({ port: proxy.address().port, host: '127.0.0.1', ca: certs.ca,
+        servername: 'localhost' });
+      const events = [];
+      client.on('secureConnect', () => {
+        hold.on = true;
+        client.write('go');
+      });
+      client.on('data', (d) => {
+        events.push(`data:${d}`);
+        client.end();
+      });
+      for (const name of ['end', 'finish', 'close']) client.on(name, () => events.push(name));
+      client.on('error', (err) => events.push(`error:${err.code}`));
+      if (onFinish === 'destroy') client.on('finish', () => client.destroy());
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+      await withTimeout(new Promise((resolve) => proxy.close(resolve)), T, 'proxy close');
+      await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+      return events;
+    }));
+}
+
 alsoUnderOtherDriver(__filename);

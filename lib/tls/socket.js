@@ -93,9 +93,26 @@ function tlsOnRead(nread, buf) {
       return failBeforeSecure(socket, state, nread);
     }
   }
-  if (nread === 0) return;
+  if (nread === 0) {
+    if (state?.secured && !state.closeNotified) state.closeNotified = this.tlsCloseNotifyTold();
+    return;
+  }
+  if (nread === UV_EOF && state?.eofTold) return;
   if (nread === TLS_FAILED) return onTlsFailure(socket, state, this);
-  return Reflect.apply(streamOnRead, this, [nread, buf]);
+  Reflect.apply(streamOnRead, this, [nread, buf]);
+  if (nread > 0 && state?.closeNotified) endWithCloseNotify(socket, state, this);
+}
+
+// The peer's close_notify came with the data just handed over (an empty read before it
+// said so). Node's TLSWrap reads both in one pass, so the stream ends now, before what
+// the data's handlers did (an end() whose shutdown completes after this turn's reads)
+// finishes; the EOF event that follows would wait for the next turn, as a plain
+// socket's.
+function endWithCloseNotify(socket, state, handle) {
+  if (state.eofTold || socket.destroyed) return;
+  state.eofTold = true;
+  handle.readStop();
+  Reflect.apply(streamOnRead, handle, [UV_EOF]);
 }
 
 function onSecure(socket, state, info) {

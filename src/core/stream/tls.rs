@@ -48,6 +48,16 @@ pub struct Session {
     held: Vec<u8>,
     /// The first ciphertext read was looked at (`first_read_refused`).
     first_read_seen: bool,
+    /// The peer's close_notify was read: every read step from now on says EOF (once
+    /// what came before it was told), whether or not the FIN is in yet.
+    peer_closed: bool,
+    /// The close_notify came with plaintext: an empty `Data` told JS so
+    /// (`tls_close_notify_told`) before that plaintext, held for the next step. JS ends
+    /// the stream right after the plaintext, in the same pass, as Node's TLSWrap reads
+    /// the close_notify with the data (the EOF event after it would wait for the next
+    /// loop turn, as a plain socket's). Told first, not after: events may reach JS in
+    /// two batches (threaded driver), and the plaintext must find JS knowing.
+    close_told: bool,
 }
 
 /// The handshake's outcome, as JS reads it on its secure event.
@@ -107,6 +117,8 @@ impl StreamCore {
             extras: None,
             held: Vec::new(),
             first_read_seen: false,
+            peer_closed: false,
+            close_told: false,
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -132,6 +144,9 @@ impl StreamCore {
         }
         if let Some(step) = session.news_step(reader) {
             return step;
+        }
+        if session.peer_closed {
+            return ReadStep::Eof;
         }
         loop {
             let mut plain = Vec::new();
@@ -166,8 +181,15 @@ impl StreamCore {
             if secure_now {
                 finish_handshake(session);
             }
+            session.peer_closed |= closed;
             if !plain.is_empty() {
                 self.undelivered.fetch_add(plain.len(), Ordering::AcqRel);
+                if closed {
+                    session.close_told = true;
+                    session.held = plain;
+                    reader.drained = false;
+                    return ReadStep::Data(Bytes::new());
+                }
                 return session.news_before(plain, reader);
             }
             if session.has_news() | secure_now {
@@ -296,6 +318,12 @@ impl StreamCore {
             verdict: session.verdict,
             resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
         })
+    }
+
+    /// Whether an empty read told that the peer's close_notify came with the plaintext
+    /// the next read gives (JS ends the stream right after it: `Session::close_told`).
+    pub fn tls_close_notify_told(&self) -> bool {
+        self.session().as_ref().is_some_and(|s| s.close_told)
     }
 
     /// What made a read fail with [`TLS_FAILED`]: (Node's error code, message).
