@@ -131,7 +131,11 @@ function onSecure(socket, state, info) {
       if (err) {
         socket.authorizationError = err.code;
         if (options.rejectUnauthorized) {
-          socket.destroy();
+          // As Node's server: the socket is destroyed before anyone was handed it, which
+          // its server tells as a connection reset ('socket hang up').
+          const reset = new Error('socket hang up');
+          reset.code = 'ECONNRESET';
+          serverClientError(socket, options.server, reset);
           return;
         }
       } else {
