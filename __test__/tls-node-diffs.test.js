@@ -214,4 +214,127 @@ test('a TLS 1.1 client gets a protocol_version alert, the server ERR_SSL_UNSUPPO
     return seen.sort();
   }));
 
+// Bytes that are no TLS at all (junk, an HTTP request, a proxy's CONNECT): OpenSSL
+// fails with its own reason and sends no alert, so the peer sees the connection end
+// with nothing to read; rustls sent a decode_error alert, which a peer that never
+// reads kept unread, never seeing 'end' (test-tls-junk-closes-server hung).
+test('a server reading bytes that are no TLS: tlsClientError with OpenSSL\'s reason, no alert, then end',
+  { skip }, (t) => sameOnBoth(t, async (serverTls) => {
+    const seen = [];
+    const server = serverTls.createServer({ ...certs.server }, () => seen.push('secureConnection'));
+    server.on('tlsClientError', (err) => seen.push({ code: err.code, library: err.library, reason: err.reason,
+      keys: Object.keys(err), message: new RegExp(`SSL routines:[^:]*:${err.reason}`).test(err.message) }));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    for (const junk of ['blah\nblah\nblah\n', 'GET / HTTP/1.1\r\n\r\n', 'CONNECT x:443 HTTP/1.1\r\n\r\n']) {
+      const client = require('node:net').connect(server.address().port, '127.0.0.1', () => client.write(junk));
+      const got = [];
+      client.on('data', (d) => got.push(d.toString('hex')));
+      client.on('end', () => got.push('end'));
+      client.on('error', (err) => got.push(`error:${err.code}`));
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+      seen.push(got);
+    }
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return seen;
+  }));
+
+// A client answered in plaintext (test-tls-junk-server): 'wrong version number'.
+test('a client reading a plaintext answer fails with ERR_SSL_WRONG_VERSION_NUMBER', { skip }, (t) =>
+  sameOnBoth(t, async (clientTls) => {
+    const server = require('node:net').createServer((s) => {
+      s.once('data', () => s.end('I was waiting for you, hello!'));
+    });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = clientTls.connect({ port: server.address().port, host: '127.0.0.1', ca: certs.ca });
+    const seen = [];
+    client.on('secureConnect', () => seen.push('secureConnect'));
+    client.on('error', (err) => seen.push({ code: err.code, library: err.library, reason: err.reason,
+      message: /SSL routines:[^:]*:wrong version number/.test(err.message) }));
+    await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+    await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+    return seen;
+  }));
+
+// The server's last data and close_notify arrive together, and the client calls end()
+// on that data. Node's TLS reads the close_notify in the same pass as the data: 'end'
+// comes before 'finish' (whose shutdown completes after the turn's reads). The native
+// client told the close_notify's EOF on the next turn, after 'finish', and code that
+// destroys the socket on 'finish' (Node's http client) saw no 'end'. "Together": a
+// proxy holds what the server sends after the handshake and hands it on in one write
+// once the server ended (a client reading on another thread would otherwise read the
+// data before the close_notify is sent).
+function holdingProxy(port) {
+  const hold = { on: false };
+  const proxy = require('node:net').createServer((inbound) => {
+    const outbound = require('node:net').connect(port, '127.0.0.1');
+    const held = [];
+    inbound.pipe(outbound);
+    outbound.on('data', (d) => (hold.on ? held.push(d) : inbound.write(d)));
+    outbound.on('end', () => inbound.end(Buffer.concat(held)));
+    for (const [a, b] of [[inbound, outbound], [outbound, inbound]]) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  return { proxy, hold };
+}
+
+for (const onFinish of ['nothing', 'destroy']) {
+  test(`a client ending on data that came with close_notify: 'end' before 'finish' (on finish: ${onFinish})`,
+    { skip }, (t) => sameOnBoth(t, async (clientTls) => {
+      const server = TLS.node.createServer({ ...certs.server }, (socket) => {
+        socket.once('data', () => socket.end('bye'));
+        socket.on('error', () => {});
+      });
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { proxy, hold } = holdingProxy(server.address().port);
+      await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const client = clientTls.connect({ port: proxy.address().port, host: '127.0.0.1', ca: certs.ca,
+        servername: 'localhost' });
+      const events = [];
+      client.on('secureConnect', () => {
+        hold.on = true;
+        client.write('go');
+      });
+      client.on('data', (d) => {
+        events.push(`data:${d}`);
+        client.end();
+      });
+      for (const name of ['end', 'finish', 'close']) client.on(name, () => events.push(name));
+      client.on('error', (err) => events.push(`error:${err.code}`));
+      if (onFinish === 'destroy') client.on('finish', () => client.destroy());
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+      await withTimeout(new Promise((resolve) => proxy.close(resolve)), T, 'proxy close');
+      await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+      return events;
+    }));
+}
+
+// requestCert + rejectUnauthorized, a client certificate the server does not trust:
+// OpenSSL under Node completes the handshake (Node's verify callback accepts every
+// chain) and Node's server destroys the socket after it, so the client sees its
+// connection reset; rustls refused the chain in the handshake with an alert
+// (test-tls-client-auth, "Fail to complete client's chain"). TLS 1.3 only: under 1.2
+// OpenSSL's server never sends its Finished (Node destroys the socket before it is
+// flushed), while rustls's has left before JS judges the chain.
+for (const maxVersion of ['TLSv1.3']) {
+  test(`requestCert + rejectUnauthorized, an untrusted client certificate: the server destroys it after the handshake (${maxVersion})`,
+    { skip }, (t) => sameOnBoth(t, async (serverTls) => {
+      const seen = [];
+      const server = serverTls.createServer({
+        ...certs.server, ca: [certs.selfSigned.cert], requestCert: true, rejectUnauthorized: true, maxVersion,
+      }, () => seen.push('secureConnection'));
+      server.on('tlsClientError', (err) => seen.push(`tlsClientError:${err.code}`));
+      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const client = TLS.node.connect({ port: server.address().port, host: '127.0.0.1', ca: certs.ca,
+        servername: 'localhost', ...certs.client });
+      client.on('secureConnect', () => seen.push('client secureConnect'));
+      client.on('error', (err) => seen.push(`client error:${err.code}`));
+      client.resume();
+      await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, 'client close');
+      await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+      return seen;
+    }));
+}
+
 alsoUnderOtherDriver(__filename);

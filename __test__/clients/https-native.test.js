@@ -171,14 +171,22 @@ test(`[${DRIVER}] https.request through a keep-alive Agent, server and/or client
   }
 });
 
+// The 'end'/'finish' order checked below holds when the close_notify is read with the
+// data, as Node's loop (and rsnet's loop driver) reads them: on the next poll, after
+// both were sent. A runtime thread of the threaded driver reads the data the moment
+// it arrives, often before the close_notify sent after it, and then, as Node would
+// for a close_notify that came later, tells the EOF on a later turn.
+const THREADED_TODO = DRIVER === 'threaded' ?
+  'the threaded driver reads the data before the close_notify sent after it arrives' : false;
+
 // The server answers the last request with Connection: close, and its close_notify and
 // FIN come with the response. Node's TLS reads that close_notify ('end') in the same pass
-// as the response, before the http client's end() (destroySoon) has finished: its write
-// goes through libuv. A native TLS client finishes its end() first (its write completes at
-// once) and is destroyed without an 'end'.
+// as the response, before the http client's end() (destroySoon) has finished: its
+// shutdown completes after the turn's reads. A native TLS client must do the same (it
+// once told that EOF on the next turn, and was destroyed on 'finish' without an 'end').
 test(`[${DRIVER}] https.request's socket on rsnet's native TLS: the server's close_notify with the last response gives 'end' before 'finish', as Node's TLS`, {
   skip, timeout: 120_000,
-  todo: 'a native TLS client socket emits no \'end\' here (its end() finishes before the close_notify read with the response is told)',
+  todo: THREADED_TODO,
 }, async (t) => {
   const { oracle, pairs } = await runAll(t);
   for (const { serverKind, clientKind, r } of pairs) {

@@ -93,9 +93,26 @@ function tlsOnRead(nread, buf) {
       return failBeforeSecure(socket, state, nread);
     }
   }
-  if (nread === 0) return;
+  if (nread === 0) {
+    if (state?.secured && !state.closeNotified) state.closeNotified = this.tlsCloseNotifyTold();
+    return;
+  }
+  if (nread === UV_EOF && state?.eofTold) return;
   if (nread === TLS_FAILED) return onTlsFailure(socket, state, this);
-  return Reflect.apply(streamOnRead, this, [nread, buf]);
+  Reflect.apply(streamOnRead, this, [nread, buf]);
+  if (nread > 0 && state?.closeNotified) endWithCloseNotify(socket, state, this);
+}
+
+// The peer's close_notify came with the data just handed over (an empty read before it
+// said so). Node's TLSWrap reads both in one pass, so the stream ends now, before what
+// the data's handlers did (an end() whose shutdown completes after this turn's reads)
+// finishes; the EOF event that follows would wait for the next turn, as a plain
+// socket's.
+function endWithCloseNotify(socket, state, handle) {
+  if (state.eofTold || socket.destroyed) return;
+  state.eofTold = true;
+  handle.readStop();
+  Reflect.apply(streamOnRead, handle, [UV_EOF]);
 }
 
 function onSecure(socket, state, info) {
@@ -114,7 +131,11 @@ function onSecure(socket, state, info) {
       if (err) {
         socket.authorizationError = err.code;
         if (options.rejectUnauthorized) {
-          socket.destroy();
+          // As Node's server: the socket is destroyed before anyone was handed it, which
+          // its server tells as a connection reset ('socket hang up').
+          const reset = new Error('socket hang up');
+          reset.code = 'ECONNRESET';
+          serverClientError(socket, options.server, reset);
           return;
         }
       } else {
@@ -166,9 +187,10 @@ function failBeforeSecure(socket, state, nread) {
 function onTlsFailure(socket, state, handle) {
   const [code, message] = handle.tlsError() ?? ['ERR_SSL_SSL_HANDSHAKE_FAILURE', 'TLS failure'];
   const err = new Error(message);
-  err.code = code;
+  // Node's own order; its code is OpenSSL's reason string, upper-cased (so back).
   err.library = 'SSL routines';
-  err.reason = message;
+  err.reason = code.startsWith('ERR_SSL_') ? code.slice(8).toLowerCase().replace(/_/g, ' ') : message;
+  err.code = code;
   if (state.options.isServer && !state.secured) return serverClientError(socket, state.options.server, err);
   socket.destroy(err);
 }

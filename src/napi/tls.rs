@@ -196,6 +196,13 @@ impl SocketHandle {
         })
     }
 
+    /// Whether an empty read meant the peer's close_notify, read with the data the next
+    /// read gives (lib/tls/socket.js ends the stream right after it, as Node's TLSWrap).
+    #[napi(catch_unwind)]
+    pub fn tls_close_notify_told(&self) -> bool {
+        self.core().tls_close_notify_told()
+    }
+
     /// `[code, message]` of the TLS failure behind a read error of `TLS_FAILED`.
     #[napi(catch_unwind)]
     pub fn tls_error(&self) -> Option<Vec<String>> {

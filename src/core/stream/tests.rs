@@ -177,7 +177,7 @@ fn tls_garbage_fails_the_read_step_with_openssls_code() {
     let step = server.read_step(io.as_ref().unwrap(), &mut Reader::default());
     assert!(matches!(step, ReadStep::Error(TLS_FAILED)));
     let (code, _) = server.tls_error().unwrap();
-    assert_eq!(code, "ERR_SSL_WRONG_VERSION_NUMBER");
+    assert_eq!(code, "ERR_SSL_HTTP_REQUEST");
 }
 
 /// Every connection holds one `StreamCore` (issue #18, memory per connection): what

@@ -20,12 +20,12 @@ use std::sync::{Arc, MutexGuard};
 
 use bytes::Bytes;
 use rustls::pki_types::ServerName;
-use rustls::{ClientConnection, Connection, HandshakeKind, PeerIncompatible, ServerConnection};
+use rustls::{ClientConnection, Connection, HandshakeKind, ServerConnection};
 
 use super::write_queue::WriteQueue;
 use super::{Io, ReadStep, Reader, StreamCore, DONE, QUEUED, READ_SIZE, SCRATCH};
 use crate::core::tls::extras::Extras;
-use crate::core::tls::{legacy_hello, verify, Context, Trust};
+use crate::core::tls::{first_record, verify, Context, Trust};
 use crate::sys::errno::{status_of, EBADF};
 
 /// Not an errno (those stop at -4095): the status of a read that failed in TLS.
@@ -48,6 +48,16 @@ pub struct Session {
     held: Vec<u8>,
     /// The first ciphertext read was looked at (`first_read_refused`).
     first_read_seen: bool,
+    /// The peer's close_notify was read: every read step from now on says EOF (once
+    /// what came before it was told), whether or not the FIN is in yet.
+    peer_closed: bool,
+    /// The close_notify came with plaintext: an empty `Data` told JS so
+    /// (`tls_close_notify_told`) before that plaintext, held for the next step. JS ends
+    /// the stream right after the plaintext, in the same pass, as Node's TLSWrap reads
+    /// the close_notify with the data (the EOF event after it would wait for the next
+    /// loop turn, as a plain socket's). Told first, not after: events may reach JS in
+    /// two batches (threaded driver), and the plaintext must find JS knowing.
+    close_told: bool,
 }
 
 /// The handshake's outcome, as JS reads it on its secure event.
@@ -107,6 +117,8 @@ impl StreamCore {
             extras: None,
             held: Vec::new(),
             first_read_seen: false,
+            peer_closed: false,
+            close_told: false,
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -133,17 +145,23 @@ impl StreamCore {
         if let Some(step) = session.news_step(reader) {
             return step;
         }
+        if session.peer_closed {
+            return ReadStep::Eof;
+        }
         loop {
             let mut plain = Vec::new();
             let read = SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 let n = io.try_read(&mut scratch[..READ_SIZE])?;
-                if let Some(alert) = first_read_refused(session, &scratch[..n]) {
-                    self.send_locked(&mut self.queue(), io, &alert, false);
-                    let refused = PeerIncompatible::Tls12NotOffered.into();
-                    return Ok((n, Err(refused)));
+                if let Some(refused) = first_read_refused(session, &scratch[..n]) {
+                    if let Some(alert) = refused.alert {
+                        self.send_locked(&mut self.queue(), io, &alert, false);
+                    }
+                    let error = (refused.code.to_owned(), refused.message.to_owned());
+                    return Ok((n, Err(error)));
                 }
-                Ok::<_, io::Error>((n, feed(&mut session.conn, &scratch[..n], &mut plain)))
+                let fed = feed(&mut session.conn, &scratch[..n], &mut plain);
+                Ok::<_, io::Error>((n, fed.map_err(|err| describe(&err))))
             });
             reader.drained = !matches!(read, Ok((n, _)) if n >= READ_SIZE);
             let (n, fed) = match read {
@@ -154,8 +172,8 @@ impl StreamCore {
             self.send_output(io, Some(&mut session.conn));
             let closed = match fed {
                 Ok(closed) => closed,
-                Err(err) => {
-                    session.error = Some(describe(&err));
+                Err(error) => {
+                    session.error = Some(error);
                     return ReadStep::Error(TLS_FAILED);
                 }
             };
@@ -163,8 +181,15 @@ impl StreamCore {
             if secure_now {
                 finish_handshake(session);
             }
+            session.peer_closed |= closed;
             if !plain.is_empty() {
                 self.undelivered.fetch_add(plain.len(), Ordering::AcqRel);
+                if closed {
+                    session.close_told = true;
+                    session.held = plain;
+                    reader.drained = false;
+                    return ReadStep::Data(Bytes::new());
+                }
                 return session.news_before(plain, reader);
             }
             if session.has_news() | secure_now {
@@ -295,23 +320,27 @@ impl StreamCore {
         })
     }
 
+    /// Whether an empty read told that the peer's close_notify came with the plaintext
+    /// the next read gives (JS ends the stream right after it: `Session::close_told`).
+    pub fn tls_close_notify_told(&self) -> bool {
+        self.session().as_ref().is_some_and(|s| s.close_told)
+    }
+
     /// What made a read fail with [`TLS_FAILED`]: (Node's error code, message).
     pub fn tls_error(&self) -> Option<(String, String)> {
         self.session().as_ref()?.error.clone()
     }
 }
 
-/// A server's first read: the alert to answer with instead of rustls, for a client
-/// below TLS 1.2 (see `legacy_hello`).
-fn first_read_refused(session: &mut Session, first: &[u8]) -> Option<[u8; 7]> {
+/// A connection's first read, refused as OpenSSL refuses it where rustls would
+/// answer otherwise (see `first_record`).
+fn first_read_refused(session: &mut Session, first: &[u8]) -> Option<first_record::Refusal> {
     if session.first_read_seen || first.is_empty() {
         return None;
     }
     session.first_read_seen = true;
-    match session.conn {
-        Connection::Server(_) => legacy_hello::protocol_version_alert(first),
-        Connection::Client(_) => None,
-    }
+    let server = matches!(session.conn, Connection::Server(_));
+    first_record::refusal(first, server)
 }
 
 /// Feeds one read's ciphertext to the session, taking the plaintext out as it comes

@@ -20,7 +20,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ClientConfig, RootCertStore, ServerConfig, SupportedProtocolVersion};
 
 pub mod extras;
-pub mod legacy_hello;
+pub mod first_record;
 pub mod sessions;
 pub mod tickets;
 pub mod verify;

@@ -205,8 +205,8 @@ impl ClientCertVerifier for RecordClient {
 }
 
 /// A server's client-certificate verifier: with `requestCert` and
-/// `rejectUnauthorized`, [`RequireClient`], so that a client without a trusted
-/// certificate fails the handshake as under OpenSSL; otherwise [`RecordClient`].
+/// `rejectUnauthorized`, [`RequireClient`], so that a client without a certificate
+/// fails the handshake as under OpenSSL; otherwise [`RecordClient`].
 pub fn client_verifier(
     provider: Arc<CryptoProvider>,
     trust: &Arc<Trust>,
@@ -222,7 +222,6 @@ pub fn client_verifier(
         if let Ok(webpki) = built {
             return Arc::new(RequireClient {
                 webpki,
-                trust: trust.clone(),
                 signatures: Signatures(provider),
             });
         }
@@ -230,12 +229,14 @@ pub fn client_verifier(
     Arc::new(RecordClient::new(provider, request))
 }
 
-/// webpki's mandatory client verifier, except where webpki refuses what OpenSSL
-/// takes: a trusted leaf is accepted, a v1 leaf is judged by [`judge_v1`], and
-/// handshake signatures are checked with the key [`der`] reads.
+/// A client certificate is required (Node's `SSL_VERIFY_FAIL_IF_NO_PEER_CERT`: a
+/// client without one fails the handshake), but any chain is accepted in the
+/// handshake, as Node's verify callback accepts every chain: the server judges it
+/// after the handshake ([`judge`]) and destroys the socket then, so the client sees
+/// its connection reset, not an alert (test-tls-client-auth). The trusted CAs' names
+/// go in the certificate request (webpki's), as OpenSSL sends its client CA list.
 struct RequireClient {
     webpki: Arc<dyn ClientCertVerifier>,
-    trust: Arc<Trust>,
     signatures: Signatures,
 }
 
@@ -259,34 +260,13 @@ impl ClientCertVerifier for RequireClient {
     }
     fn verify_client_cert(
         &self,
-        leaf: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        now: UnixTime,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        // A leaf that is itself trusted (a self-signed certificate given as `ca`) is
-        // accepted by OpenSSL as it is; webpki refuses a CA certificate as a leaf.
-        if self.trust.certs.iter().any(|cert| cert[..] == leaf[..]) {
-            return Ok(ClientCertVerified::assertion());
-        }
-        let Some(v1) = der::parse(leaf).filter(|cert| cert.version == 0) else {
-            return self.webpki.verify_client_cert(leaf, intermediates, now);
-        };
-        match judge_v1(&v1, &self.trust) {
-            None => Ok(ClientCertVerified::assertion()),
-            Some(reason) => Err(Error::InvalidCertificate(certificate_error(reason))),
-        }
+        Ok(ClientCertVerified::assertion())
     }
     handshake_signatures!(signatures);
-}
-
-/// The rustls error (so the alert) for a verdict of [`judge_v1`].
-fn certificate_error(reason: &str) -> CertificateError {
-    match reason {
-        "CERT_HAS_EXPIRED" => CertificateError::Expired,
-        "CERT_NOT_YET_VALID" => CertificateError::NotValidYet,
-        "CERT_SIGNATURE_FAILURE" => CertificateError::BadSignature,
-        _ => CertificateError::UnknownIssuer,
-    }
 }
 
 /// Our own certificate chain and key, as rustls's `with_single_cert` and
