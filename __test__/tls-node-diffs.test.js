@@ -337,4 +337,34 @@ for (const maxVersion of ['TLSv1.3']) {
     }));
 }
 
+// getEphemeralKeyInfo(): a client's key exchange group (X25519 by default, P-256 or
+// P-384 when the server prefers it, under TLS 1.3 and 1.2), {} before the handshake,
+// null on the server and once closed; rsnet's answered {} on every socket.
+test('getEphemeralKeyInfo: the client\'s key exchange group, {} before, null on the server and once closed',
+  { skip }, (t) => sameOnBoth(t, async (clientTls) => {
+    const seen = [];
+    for (const extra of [{}, { maxVersion: 'TLSv1.2' }]) {
+      for (const ecdhCurve of [undefined, 'P-256', 'P-384']) {
+        const server = TLS.node.createServer({ ...certs.server, ...extra, ...(ecdhCurve ? { ecdhCurve } : {}) });
+        const serverInfo = new Promise((resolve) => server.on('secureConnection', (s) => {
+          resolve(s.getEphemeralKeyInfo());
+          s.end();
+        }));
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const client = clientTls.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost', ca: certs.ca });
+        const before = client.getEphemeralKeyInfo();
+        await withTimeout(new Promise((resolve, reject) => {
+          client.once('secureConnect', resolve);
+          client.once('error', reject);
+        }), T, 'secureConnect');
+        const during = client.getEphemeralKeyInfo();
+        client.destroy();
+        await withTimeout(new Promise((resolve) => client.once('close', resolve)), T, 'client close');
+        seen.push({ extra, ecdhCurve, before, during, server: await withTimeout(serverInfo, T, 'server'), closed: client.getEphemeralKeyInfo() });
+        await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+      }
+    }
+    return seen;
+  }));
+
 alsoUnderOtherDriver(__filename);

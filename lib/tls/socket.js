@@ -279,7 +279,16 @@ TLSSocket.prototype.exportKeyingMaterial = function exportKeyingMaterial(length,
   return reporting.exportKeyingMaterial(this, length, label, context);
 };
 TLSSocket.prototype.getTLSTicket = function getTLSTicket() { return undefined; };
-TLSSocket.prototype.getEphemeralKeyInfo = function getEphemeralKeyInfo() { return {}; };
+// As Node's: null on a server socket (and once the socket is closed); on a client the
+// key exchange's group once the handshake is done, {} before (every group rustls
+// offers is an elliptic curve: OpenSSL's type 'ECDH').
+TLSSocket.prototype.getEphemeralKeyInfo = function getEphemeralKeyInfo() {
+  const state = this[kTls];
+  if (!this._handle || state === undefined || state.options.isServer) return null;
+  const info = state.info;
+  if (!info?.keyExchange) return {};
+  return { type: 'ECDH', name: info.keyExchange, size: info.keyExchangeSize };
+};
 // rustls never renegotiates.
 TLSSocket.prototype.disableRenegotiation = function disableRenegotiation() {};
 TLSSocket.prototype.setMaxSendFragment = function setMaxSendFragment() { return false; };

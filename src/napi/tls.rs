@@ -122,6 +122,10 @@ pub struct TlsHandshake {
     /// Why the peer's chain is not trusted (an OpenSSL code), or none.
     pub verdict: Option<String>,
     pub resumed: bool,
+    /// The ephemeral key exchange's group as OpenSSL names it (`X25519`,
+    /// `prime256v1`…), and its size in bits; none after a resumed TLS 1.2 handshake.
+    pub key_exchange: Option<String>,
+    pub key_exchange_size: Option<u32>,
 }
 
 #[napi]
@@ -193,6 +197,8 @@ impl SocketHandle {
             peer_chain: info.peer_chain.into_iter().map(Buffer::from).collect(),
             verdict: info.verdict.map(str::to_owned),
             resumed: info.resumed,
+            key_exchange: info.key_exchange.map(|(name, _)| name.to_owned()),
+            key_exchange_size: info.key_exchange.map(|(_, size)| size),
         })
     }
 

@@ -60,6 +60,17 @@ pub struct Session {
     close_told: bool,
 }
 
+/// A key exchange group as OpenSSL names it, with the size OpenSSL gives (the
+/// groups rsnet's provider offers: src/core/tls/mod.rs).
+fn openssl_group(group: rustls::NamedGroup) -> Option<(&'static str, u32)> {
+    match group {
+        rustls::NamedGroup::X25519 => Some(("X25519", 253)),
+        rustls::NamedGroup::secp256r1 => Some(("prime256v1", 256)),
+        rustls::NamedGroup::secp384r1 => Some(("secp384r1", 384)),
+        _ => None,
+    }
+}
+
 /// The handshake's outcome, as JS reads it on its secure event.
 pub struct Info {
     pub protocol: &'static str,
@@ -69,6 +80,9 @@ pub struct Info {
     pub peer_chain: Vec<Vec<u8>>,
     pub verdict: Option<&'static str>,
     pub resumed: bool,
+    /// The ephemeral key exchange's group, as OpenSSL names it (`getEphemeralKeyInfo`):
+    /// (name, size in bits); `None` where none ran (a resumed TLS 1.2 session).
+    pub key_exchange: Option<(&'static str, u32)>,
 }
 
 impl StreamCore {
@@ -317,6 +331,9 @@ impl StreamCore {
                 .unwrap_or_default(),
             verdict: session.verdict,
             resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
+            key_exchange: conn
+                .negotiated_key_exchange_group()
+                .and_then(|group| openssl_group(group.name())),
         })
     }
 
