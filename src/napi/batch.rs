@@ -332,7 +332,10 @@ pub unsafe fn dispatch(
     args[1] = objects.array;
 
     // Arguments left off the end are undefined to JS; one in between is made so.
-    let argc = args.iter().rposition(|arg| !arg.is_null()).map_or(0, |last| last + 1);
+    let argc = args
+        .iter()
+        .rposition(|arg| !arg.is_null())
+        .map_or(0, |last| last + 1);
     for arg in &mut args[..argc] {
         if arg.is_null() {
             // SAFETY: on env's JS thread inside the caller's scope (this fn's contract).
