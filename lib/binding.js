@@ -243,35 +243,32 @@ function runBatch(batch) {
     }
     batch.next += RECORD_INTS;
     const a = records[i + 2];
-    // A DATA event's chunk, an ACCEPTED event's new handle.
-    let value;
+    let chunk;
     if (kind === DATA) {
       // A view of the data block, no copy beyond the one native code made; or a
       // large chunk's own Buffer, or the Buffer it was read into, longer than the
       // chunk when the read did not fill it.
       const at = records[i + 3];
-      value = at >= 0 ? new FastBuffer(block, at, a) : objects[-1 - at];
-      if (value.length !== a) value = new FastBuffer(value.buffer, value.byteOffset, a);
-    } else if (kind === ACCEPTED) {
-      value = objects[a];
+      chunk = at >= 0 ? new FastBuffer(block, at, a) : objects[-1 - at];
+      if (chunk.length !== a) chunk = new FastBuffer(chunk.buffer, chunk.byteOffset, a);
     }
     if (handle !== undefined) {
-      callReporting(deliver, handle, kind, a, value);
+      callReporting(deliver, handle, kind, a, chunk, objects);
     } else if (kind === ACCEPTED) {
       // Accepted natively just before its server closed: nobody will own it. The kernel
       // resets a connection still in a closed listener's backlog; so does rsnet.
-      value.reset();
+      objects[a].reset();
     }
   }
   return true;
 }
 
 // Runs one event in its handle's async context, as Node's handle callbacks run.
-function deliver(handle, kind, a, value) {
+function deliver(handle, kind, a, chunk, objects) {
   if (kind === ACCEPTED) {
     // As libuv creates it before calling the server back, an accepted connection's
     // handle does not take on the server's context.
-    const client = value;
+    const client = objects[a];
     initHandleContext(client, { isPipe: handle[kIsPipe] });
     client[kOpenedTurn] = turn;
     track(client);
@@ -280,12 +277,12 @@ function deliver(handle, kind, a, value) {
   } else if (kind === CONNECTED) {
     handle[kOpenedTurn] = turn;
   }
-  return runInHandleContext(handle, handleEvent, handle, kind, a, value);
+  return runInHandleContext(handle, handleEvent, handle, kind, a, chunk, objects);
 }
 
-function handleEvent(handle, kind, a, value) {
+function handleEvent(handle, kind, a, chunk, objects) {
   switch (kind) {
-    case DATA: return handle.onread(a, value);
+    case DATA: return handle.onread(a, chunk);
     // Native code settled a completion's requests as it encoded it: an idle handle, as
     // in libuv, no longer keeps the process alive.
     case EOF:
@@ -298,7 +295,7 @@ function handleEvent(handle, kind, a, value) {
     case WRITE_ERROR: return handle.onwriteerror(a);
     case SHUTDOWN: return handle.onshutdown(a);
     case CONNECTED: return handle.onconnect(a);
-    case ACCEPTED: return handle.onconnection(0, value);
+    case ACCEPTED: return handle.onconnection(0, objects[a]);
     case ACCEPT_ERROR: return handle.onconnection(a);
     case SPLICE_READY: return handle.onspliceready(a);
   }
