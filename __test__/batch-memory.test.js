@@ -11,14 +11,19 @@ const assert = require('node:assert/strict');
 const native = require('../lib/native');
 const seen = { batches: 0, recordsHanded: 0, blocks: new Set(), blockSizes: new Set() };
 const init = native.init;
-native.init = (dispatch) => init((records, count, objects, block, loopTurn, nextTurn) => {
-  if (count > 0) seen.batches++;
-  if (records !== undefined) seen.recordsHanded++;
+// The records, whose header record starts with the batch's size.
+let header = new Int32Array(0);
+native.init = (dispatch) => init((records, objects, block) => {
+  if (records !== undefined) {
+    seen.recordsHanded++;
+    header = new Int32Array(records);
+  }
+  if (header[0] > 0) seen.batches++;
   if (block !== undefined) {
     seen.blocks.add(block);
     seen.blockSizes.add(block.byteLength);
   }
-  return dispatch(records, count, objects, block, loopTurn, nextTurn);
+  return dispatch(records, objects, block);
 });
 
 const { impls: { rsnet } } = require('./helpers/harness');

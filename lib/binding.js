@@ -3,9 +3,10 @@
 // classes and constants for the rest of lib/ (lib/native.js loads the addon).
 //
 // Native code calls JS through one function per environment (`dispatch`), with a whole
-// batch at a time: int32 records `[kind, id, a, b]` in an ArrayBuffer that every batch
-// reuses, the bytes of small DATA records in a shared data block (b is the offset),
-// large chunks (b < 0) and accepted handles in `objects` (see src/napi/batch.rs). Each
+// batch at a time: in an ArrayBuffer of int32 records that every batch reuses, a
+// header `[count, loopTurn, nextTurn, 0]` and then `count` records `[kind, id, a, b]`;
+// the bytes of small DATA records in a shared data block (b is the offset), large
+// chunks (b < 0) and accepted handles in `objects` (see src/napi/batch.rs). Each
 // handle registers under its id while open; events for handles closed meanwhile are
 // dropped here.
 
@@ -132,16 +133,23 @@ let records = new Int32Array(0);
 // (`keep`), since the next batch overwrites the records.
 const current = { records, end: 0, next: 0, objects: undefined, block: undefined };
 
-// `forNextTurn`: a runtime thread read this while JS ran this turn's callbacks; libuv
-// would see it on its next poll, after this turn's setImmediate callbacks.
-function dispatch(recordsBuffer, count, objects, block, loopTurn, forNextTurn) {
+// The header's fields (record 0 of the records).
+const COUNT = 0;
+const LOOP_TURN = 1;
+const NEXT_TURN = 2;
+
+function dispatch(recordsBuffer, objects, block) {
   if (recordsBuffer !== undefined) records = new Int32Array(recordsBuffer);
+  const count = records[COUNT];
   if (count === 0) {
-    // An empty batch is native code's call to complete one request (see afterIo).
-    if (forNextTurn) nextTurn();
+    // An empty batch is native code's call to complete one request (see afterIo), or
+    // the start of the next loop turn (see waitForNextTurn).
+    if (records[NEXT_TURN] !== 0) nextTurn();
     else runOneAfterIo();
   } else {
-    deliverBatch(count, objects, block, loopTurn, forNextTurn);
+    // `nextTurn`: a runtime thread read this while JS ran this turn's callbacks;
+    // libuv would see it on its next poll, after this turn's setImmediate callbacks.
+    deliverBatch(count, objects, block, records[LOOP_TURN], records[NEXT_TURN] !== 0);
   }
 }
 
@@ -157,8 +165,8 @@ function deliverBatch(count, objects, block, loopTurn, forNextTurn) {
   }
   const batch = current;
   batch.records = records;
-  batch.end = count * RECORD_INTS;
-  batch.next = 0;
+  batch.end = (count + 1) * RECORD_INTS;
+  batch.next = RECORD_INTS;
   batch.objects = objects;
   batch.block = block;
   if (idle()) {
@@ -223,7 +231,7 @@ function runBatch(batch) {
   const { records, end, objects, block } = batch;
   while (batch.next < end) {
     const i = batch.next;
-    if (i > 0) {
+    if (i > RECORD_INTS) {
       runTicks();
       if (pendingCloses > 0) return false;
     }

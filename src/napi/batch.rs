@@ -1,12 +1,16 @@
 //! Encodes a drained batch of events as JS values and makes the one JS call.
 //!
-//! `dispatch(records, count, objects, block, loopTurn, nextTurn)` gets no new memory
-//! for a batch in the common case:
-//! - `count` records of four int32 `[kind, id, a, b]` are written at the start of one
-//!   ArrayBuffer that lives as long as the environment and is reused by every batch
-//!   ([`Memory`]); `records` is that ArrayBuffer when it is new (the first batch, or
-//!   one that outgrew it), else undefined, so JS keeps one `Int32Array` over it. JS
-//!   must copy what it keeps of a batch past the call.
+//! `dispatch(records, objects, block)` gets no new memory for a batch in the common
+//! case, and as few napi values as it can (each costs a napi call; arguments left off
+//! the end of the call are undefined to JS):
+//! - One ArrayBuffer of int32 records that lives as long as the environment and is
+//!   reused by every batch ([`Memory`]): a header record `[count, loopTurn, nextTurn,
+//!   0]` (the batch's size, the loop turn it comes in, as its low 31 bits, or -1 where
+//!   libuv does not count turns, and 1 for an empty batch that marks the next turn),
+//!   then `count` records `[kind, id, a, b]`. `records` is that ArrayBuffer when it is
+//!   new (the first batch, or one that outgrew it), else undefined, so JS keeps one
+//!   `Int32Array` over it. JS must read the header first and copy what it keeps of a
+//!   batch past the call.
 //! - The bytes of each small `Data` event (under [`OWN_BUFFER_BYTES`]) are copied into
 //!   `block`, an ArrayBuffer handed out by [`Memory`] piece by piece: `b` is the
 //!   chunk's offset in it, `a` its length, and JS makes the chunk's Buffer over that
@@ -134,7 +138,7 @@ unsafe fn release_region(env: sys::napi_env, region: Region) {
 }
 
 /// The records ArrayBuffer, at least `len` bytes: its memory, and the ArrayBuffer
-/// itself when it is new (JS then makes its view again), else undefined.
+/// itself when it is new (JS then makes its view again).
 ///
 /// # Safety
 /// Must run on the JS thread of `env`, inside a handle scope.
@@ -142,13 +146,10 @@ unsafe fn records_region(
     env: sys::napi_env,
     memory: &mut Memory,
     len: usize,
-) -> napi::Result<(*mut u8, sys::napi_value)> {
+) -> napi::Result<(*mut u8, Option<sys::napi_value>)> {
     if let Some(records) = &memory.records {
         if records.len >= len {
-            let mut undefined = ptr::null_mut();
-            // SAFETY: this fn's contract.
-            check(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
-            return Ok((records.data, undefined));
+            return Ok((records.data, None));
         }
     }
     let size = len.next_power_of_two().max(FIRST_RECORDS_BYTES);
@@ -159,7 +160,7 @@ unsafe fn records_region(
         // SAFETY: this fn's contract (env's JS thread).
         unsafe { release_region(env, old) };
     }
-    Ok((data, value))
+    Ok((data, Some(value)))
 }
 
 /// Room for `len` bytes of small data in a block: the block's memory at the start of
@@ -196,6 +197,12 @@ unsafe fn block_room(
     Ok((data, 0, value))
 }
 
+/// The header record's `loopTurn`: the low 31 bits of libuv's turn count (JS only
+/// compares it with the previous batch's), or -1 where libuv does not count turns.
+pub fn turn_field(loop_count: Option<u64>) -> i32 {
+    loop_count.map_or(-1, |count| (count & 0x7fff_ffff) as i32)
+}
+
 /// Builds the batch and calls `js_cb` once, through [`napi_raw::call`]: an exception
 /// thrown by JS becomes an uncaught exception, exactly as a throw in a built-in `net`
 /// event handler would. With an async context (a call from a libuv callback), the call
@@ -204,6 +211,7 @@ unsafe fn block_room(
 /// instructions a batch, but Node needs one open: a native callback that JS makes
 /// inside an event, such as the HTTP parser's, would otherwise be the outermost scope,
 /// which runs the tick queues mid-event and aborts on its async-id checks.)
+/// `loop_count` is libuv's count of the turn this batch comes in, if it counts them.
 ///
 /// # Safety
 /// Must run on the JS thread of `env`, inside a TSFN callback or a handle scope, and
@@ -215,6 +223,7 @@ pub unsafe fn dispatch(
     js_cb: sys::napi_value,
     events: Vec<Event>,
     context: Option<sys::napi_async_context>,
+    loop_count: Option<u64>,
     next_turn: bool,
 ) -> napi::Result<()> {
     let count = events.len();
@@ -225,25 +234,25 @@ pub unsafe fn dispatch(
             _ => 0,
         })
         .sum();
-    let mut args = [ptr::null_mut(); 6];
+    // `records`, `objects`, `block`; null for undefined.
+    let mut args = [ptr::null_mut(); 3];
+    let records_bytes = (count + 1) * RECORD_BYTES;
     let (meta, data, data_base) = MEMORY.with(|memory| -> napi::Result<_> {
         let mut memory = memory.borrow_mut();
         // SAFETY: on env's JS thread inside a scope (this fn's contract).
-        let (meta, records) = unsafe { records_region(env, &mut memory, count * RECORD_BYTES)? };
-        args[0] = records;
-        let (data, base) = if data_bytes == 0 {
-            // SAFETY: as above.
-            check(unsafe { sys::napi_get_undefined(env, &mut args[3]) })?;
-            (ptr::null_mut(), 0)
-        } else {
-            // SAFETY: as above.
-            let (data, base, block) = unsafe { block_room(env, &mut memory, data_bytes)? };
-            args[3] = block;
-            (data, base)
-        };
+        let (meta, records) = unsafe { records_region(env, &mut memory, records_bytes)? };
+        if let Some(records) = records {
+            args[0] = records;
+        }
+        if data_bytes == 0 {
+            return Ok((meta, ptr::null_mut(), 0));
+        }
+        // SAFETY: as above.
+        let (data, base, block) = unsafe { block_room(env, &mut memory, data_bytes)? };
+        args[2] = block;
         Ok((meta, data, base))
     })?;
-    // SAFETY: `meta` is the records ArrayBuffer's memory, at least `count` records
+    // SAFETY: `meta` is the records ArrayBuffer's memory, at least `records_bytes`
     // long (`records_region`), and `data` the `data_bytes` bytes of a block handed to
     // this batch (`block_room`), not handed to JS before; both ArrayBuffers are held
     // by strong references, so V8 keeps them. No JS runs until the call at the end
@@ -252,7 +261,7 @@ pub unsafe fn dispatch(
     // values.
     let (meta, data) = unsafe {
         (
-            std::slice::from_raw_parts_mut(meta, count * RECORD_BYTES),
+            std::slice::from_raw_parts_mut(meta, records_bytes),
             if data_bytes == 0 {
                 &mut [][..]
             } else {
@@ -260,6 +269,8 @@ pub unsafe fn dispatch(
             },
         )
     };
+    let header = [count as i32, turn_field(loop_count), next_turn as i32, 0];
+    write_record(meta, 0, header);
 
     let mut objects = Objects {
         env,
@@ -316,31 +327,32 @@ pub unsafe fn dispatch(
                 [kind::ACCEPTED, server_id as i32, index, 0]
             }
         };
-        let slot = &mut meta[index * RECORD_BYTES..(index + 1) * RECORD_BYTES];
-        for (field, value) in slot.chunks_exact_mut(4).zip(record) {
-            field.copy_from_slice(&value.to_ne_bytes());
-        }
+        write_record(meta, index + 1, record);
     }
+    args[1] = objects.array;
 
-    // SAFETY: on env's JS thread inside the caller's scope (this fn's contract); each
-    // call writes one value into its slot of `args`.
-    unsafe {
-        check(sys::napi_create_uint32(env, count as u32, &mut args[1]))?;
-        if objects.array.is_null() {
-            check(sys::napi_get_undefined(env, &mut args[2]))?;
-        } else {
-            args[2] = objects.array;
+    // Arguments left off the end are undefined to JS; one in between is made so.
+    let argc = args
+        .iter()
+        .rposition(|arg| !arg.is_null())
+        .map_or(0, |last| last + 1);
+    for arg in &mut args[..argc] {
+        if arg.is_null() {
+            // SAFETY: on env's JS thread inside the caller's scope (this fn's contract).
+            check(unsafe { sys::napi_get_undefined(env, arg) })?;
         }
-        check(sys::napi_create_double(
-            env,
-            crate::sys::loop_turn::current(env),
-            &mut args[4],
-        ))?;
-        check(sys::napi_get_boolean(env, next_turn, &mut args[5]))?;
     }
     // SAFETY: same thread and scope; `js_cb` and `args` are values of this environment
     // made in it (the caller's `dispatch` function and the batch's values).
-    unsafe { napi_raw::call(env, context, js_cb, &args) }
+    unsafe { napi_raw::call(env, context, js_cb, &args[..argc]) }
+}
+
+/// Writes record number `index` (the header is number 0) of the records memory.
+fn write_record(meta: &mut [u8], index: usize, record: [i32; RECORD_FIELDS]) {
+    let slot = &mut meta[index * RECORD_BYTES..(index + 1) * RECORD_BYTES];
+    for (field, value) in slot.chunks_exact_mut(4).zip(record) {
+        field.copy_from_slice(&value.to_ne_bytes());
+    }
 }
 
 /// The batch's array of JS objects, created on first use. Made only inside `dispatch`,

@@ -24,6 +24,7 @@ use crate::napi::batch;
 use crate::napi::env::{self, Direct, Environment};
 use crate::napi::loop_phases::LoopPhases;
 use crate::napi::read_memory;
+use crate::sys::loop_turn;
 use crate::sys::napi_raw::{self, check};
 
 /// Delivers `events` to JS now, from a libuv callback on the JS thread (the in-loop
@@ -35,7 +36,7 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     };
     // SAFETY: libuv callbacks run on the loop's thread, and `env::current` is this
     // thread's own environment (thread-local), still set up: `direct.env` is the env
-    // of this very JS thread. Outside any napi call, so a scope is opened for the
+    // of this very JS thread, and `direct.uv_loop` its loop. Outside any napi call, so a scope is opened for the
     // batch's values and closed after. `direct.dispatch` is a strong reference and
     // `direct.context` an async context that live as long as the environment
     // (`direct_delivery`). A libuv callback never runs while JS runs on its thread, as
@@ -47,12 +48,14 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
         }
         let mut dispatch = ptr::null_mut();
         sys::napi_get_reference_value(direct.env, direct.dispatch, &mut dispatch);
+        let loop_count = loop_turn::of_loop(direct.uv_loop);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             batch::dispatch(
                 direct.env,
                 dispatch,
                 events,
                 Some(direct.context),
+                loop_count,
                 next_turn,
             )
         }));
@@ -63,9 +66,8 @@ pub fn deliver_now(events: Vec<Event>, next_turn: bool) {
     }
 }
 
-/// Connects this environment to rsnet: `dispatch(records, count, objects, block,
-/// loopTurn, nextTurn)` receives every batch of events (layout in `batch`). Called
-/// once per environment.
+/// Connects this environment to rsnet: `dispatch(records, objects, block)` receives
+/// every batch of events (layout in `batch`). Called once per environment.
 #[napi]
 pub fn init(env: Env, dispatch: JsFunction) -> napi::Result<()> {
     if env::is_set_up() {
@@ -183,11 +185,13 @@ unsafe extern "C" fn deliver(
         return;
     }
     // A panic must never unwind into Node: report it as an uncaught JS error instead.
+    // SAFETY: napi calls this on env's JS thread.
+    let turn = unsafe { loop_turn::current(env) };
+    let loop_count = (turn >= 0.0).then_some(turn as u64);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         // SAFETY: napi calls this on env's JS thread inside a scope, with `js_cb` the
-        // TSFN's function (`dispatch`), non-null (checked above). The same thread is
-        // what `second_in_turn` needs.
-        unsafe { batch::dispatch(env, js_cb, events, None, second_in_turn(env)) }
+        // TSFN's function (`dispatch`), non-null (checked above).
+        unsafe { batch::dispatch(env, js_cb, events, None, loop_count, second_in_turn(turn)) }
     }));
     let message = match outcome {
         Ok(Ok(())) => return,
@@ -201,13 +205,9 @@ unsafe extern "C" fn deliver(
 /// Whether a threadsafe-function delivery comes in the same loop turn as the one
 /// before it. libuv polls once per turn, so what a runtime thread read while JS ran
 /// this turn's callbacks (the answer to a write just made) reaches JS on the next
-/// turn; JS holds such a batch until then.
-///
-/// # Safety
-/// Must run on the JS thread of `env`.
-unsafe fn second_in_turn(env: sys::napi_env) -> bool {
-    // SAFETY: this fn's contract (env's JS thread).
-    let turn = unsafe { crate::sys::loop_turn::current(env) };
+/// turn; JS holds such a batch until then. `turn` is the JS thread's loop turn now
+/// (`loop_turn::current`, -1 where libuv does not count them).
+fn second_in_turn(turn: f64) -> bool {
     let Some(state) = env::current() else {
         return false;
     };
