@@ -358,9 +358,10 @@ test('getEphemeralKeyInfo: the client\'s key exchange group, {} before, null on 
           client.once('error', reject);
         }), T, 'secureConnect');
         const during = client.getEphemeralKeyInfo();
+        const onServer = await withTimeout(serverInfo, T, 'the server\'s secureConnection');
         client.destroy();
         await withTimeout(new Promise((resolve) => client.once('close', resolve)), T, 'client close');
-        seen.push({ extra, ecdhCurve, before, during, server: await withTimeout(serverInfo, T, 'server'), closed: client.getEphemeralKeyInfo() });
+        seen.push({ extra, ecdhCurve, before, during, server: onServer, closed: client.getEphemeralKeyInfo() });
         await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
       }
     }
