@@ -239,8 +239,8 @@ Made by \`${command}\` on ${info.date}.
 - Node ${info.node}, ${info.kernel}, ${info.cpuModel}, ${info.cores} cores; ${info.rsnetBuild}.
 - Tools: ${tools.join('; ')}.
 - Implementations: ${impls.map((i) => (i.driver ? `${i.id} = rsnet with RSNET_DRIVER=${i.driver}` : `${i.id} = Node's built-in net`)).join('; ')}.
-- Each figure comes from one process that is both client and server (\`benchmark/count-ops.js\`, the same file for every column), run twice per tool: a warm-up, then n or ${SCALE}n operations (${sizes}). The figure is (count(big) - count(small)) / (${SCALE - 1}n), so start-up and exit cancel.
-- Instructions: \`valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null\`, instrumentation switched on (\`callgrind_control -i on\`) after the warm-up, all threads (callgrind's "Collected"), one pair of runs. Syscalls: \`strace -f -c\`, all threads, the median of ${STRACE_ROUNDS} pairs of runs (they depend a little on timing: how many bytes one read finds, how often a thread sleeps).
+- Each figure comes from one process that is both client and server (\`benchmark/count-ops.js\`, the same file for every column), run twice per tool: two warm-ups (the second on fresh connections), then n or ${SCALE}n operations on the second's connections (${sizes}). The figure is (count(big) - count(small)) / (${SCALE - 1}n), so start-up and exit cancel.
+- Instructions: \`valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes\`, instrumentation switched on (\`callgrind_control -i on\`) after the warm-ups, all threads (callgrind's "Collected") and the main (JS) thread alone, one pair of runs. Syscalls: \`strace -f -c\`, all threads, the median of ${STRACE_ROUNDS} pairs of runs (they depend a little on timing: how many bytes one read finds, how often a thread sleeps).
 - Ratios are rsnet over net: below 1 is fewer than net.
 
 ${markdown(table)}
