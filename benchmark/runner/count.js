@@ -1,8 +1,9 @@
 'use strict';
 // The counting mode (`node benchmark/run.js --count`): instructions (callgrind) and
 // syscalls (strace -f -c) per operation, for net and each rsnet driver, each in one
-// process that is both client and server (count-ops.js). Each run does a warm-up
-// (V8 optimises the hot paths meanwhile) with callgrind's instrumentation off, then
+// process that is both client and server (count-ops.js). Each run does two warm-ups
+// on fresh connections (V8 optimises the hot paths meanwhile, then recompiles for the
+// second connections' maps) with callgrind's instrumentation off, then
 // n or 6n counted operations; every figure is the difference of the two runs
 // divided by 5n, so start-up, the switch and exit cancel, and what is left is the
 // steady cost of one operation. Counts, unlike
@@ -16,17 +17,20 @@ const system = require('./system');
 
 const SCRIPT = path.join(system.BENCH, 'count-ops.js');
 
-// warmup and n are in the op's unit. The warm-up runs until V8 has (nearly)
+// warmup and n are in the op's unit. The first warm-up runs until V8 has (nearly)
 // stopped optimising functions (counted with --trace-opt); before that, an
 // optimisation landing in one run of a pair shifts its count by millions of
 // instructions: with a warm-up of 400 requests, 64% of the http figure was
-// TurboFan compiling. It runs uninstrumented, ~10x faster than counted code. The
-// counted part, 6n operations, is sized to ~300M instructions: under 30 s.
+// TurboFan compiling. The second, on new connections, lets V8 deoptimise and
+// compile again for them (new objects' maps: `wrong map` bailouts in the stream
+// code) before counting, not during it; the counted part runs on its connections.
+// Both run uninstrumented, ~10x faster than counted code. The counted part, 6n
+// operations, is sized to ~300M instructions: under 30 s.
 const OPS = [
-  { name: 'pingpong', label: '64 B round trip, 1 connection', unit: 'round trip', warmup: 3000, n: 1000 },
-  { name: 'conn', label: 'connection life: connect, 64 B echo, close', unit: 'connection', warmup: 2000, n: 50 },
-  { name: 'http', label: 'keep-alive HTTP request (Node `http` server + `http.Agent`)', unit: 'request', warmup: 4000, n: 150 },
-  { name: 'bulk', label: 'bulk echo, 64 KiB writes', unit: 'MiB', warmup: 300, n: 40 },
+  { name: 'pingpong', label: '64 B round trip, 1 connection', unit: 'round trip', warmup: [3000, 1000], n: 1000 },
+  { name: 'conn', label: 'connection life: connect, 64 B echo, close', unit: 'connection', warmup: [2000, 500], n: 50 },
+  { name: 'http', label: 'keep-alive HTTP request (Node `http` server + `http.Agent`)', unit: 'request', warmup: [4000, 1000], n: 150 },
+  { name: 'bulk', label: 'bulk echo, 64 KiB writes', unit: 'MiB', warmup: [1000, 300], n: 40 },
 ];
 const SCALE = 6; // the big run does warmup + SCALE * n operations
 const STRACE_ROUNDS = 3; // syscall counts depend a little on timing: median of 3
@@ -62,24 +66,23 @@ function toolVersion(cmd) {
   return (r.stdout || '').split('\n')[0].trim() || cmd;
 }
 
-// One run of count-ops.js under a tool; returns what the tool's log says.
-// The warm-up runs with callgrind's instrumentation off: count-ops.js says when
+// One run of count-ops.js under a tool; returns what the tool's log says (and, for
+// callgrind, the main thread's own total, from its file of --separate-threads=yes).
+// The warm-ups run with callgrind's instrumentation off: count-ops.js says when
 // it is warm, callgrind_control switches it on, and a line on its stdin lets it go on.
 async function runOnce(tool, impl, op, count, tmp) {
   const log = path.join(tmp, `${tool}-${impl.short}-${op.name}-${count}.log`);
-  const script = [process.execPath, SCRIPT, op.name, String(op.warmup), String(count)];
+  const out = path.join(tmp, `callgrind-${impl.short}-${op.name}-${count}.out`);
+  const script = [process.execPath, SCRIPT, op.name, op.warmup.join(','), String(count)];
   const argv =
     tool === 'callgrind'
-      ? ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--callgrind-out-file=/dev/null', `--log-file=${log}`, ...script]
+      ? ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`, `--log-file=${log}`, ...script]
       : ['strace', '-f', '-c', '-o', log, ...script];
   const env = { ...process.env, RSNET_BENCH_MODULE: impl.module, RSNET_BENCH_MAX_SECONDS: String(RUN_TIMEOUT_S) };
   if (impl.driver) env.RSNET_DRIVER = impl.driver;
   else delete env.RSNET_DRIVER;
   const t0 = Date.now();
   const c = procs.start(`${tool} ${impl.id} ${op.name} ${count}`, argv, { env, timeoutS: RUN_TIMEOUT_S });
-  // A first line during the warm-up, so that stdin's first data (Node's own stream
-  // code, shared with the module's streams) is not part of what is counted.
-  c.child.stdin.write('start\n');
   await procs.nextJson(c, RUN_TIMEOUT_S);
   const t1 = Date.now();
   if (tool === 'callgrind') {
@@ -91,9 +94,23 @@ async function runOnce(tool, impl, op, count, tmp) {
   if ((result.driver || null) !== impl.driver) throw new Error(`${impl.id} ran driver ${result.driver}`);
   const text = fs.readFileSync(log, 'utf8');
   fs.rmSync(log, { force: true });
+  const main = tool === 'callgrind' ? mainThreadTotal(out) : null;
   const seconds = (Date.now() - t1) / 1000; // the counted part
   if (tool === 'callgrind') console.error(`  ${c.label}: ${Math.round((t1 - t0) / 1000)} s to warm up, ${Math.round(seconds)} s counted`);
-  return tool === 'callgrind' ? { total: parseCallgrind(text), seconds } : { ...parseStrace(text), seconds };
+  return tool === 'callgrind' ? { total: parseCallgrind(text), main, seconds } : { ...parseStrace(text), seconds };
+}
+
+// The instructions of the main (JS) thread: the `totals:` line of its file (`-01`)
+// among the per-thread files callgrind wrote at `out`-NN, which are removed.
+function mainThreadTotal(out) {
+  const dir = path.dirname(out);
+  const files = fs.readdirSync(dir).filter((f) => f.startsWith(`${path.basename(out)}-`));
+  const first = files.find((f) => /-0*1$/.test(f));
+  const text = first ? fs.readFileSync(path.join(dir, first), 'utf8') : '';
+  for (const f of files) fs.rmSync(path.join(dir, f), { force: true });
+  const m = text.match(/^(?:totals|summary):\s*(\d+)/m);
+  if (!m) throw new Error(`no totals line in callgrind's main-thread file (${files.join(', ') || 'no files'})`);
+  return Number(m[1]);
 }
 
 function parseCallgrind(text) {
@@ -135,6 +152,7 @@ async function measureOp(impl, op, tmp, slow) {
   // what else runs); the strace runs one at a time, since timing moves them a little.
   const [cgSmall, cgBig] = await Promise.all([runOnce('callgrind', impl, op, small, tmp), runOnce('callgrind', impl, op, big, tmp)]);
   out.instructions = per(cgSmall.total, cgBig.total);
+  out.mainInstructions = per(cgSmall.main, cgBig.main);
   out.smallInstructions = cgSmall.total;
   if (Math.max(cgSmall.seconds, cgBig.seconds) > 30) slow.push(`${op.name} ${impl.id}: the counted part of a callgrind run took ${Math.round(Math.max(cgSmall.seconds, cgBig.seconds))} s`);
 
@@ -170,6 +188,7 @@ function buildTable(ops, impls, results) {
   for (const op of ops) {
     for (const [key, metric] of [
       ['instructions', `instructions per ${op.unit}`],
+      ['mainInstructions', `main-thread instructions per ${op.unit}`],
       ['syscalls', `syscalls per ${op.unit}`],
     ]) {
       const base = results[op.name][impls[0].id];
@@ -212,7 +231,7 @@ function syscallDetail(ops, impls, results) {
 }
 
 function writeResults(file, { info, command, impls, ops, table, results, errors, notes, tools }) {
-  const sizes = ops.map((op) => `${op.name}: ${op.warmup} + ${op.n} / ${SCALE * op.n} ${op.unit === 'MiB' ? 'MiB' : `${op.unit}s`}`).join('; ');
+  const sizes = ops.map((op) => `${op.name}: ${op.warmup.join(' + ')} + ${op.n} / ${SCALE * op.n} ${op.unit === 'MiB' ? 'MiB' : `${op.unit}s`}`).join('; ');
   const doc = `# rsnet counting benchmark: instructions and syscalls per operation
 
 Made by \`${command}\` on ${info.date}.
@@ -220,8 +239,8 @@ Made by \`${command}\` on ${info.date}.
 - Node ${info.node}, ${info.kernel}, ${info.cpuModel}, ${info.cores} cores; ${info.rsnetBuild}.
 - Tools: ${tools.join('; ')}.
 - Implementations: ${impls.map((i) => (i.driver ? `${i.id} = rsnet with RSNET_DRIVER=${i.driver}` : `${i.id} = Node's built-in net`)).join('; ')}.
-- Each figure comes from one process that is both client and server (\`benchmark/count-ops.js\`, the same file for every column), run twice per tool: a warm-up, then n or ${SCALE}n operations (${sizes}). The figure is (count(big) - count(small)) / (${SCALE - 1}n), so start-up and exit cancel.
-- Instructions: \`valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null\`, instrumentation switched on (\`callgrind_control -i on\`) after the warm-up, all threads (callgrind's "Collected"), one pair of runs. Syscalls: \`strace -f -c\`, all threads, the median of ${STRACE_ROUNDS} pairs of runs (they depend a little on timing: how many bytes one read finds, how often a thread sleeps).
+- Each figure comes from one process that is both client and server (\`benchmark/count-ops.js\`, the same file for every column), run twice per tool: two warm-ups (the second on fresh connections), then n or ${SCALE}n operations on the second's connections (${sizes}). The figure is (count(big) - count(small)) / (${SCALE - 1}n), so start-up and exit cancel.
+- Instructions: \`valgrind --tool=callgrind --instr-atstart=no --separate-threads=yes\`, instrumentation switched on (\`callgrind_control -i on\`) after the warm-ups, all threads (callgrind's "Collected") and the main (JS) thread alone, one pair of runs. Syscalls: \`strace -f -c\`, all threads, the median of ${STRACE_ROUNDS} pairs of runs (they depend a little on timing: how many bytes one read finds, how often a thread sleeps).
 - Ratios are rsnet over net: below 1 is fewer than net.
 
 ${markdown(table)}

@@ -13,8 +13,9 @@
 //! Writes go to the kernel straight from the JS thread ([`StreamCore::write`], libuv's
 //! `uv_try_write`): when the socket has room, which is nearly always, a write costs one
 //! syscall, no copy and no thread hop, and completes synchronously. Only the unwritten
-//! rest is copied into the queue, which [`StreamCore::flush`] empties once the socket
-//! is writable.
+//! rest is queued, which [`StreamCore::flush`] empties once the socket is writable:
+//! copied, or, for a large rest of one Buffer on a stream whose queue lives on the JS
+//! thread, the Buffer itself, held until written ([`StreamCore::write_buffer`]).
 //!
 //! Backpressure reaches the kernel: a stream is read only while JS has called
 //! `readStart` (and, for a runtime reader, while fewer than [`MAX_UNDELIVERED`] bytes
@@ -105,6 +106,11 @@ impl Reader {
         self.drained
     }
 }
+
+/// A write's unwritten rest at least this large is queued as the caller's own memory
+/// when it can hold it ([`StreamCore::write_buffer`]); a smaller one is copied, which
+/// costs less than holding it.
+const HOLD_MIN: usize = 16 * 1024;
 
 /// Chunks handed to one `writev`.
 const MAX_IOV: usize = 64;
@@ -301,6 +307,21 @@ impl StreamCore {
     /// Writes one request made of `chunks`. Tries the kernel first from this thread;
     /// queues (copies) only what it did not take. Returns DONE, QUEUED or a status < 0.
     pub fn write(&self, chunks: &[&[u8]]) -> i32 {
+        self.write_request(chunks, None)
+    }
+
+    /// [`StreamCore::write`] of one buffer whose owner can hold it: when the kernel
+    /// leaves a rest of [`HOLD_MIN`] bytes or more on a stream polled from the JS
+    /// thread, `hold` is asked for a `Bytes` over `data`'s own memory, kept alive until
+    /// written, which is queued instead of a copy (as Node's stream_base keeps the
+    /// Buffer of a write libuv did not finish). Only a polled stream's queue is sure to
+    /// be emptied or dropped on the thread that wrote (its flush runs there, and close);
+    /// a runtime thread may flush any other stream's, so those keep copying.
+    pub fn write_buffer(&self, data: &[u8], hold: &dyn Fn() -> Option<Bytes>) -> i32 {
+        self.write_request(&[data], Some(hold))
+    }
+
+    fn write_request(&self, chunks: &[&[u8]], hold: Option<&dyn Fn() -> Option<Bytes>>) -> i32 {
         if self.is_tls() {
             return self.tls_write(chunks);
         }
@@ -334,7 +355,14 @@ impl StreamCore {
                 return DONE;
             }
         }
-        queue.push_rest(chunks, written, true);
+        let held = match hold {
+            Some(hold) if total - written >= HOLD_MIN && self.is_polled() => hold(),
+            _ => None,
+        };
+        match held {
+            Some(held) if held.len() == total => queue.push_held(held, written),
+            _ => queue.push_rest(chunks, written, true),
+        }
         self.has_pending.store(true, Ordering::Release);
         drop(queue);
         self.wake.notify_one();

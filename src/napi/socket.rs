@@ -10,7 +10,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
-use napi::{Env, JsBuffer, JsObject};
+use napi::{Env, JsBuffer, JsObject, NapiRaw};
 use napi_derive::napi;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
 
@@ -23,6 +23,7 @@ use crate::napi::env;
 use crate::sys::errno::{status, status_of, EAGAIN, EALREADY, EINVAL, ENOTCONN, EPIPE};
 
 mod chunks;
+mod held_write;
 mod liveness;
 
 pub use liveness::settle;
@@ -271,8 +272,12 @@ impl SocketHandle {
         if !self.writable {
             return Ok(EPIPE);
         }
+        // SAFETY: the value napi-rs got for this call's argument, in this call.
+        let buffer = unsafe { data.raw() };
         let data = data.into_value()?;
-        let status = self.core.write(&[&data]);
+        // SAFETY: on this JS thread, inside the napi call that got `buffer` and `data`.
+        let hold = || unsafe { held_write::hold(env.raw(), buffer, &data) };
+        let status = self.core.write_buffer(&data, &hold);
         self.note_request(&env, status);
         Ok(status)
     }

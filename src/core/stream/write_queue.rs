@@ -57,6 +57,14 @@ impl WriteQueue {
         }
     }
 
+    /// Queues the unwritten rest of a one-chunk request whose memory `data` holds (no
+    /// copy), of which the kernel took `written` bytes.
+    pub fn push_held(&mut self, mut data: Bytes, written: usize) {
+        data.advance(written);
+        self.queued_bytes += data.len();
+        self.pending.push_back(Chunk { data, last: true });
+    }
+
     /// Drops `written` bytes from the front; returns how many requests completed.
     pub fn advance(&mut self, mut written: usize) -> u32 {
         let mut completed = 0;
@@ -119,6 +127,22 @@ mod tests {
         assert_eq!(queue.queued_bytes, 1);
         assert_eq!(&queue.pending[0].data[..], b"e");
         assert!(queue.pending[0].last);
+    }
+
+    #[test]
+    fn push_held_queues_the_rest_without_a_copy() {
+        let mut queue = WriteQueue::default();
+        let held = Bytes::from_static(b"abcdef");
+        queue.push_held(held.clone(), 4);
+        assert_eq!(queue.queued_bytes, 2);
+        assert_eq!(&queue.pending[0].data[..], b"ef");
+        assert!(queue.pending[0].last);
+        assert_eq!(
+            queue.pending[0].data.as_ptr(),
+            held[4..].as_ptr(),
+            "the same memory"
+        );
+        assert_eq!(queue.advance(2), 1);
     }
 
     #[test]
