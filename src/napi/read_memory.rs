@@ -138,9 +138,6 @@ fn release(region: ReadRegion) {
 /// thread in a handle scope of its own (a libuv callback has none open).
 fn new_region(len: usize) -> Option<ReadRegion> {
     let env = env::current()?.direct.env;
-    if len > READ_SIZE {
-        keep_malloc_heap();
-    }
     // SAFETY: `env::current` is this JS thread's own environment, still set up, and
     // this runs on that thread outside JS (a libuv callback of its loop), where napi
     // calls are allowed inside a scope opened here. The reference keeps the Buffer
@@ -161,33 +158,6 @@ fn new_region(len: usize) -> Option<ReadRegion> {
             len,
             used: 0,
         })
-    }
-}
-
-/// Lets glibc's heap keep the memory of big read regions between garbage collections,
-/// once, when the first big region is made. Every chunk JS got is a Buffer V8 frees
-/// only at a collection, so a bulk transfer grows the heap by `BIG_READ_SIZE` a read
-/// until one, then frees it all: with glibc's defaults each growth was a `brk` (it
-/// pads a growth by 128 KiB) and each collection trimmed the heap back (~8 `brk` per
-/// MiB echoed). A 2 MiB pad and an 8 MiB trim threshold make that one `brk` per 8
-/// reads at most. Setting either stops glibc's own raising of its mmap threshold
-/// (to the size of the largest block it freed, up to 32 MiB), so that is set too, at
-/// 4 MiB: big regions (and any block under 4 MiB) come from the heap, not an
-/// `mmap`/`munmap` pair each. The process keeps up to 8 MiB more free heap than
-/// glibc would.
-fn keep_malloc_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            const MIB: i32 = 1024 * 1024;
-            // SAFETY: mallopt only changes glibc's malloc parameters; any thread may call it.
-            unsafe {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * MIB);
-                libc::mallopt(libc::M_TOP_PAD, 2 * MIB);
-                libc::mallopt(libc::M_TRIM_THRESHOLD, 8 * MIB);
-            }
-        });
     }
 }
 
