@@ -368,4 +368,43 @@ test('getEphemeralKeyInfo: the client\'s key exchange group, {} before, null on 
     return seen;
   }));
 
+// A server that ends with a large write: its last records and close_notify come in one
+// read, behind the session tickets' news (an empty read). rsnet's client took the news
+// read for the one telling where the close_notify sat and ended the stream 16 KiB
+// early, then pushed after EOF (found by test-tls-onread-static-buffer).
+test('a server\'s end(large) reaches a client whole, in \'data\' and through onread with pauses',
+  { skip }, (t) => sameOnBoth(t, async (tlsModule) => {
+    const seen = [];
+    for (const size of [11, 65536, 65537, 1024 * 1024 + 7]) {
+      for (const mode of ['data', 'onread', 'onread-paused']) {
+        const payload = Buffer.alloc(size, `${size}:${mode}|`);
+        const server = tlsModule.createServer({ ...certs.server }, (s) => s.end(payload));
+        await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const parts = [];
+        let paused = false;
+        const onread = {
+          buffer: Buffer.alloc(64),
+          callback: (n, buf) => {
+            parts.push(Buffer.from(buf.subarray(0, n)));
+            if (mode === 'onread-paused' && !paused) {
+              paused = true;
+              client.pause();
+              setTimeout(() => client.resume(), 20);
+            }
+          },
+        };
+        const client = tlsModule.connect({ port: server.address().port, host: '127.0.0.1', servername: 'localhost', ca: certs.ca,
+          ...(mode === 'data' ? {} : { onread }) });
+        if (mode === 'data') client.on('data', (d) => parts.push(d));
+        const errors = [];
+        client.on('error', (err) => errors.push(err.code));
+        await withTimeout(new Promise((resolve) => client.on('close', resolve)), T, `${size} ${mode}: close`);
+        const got = Buffer.concat(parts);
+        seen.push({ size, mode, received: got.length, same: got.equals(payload), errors });
+        await withTimeout(new Promise((resolve) => server.close(resolve)), T, 'server close');
+      }
+    }
+    return seen;
+  }));
+
 alsoUnderOtherDriver(__filename);

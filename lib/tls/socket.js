@@ -94,20 +94,24 @@ function tlsOnRead(nread, buf) {
     }
   }
   if (nread === 0) {
-    if (state?.secured && !state.closeNotified) state.closeNotified = this.tlsCloseNotifyTold();
+    // An empty read comes before the plaintext a close_notify came with.
+    if (state?.secured && state.closeAt === undefined) state.closeAt = this.tlsCloseNotifyAt() ?? undefined;
     return;
   }
   if (nread === UV_EOF && state?.eofTold) return;
   if (nread === TLS_FAILED) return onTlsFailure(socket, state, this);
   Reflect.apply(streamOnRead, this, [nread, buf]);
-  if (nread > 0 && state?.closeNotified) endWithCloseNotify(socket, state, this);
+  if (nread > 0 && state !== undefined) {
+    state.plainRead = (state.plainRead ?? 0) + nread;
+    if (state.closeAt !== undefined && state.plainRead >= state.closeAt) endWithCloseNotify(socket, state, this);
+  }
 }
 
-// The peer's close_notify came with the data just handed over (an empty read before it
-// said so). Node's TLSWrap reads both in one pass, so the stream ends now, before what
-// the data's handlers did (an end() whose shutdown completes after this turn's reads)
-// finishes; the EOF event that follows would wait for the next turn, as a plain
-// socket's.
+// The peer's close_notify came with the data just handed over (its last byte reached
+// the position an empty read before it gave). Node's TLSWrap reads both in one pass,
+// so the stream ends now, before what the data's handlers did (an end() whose shutdown
+// completes after this turn's reads) finishes; the EOF event that follows would wait
+// for the next turn, as a plain socket's.
 function endWithCloseNotify(socket, state, handle) {
   if (state.eofTold || socket.destroyed) return;
   state.eofTold = true;

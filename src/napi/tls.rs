@@ -202,11 +202,12 @@ impl SocketHandle {
         })
     }
 
-    /// Whether an empty read meant the peer's close_notify, read with the data the next
-    /// read gives (lib/tls/socket.js ends the stream right after it, as Node's TLSWrap).
+    /// Where the peer's close_notify sits in the plaintext (bytes before it), once it
+    /// came with some: lib/tls/socket.js ends the stream once it has read that many,
+    /// as Node's TLSWrap reads the close_notify with the data.
     #[napi(catch_unwind)]
-    pub fn tls_close_notify_told(&self) -> bool {
-        self.core().tls_close_notify_told()
+    pub fn tls_close_notify_at(&self) -> Option<f64> {
+        self.core().tls_close_notify_at().map(|at| at as f64)
     }
 
     /// `[code, message]` of the TLS failure behind a read error of `TLS_FAILED`.

@@ -51,13 +51,17 @@ pub struct Session {
     /// The peer's close_notify was read: every read step from now on says EOF (once
     /// what came before it was told), whether or not the FIN is in yet.
     peer_closed: bool,
-    /// The close_notify came with plaintext: an empty `Data` told JS so
-    /// (`tls_close_notify_told`) before that plaintext, held for the next step. JS ends
-    /// the stream right after the plaintext, in the same pass, as Node's TLSWrap reads
-    /// the close_notify with the data (the EOF event after it would wait for the next
-    /// loop turn, as a plain socket's). Told first, not after: events may reach JS in
-    /// two batches (threaded driver), and the plaintext must find JS knowing.
-    close_told: bool,
+    /// Plaintext bytes the read steps have produced so far.
+    plain_total: u64,
+    /// The close_notify came with plaintext: where it sits in the plaintext (bytes
+    /// before it, `tls_close_notify_at`), told by an empty `Data` before that plaintext,
+    /// held for the next step. JS ends the stream once it has read that many bytes, in
+    /// the same pass as the last of them, as Node's TLSWrap reads the close_notify with
+    /// the data (the EOF event after it would wait for the next loop turn, as a plain
+    /// socket's). A position, not a flag: JS reads it while handling events the read
+    /// steps made earlier (a batch of them, or on another thread), and other empty
+    /// reads (news) may come before the one that told it.
+    close_at: Option<u64>,
 }
 
 /// A key exchange group as OpenSSL names it, with the size OpenSSL gives (the
@@ -132,7 +136,8 @@ impl StreamCore {
             held: Vec::new(),
             first_read_seen: false,
             peer_closed: false,
-            close_told: false,
+            plain_total: 0,
+            close_at: None,
         });
         // Plaintext written before the handshake ends waits in the session, unbounded
         // as Node's writes before 'secureConnect' are.
@@ -198,8 +203,9 @@ impl StreamCore {
             session.peer_closed |= closed;
             if !plain.is_empty() {
                 self.undelivered.fetch_add(plain.len(), Ordering::AcqRel);
+                session.plain_total += plain.len() as u64;
                 if closed {
-                    session.close_told = true;
+                    session.close_at = Some(session.plain_total);
                     session.held = plain;
                     reader.drained = false;
                     return ReadStep::Data(Bytes::new());
@@ -337,10 +343,10 @@ impl StreamCore {
         })
     }
 
-    /// Whether an empty read told that the peer's close_notify came with the plaintext
-    /// the next read gives (JS ends the stream right after it: `Session::close_told`).
-    pub fn tls_close_notify_told(&self) -> bool {
-        self.session().as_ref().is_some_and(|s| s.close_told)
+    /// Where the peer's close_notify sits in the plaintext, once it came with some
+    /// (JS ends the stream once it has read that many bytes: `Session::close_at`).
+    pub fn tls_close_notify_at(&self) -> Option<u64> {
+        self.session().as_ref().and_then(|s| s.close_at)
     }
 
     /// What made a read fail with [`TLS_FAILED`]: (Node's error code, message).
