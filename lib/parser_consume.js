@@ -96,7 +96,8 @@ function install() {
 // scope, and a tick run there leaves Node's JS stack of async resources longer than
 // its native one, which Node then trims with a slow property set when that scope
 // closes (AsyncHooks::pop_async_context), about 700 instructions a time. Message
-// begin needs no wrapper: message complete, which comes before it, ran them.
+// begin needs no wrapper: the message complete before it ran what was owed and owes
+// nothing itself.
 function drainTicksBetweenCallbacks(parser) {
   for (const [key, owesTicks] of WRAPPED_CALLBACKS) {
     const original = parser[key];
