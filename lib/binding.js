@@ -77,9 +77,12 @@ function callReporting(fn, a, b, c, d, e) {
 }
 
 // The nextTick and microtask queues, run between two events as Node runs them
-// between two I/O callbacks.
+// between two I/O callbacks. Node's tick function, taken once (Node's native code
+// too keeps the one it was given at start-up): the global `process` is an accessor,
+// a getter call on every read.
+const tickCallback = process._tickCallback;
 function runTicks() {
-  callReporting(process._tickCallback);
+  callReporting(tickCallback);
 }
 
 // Batches not yet fully delivered, oldest first. A batch can pause (see `runBatch`);

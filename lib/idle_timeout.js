@@ -13,6 +13,7 @@ const symbols = require('./symbols');
 
 const { kLastWriteQueueSize } = symbols;
 const TIMEOUT_MAX = 2 ** 31 - 1;
+const kOwnTimer = Symbol('kOwnTimer');
 
 // The timer sits under Node's own (private) symbol, found on one of Node's sockets:
 // Node's TLSSocket refreshes and clears the timers of the sockets under it through
@@ -40,14 +41,34 @@ function setStreamTimeout(msecs, callback) {
       this.removeListener('timeout', callback);
     }
   } else {
-    // Unref'd: an idle timer never keeps the process alive.
-    this[kTimeout] = setTimeout(() => this._onTimeout(), msecs).unref();
+    this[kTimeout] = armTimer(this, msecs);
     if (callback !== undefined) {
       validateFunction(callback, 'callback');
       this.once('timeout', callback);
     }
   }
   return this;
+}
+
+// The socket's timer, armed for `msecs` from now; unref'd: an idle timer never keeps
+// the process alive. Node's net makes a new timer each time, born unref'd (an internal
+// of Node's timers); a public setTimeout() is born ref'd, and unref() then takes the
+// loop's reference back, two calls into libuv each time (Node's http server sets
+// its keep-alive timeout after every response). So the socket's own timer, cleared
+// (or run out) just before, is armed again instead, as Node's timers re-arm one on
+// refresh(): a new async id and an init hook as a new timer would get, in the list
+// for its duration, still unref'd. clearTimeout() dropped its callback (`_onTimeout`,
+// where Node's Timeout keeps it, checked before a timer runs) and its duration.
+function armTimer(socket, msecs) {
+  const timer = socket[kOwnTimer];
+  if (timer !== undefined && socket[kTimeout] === timer && timer._destroyed === true) {
+    timer._onTimeout = () => socket._onTimeout();
+    timer._idleTimeout = msecs;
+    return timer.refresh();
+  }
+  const created = setTimeout(() => socket._onTimeout(), msecs).unref();
+  socket[kOwnTimer] = created;
+  return created;
 }
 
 function getTimerDuration(msecs, name) {

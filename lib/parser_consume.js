@@ -32,9 +32,9 @@ const kOriginal = Symbol('kOriginal');
 
 let installed = false;
 let kOnExecute;
-// The parser's callbacks from inside execute(): message begin, headers, headers
-// complete, body, message complete.
-let PARSE_CALLBACKS;
+// The parser's callbacks from inside execute() that rsnet wraps, each with whether
+// the tick and microtask queues run after it (see drainTicksBetweenCallbacks).
+let WRAPPED_CALLBACKS;
 
 function install() {
   if (installed) return;
@@ -47,8 +47,8 @@ function install() {
   // so that a process has one copy.
   if (proto[kPatched]) return;
   kOnExecute = HTTPParser.kOnExecute;
-  PARSE_CALLBACKS = [HTTPParser.kOnMessageBegin, HTTPParser.kOnHeaders, HTTPParser.kOnHeadersComplete,
-    HTTPParser.kOnBody, HTTPParser.kOnMessageComplete];
+  WRAPPED_CALLBACKS = [[HTTPParser.kOnHeaders, true], [HTTPParser.kOnHeadersComplete, false],
+    [HTTPParser.kOnBody, true], [HTTPParser.kOnMessageComplete, false]];
   const { consume, unconsume, getCurrentBuffer } = proto;
   Object.defineProperty(proto, kPatched, { __proto__: null, value: true });
 
@@ -80,26 +80,36 @@ function install() {
   };
 }
 
-// Node's native consume calls each parser callback as a callback of its own, and the
-// tick queue runs after each: a 'request' handler's req.resume() (a nextTick) takes
-// effect before the body that came in the same chunk is pushed. The same here, for
-// the callbacks of the execute() this file makes: the ticks a callback owes run when
-// the next callback starts, or once execute() returns (before kOnExecute), whichever
-// comes first. Not at the end of the callback itself: that is still inside the
-// parser's native callback scope, and a tick run there leaves Node's JS stack of
-// async resources longer than its native one, which Node then trims with a slow
-// property set when that scope closes (AsyncHooks::pop_async_context), about 700
-// instructions a time. After the last callback of a chunk, the usual case, the ticks
-// run outside every parser scope, as in Node.
+// When the tick and microtask queues run between the parser's callbacks, as Node's
+// native consume has it (src/node_http_parser.cc): the body and header-flush callbacks
+// (kOnBody; kOnHeaders, for headers beyond the parser's 32 or for trailers) are
+// MakeCallback()s, after which the queues run, as after any I/O callback; message
+// begin, headers complete and message complete are called in a scope that skips
+// them. So a 'request' handler's req.resume() (a nextTick) takes effect before the
+// body that came in the same chunk is pushed, while 'request' for the next pipelined
+// request comes before the tick that emits 'end' for the one before.
+// Under rsnet, execute() runs inside rsnet's handle callback, where the parser's
+// MakeCallback is nested and runs nothing; the queues a body or flush callback owes
+// run here when the parser's next callback starts, or once execute() returns (before
+// kOnExecute), whichever comes first: nothing JS can see happens in between. Not at
+// the end of the callback itself: that is still inside the parser's native callback
+// scope, and a tick run there leaves Node's JS stack of async resources longer than
+// its native one, which Node then trims with a slow property set when that scope
+// closes (AsyncHooks::pop_async_context), about 700 instructions a time. Message
+// begin needs no wrapper: the message complete before it ran what was owed and owes
+// nothing itself.
 function drainTicksBetweenCallbacks(parser) {
-  for (const key of PARSE_CALLBACKS) {
+  for (const [key, owesTicks] of WRAPPED_CALLBACKS) {
     const original = parser[key];
     if (typeof original !== 'function' || original[kOriginal] !== undefined) continue;
-    const wrapper = function() {
+    const wrapper = owesTicks ? function() {
       runOwedTicks(parser);
       const result = Reflect.apply(original, this, arguments);
       if (parser[kExecuting]) parser[kTicksOwed] = true;
       return result;
+    } : function() {
+      runOwedTicks(parser);
+      return Reflect.apply(original, this, arguments);
     };
     wrapper[kOriginal] = original;
     parser[key] = wrapper;
@@ -113,7 +123,7 @@ function runOwedTicks(parser) {
 }
 
 function restoreCallbacks(parser) {
-  for (const key of PARSE_CALLBACKS) {
+  for (const [key] of WRAPPED_CALLBACKS) {
     const original = parser[key]?.[kOriginal];
     if (original !== undefined) parser[key] = original;
   }
@@ -179,12 +189,14 @@ function readOne(handle, parser, nread, buf) {
 }
 
 // Held reads go on once reading starts again, in a later callback as new reads would
-// come, and before any read that arrives meanwhile (it queues behind them).
+// come, and before any read that arrives meanwhile (it queues behind them). Each is a
+// read callback of its own: the queues run after each, as after Node's kOnExecute.
 function releaseHeld(handle) {
   const held = handle[kHeld];
-  while (held !== undefined && held.length > 0 && handle.reading !== false) {
+  for (let first = true; held !== undefined && held.length > 0 && handle.reading !== false; first = false) {
+    if (!first) runTicks();
     const parser = handle[kConsumer];
-    if (parser === undefined) return;
+    if (parser === undefined || handle.reading === false) return;
     const nread = held.shift();
     readOne(handle, parser, nread, held.shift());
   }
