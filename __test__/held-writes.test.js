@@ -31,13 +31,17 @@ function transfer(mod) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('transfer timed out')), WAIT_MS);
     const order = [];
-    let serverSocket;
+    // The server's side of the connection; under the threaded driver the client's
+    // 'connect' may come before the server's 'connection'.
+    let accepted;
+    const serverSide = new Promise((resolve) => { accepted = resolve; });
     const server = mod.createServer((s) => {
-      serverSocket = s;
       s.pause();
+      accepted(s);
     });
     server.listen(0, '127.0.0.1', () => {
-      const client = mod.createConnection({ port: server.address().port, host: '127.0.0.1' }, () => {
+      const client = mod.createConnection({ port: server.address().port, host: '127.0.0.1' }, async () => {
+        const serverSocket = await serverSide;
         for (let i = 0; i < WRITES; i++) client.write(chunk(i), () => order.push(i));
         const queued = client.writableLength;
         client.end();
