@@ -29,18 +29,27 @@ function chunk(index) {
 // over, then the server reads it all.
 function transfer(mod) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('transfer timed out')), WAIT_MS);
     const order = [];
+    const sockets = [];
     // The server's side of the connection; under the threaded driver the client's
     // 'connect' may come before the server's 'connection'.
     let accepted;
     const serverSide = new Promise((resolve) => { accepted = resolve; });
     const server = mod.createServer((s) => {
+      sockets.push(s);
       s.pause();
       accepted(s);
     });
+    // A transfer that stalls fails, and takes its sockets and server with it, so
+    // that the test file still exits.
+    const timer = setTimeout(() => {
+      for (const s of sockets) s.destroy();
+      server.close();
+      reject(new Error('transfer timed out'));
+    }, WAIT_MS);
     server.listen(0, '127.0.0.1', () => {
       const client = mod.createConnection({ port: server.address().port, host: '127.0.0.1' }, async () => {
+        sockets.push(client);
         const serverSocket = await serverSide;
         for (let i = 0; i < WRITES; i++) client.write(chunk(i), () => order.push(i));
         const queued = client.writableLength;
