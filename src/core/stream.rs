@@ -480,22 +480,18 @@ impl StreamCore {
     /// The one read step of both drivers: one read(2), counted toward the delivery
     /// budget. Small reads are copied out of the thread's scratch buffer at their exact
     /// size; after a large one, the next reads go into a block of their own that JS
-    /// gets without a copy, of [`BIG_READ_SIZE`] once a read found [`READ_SIZE`]. A
-    /// chunk that fills less than half of a big block is copied out of it, so that a
-    /// kept chunk never pins more than twice its size.
+    /// gets without a copy, of [`READ_SIZE`]. (Blocks of [`BIG_READ_SIZE`] here, for
+    /// the threaded driver, nearly doubled its peak memory under a slow reader: the
+    /// reliability suite's slow-consumer, +70 MiB against `net`'s +36. The loop
+    /// driver's big reads go into JS memory instead: `read_step_on_js_thread`.)
     pub fn read_step(&self, io: &Io, reader: &mut Reader) -> ReadStep {
         if self.is_tls() {
             return self.tls_read_step(io, reader);
         }
-        let mut offered = READ_SIZE;
+        let offered = READ_SIZE;
         let outcome = if reader.bulk {
-            offered = if reader.big { BIG_READ_SIZE } else { READ_SIZE };
             let mut block = BytesMut::with_capacity(offered);
-            io.try_read_buf(&mut block)
-                .map(|n| match n * 2 < offered && offered > READ_SIZE {
-                    true => (n, Bytes::copy_from_slice(&block)),
-                    false => (n, block.freeze()),
-                })
+            io.try_read_buf(&mut block).map(|n| (n, block.freeze()))
         } else {
             SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
