@@ -155,7 +155,7 @@ async function measure(ctx, mode, impl) {
     if (mode.kind === 'http-server') {
       const size = ['--size', String(mode.size)];
       const script = mode.tls ? 'https-server.js' : 'http-server.js';
-      if (mode.tls && !ctx.wrk) throw new Error(`${mode.name} needs wrk (loadgen speaks no TLS)`);
+      if (mode.tls && !ctx.wrk) throw new Error(`${mode.name} needs wrk (loadgen's HTTP client speaks no TLS)`);
       const subject = await subjectServer(`${impl.id} ${script}`, [path.join(BENCH, script), ...size], ['http-server', ...size]);
       if (!ctx.wrk) {
         // No wrk: loadgen's HTTP/1.1 keep-alive client is the load (same requests, checks every body).

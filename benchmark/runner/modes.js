@@ -7,8 +7,8 @@
 //   client       the JS client script (or loadgen itself) against a fixed Rust server
 //   http-server  Node's http.Server fed by the module under test (or the Rust HTTP
 //                responder), driven by wrk (or `loadgen http` when wrk is missing)
-//   tls-server   a JS TLS server, driven by a JS load on built-in tls (loadgen speaks
-//                no TLS); the same load for every column
+//   tls-server   a JS TLS server, driven by loadgen over rustls (`stream --tls-ca`);
+//                the same load for every column
 // A client mode with `upstreamScript` has a JS fixed peer (built-in https/tls, as
 // RSNET_BENCH_MODULE=net) instead of a loadgen server. `tls` modes get a certificate
 // made for the measurement (RSNET_BENCH_TLS_DIR, tls-cert.js); TLS modes have no
@@ -146,7 +146,7 @@ const MODES = [
   {
     // Node's http.Server behind TLS (https-server.js): keep-alive, so mostly record
     // encryption; and one handshake per request (`Connection: close`). wrk is the
-    // load (loadgen speaks no TLS); no Rust ceiling.
+    // load (loadgen's HTTP client speaks no TLS); no Rust ceiling.
     name: 'https-server-hello',
     kind: 'http-server',
     tls: true,
